@@ -1,0 +1,55 @@
+/**
+ * A strict, fast codec for every MQTT 5.0 and 3.1.1 control packet, on
+ * web-standard streams.
+ *
+ * - {@linkcode encode} and {@linkcode decode} turn one packet into bytes
+ *   and back, checking every rule of the specification a codec can check.
+ * - {@linkcode PacketReader} reads packets from any
+ *   `ReadableStream<Uint8Array>`; {@linkcode PacketWriter} writes them to any
+ *   `WritableStream<Uint8Array>`.
+ * - Every failure is an {@linkcode MqttError} carrying the MQTT 5 reason code
+ *   a peer would send.
+ *
+ * @example Round trip
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { decode, encode, type Packet } from "@mqtt/codec";
+ *
+ * const packet: Packet = {
+ *   type: "publish",
+ *   topic: "sensors/1/temperature",
+ *   payload: new TextEncoder().encode("21.5"),
+ *   qos: 1,
+ *   retain: false,
+ *   dup: false,
+ *   packetId: 7,
+ *   contentType: "text/plain",
+ * };
+ * assertEquals(decode(encode(packet)), packet);
+ * ```
+ *
+ * @module
+ */
+
+export {
+  decode,
+  type DecodeOptions,
+  encode,
+  type EncodeOptions,
+  MAXIMUM_PACKET_SIZE,
+  packetSize,
+} from "./src/codec.ts";
+export { MqttError } from "./src/error.ts";
+export {
+  isValidReasonCode,
+  ReasonCode,
+  type ReasonCodeName,
+  reasonCodeName,
+} from "./src/reason_code.ts";
+export {
+  isSharedSubscription,
+  isValidTopicFilter,
+  isValidTopicName,
+  topicMatches,
+} from "./src/topic.ts";
+export type * from "./src/packet.ts";

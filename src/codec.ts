@@ -1,0 +1,440 @@
+/**
+ * The fixed header (section 2.1) and the dispatch to the codec of each
+ * control packet: {@linkcode encode}, {@linkcode decode}, and the framing
+ * helpers the stream adapters rest on.
+ *
+ * @module
+ */
+
+import { MqttError } from "./error.ts";
+import type { Packet, ProtocolVersion } from "./packet.ts";
+import { Cursor } from "./primitives/cursor.ts";
+import { label } from "./primitives/writer.ts";
+import { decodeAuth, encodeAuth } from "./packets/auth.ts";
+import { decodeConnack, encodeConnack } from "./packets/connack.ts";
+import { decodeConnect, encodeConnect } from "./packets/connect.ts";
+import { decodeDisconnect, encodeDisconnect } from "./packets/disconnect.ts";
+import {
+  decodePingreq,
+  decodePingresp,
+  encodePingreq,
+  encodePingresp,
+} from "./packets/ping.ts";
+import { decodeAck, encodeAck } from "./packets/puback.ts";
+import { decodePublish, encodePublish } from "./packets/publish.ts";
+import { decodeSuback, encodeSuback } from "./packets/suback.ts";
+import { decodeSubscribe, encodeSubscribe } from "./packets/subscribe.ts";
+import { decodeUnsuback, encodeUnsuback } from "./packets/unsuback.ts";
+import { decodeUnsubscribe, encodeUnsubscribe } from "./packets/unsubscribe.ts";
+
+const MALFORMED = 0x81;
+const PROTOCOL_ERROR = 0x82;
+const PACKET_TOO_LARGE = 0x95;
+
+/**
+ * The largest packet MQTT can frame: a 1-byte type, a 4-byte Remaining
+ * Length and 268,435,455 bytes after them (section 2.1.4).
+ *
+ * @example Usage
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { MAXIMUM_PACKET_SIZE } from "@mqtt/codec";
+ *
+ * assertEquals(MAXIMUM_PACKET_SIZE, 268_435_460);
+ * ```
+ */
+export const MAXIMUM_PACKET_SIZE = 268_435_460;
+
+/**
+ * Options of {@linkcode decode}.
+ *
+ * @example Usage
+ * ```ts
+ * import type { DecodeOptions } from "@mqtt/codec";
+ * const options: DecodeOptions = { protocolVersion: 4, maximumPacketSize: 65_536 };
+ * ```
+ */
+export interface DecodeOptions {
+  /** The version to decode with: 5 (MQTT 5.0, the default) or 4 (MQTT 3.1.1). A CONNECT uses its own. */
+  protocolVersion?: ProtocolVersion;
+  /** Reject packets larger than this many bytes, fixed header included, with 0x95 Packet too large. */
+  maximumPacketSize?: number;
+}
+
+/**
+ * Options of {@linkcode encode}.
+ *
+ * @example Usage
+ * ```ts
+ * import type { EncodeOptions } from "@mqtt/codec";
+ * const options: EncodeOptions = { protocolVersion: 4 };
+ * ```
+ */
+export interface EncodeOptions {
+  /** The version to encode with: 5 (MQTT 5.0, the default) or 4 (MQTT 3.1.1). A CONNECT uses its own. */
+  protocolVersion?: ProtocolVersion;
+}
+
+/** Packet names by control packet type (the fixed header's high 4 bits). */
+const NAMES = [
+  "Reserved (0)",
+  "CONNECT",
+  "CONNACK",
+  "PUBLISH",
+  "PUBACK",
+  "PUBREC",
+  "PUBREL",
+  "PUBCOMP",
+  "SUBSCRIBE",
+  "SUBACK",
+  "UNSUBSCRIBE",
+  "UNSUBACK",
+  "PINGREQ",
+  "PINGRESP",
+  "DISCONNECT",
+  "AUTH",
+] as const;
+
+/** The fixed header flags each type must carry (section 2.1.3); PUBLISH's are its own. */
+const FLAGS = [0, 0, 0, -1, 0, 0, 2, 0, 2, 0, 2, 0, 0, 0, 0, 0];
+
+/** The rule that a type's fixed header flags are as listed, by version. */
+function flagsRule(type: number, version: ProtocolVersion): string {
+  switch (type) {
+    case 6:
+      return "[MQTT-3.6.1-1]";
+    case 8:
+      return "[MQTT-3.8.1-1]";
+    case 10:
+      return "[MQTT-3.10.1-1]";
+    default:
+      return version === 5 ? "[MQTT-2.1.3-1]" : "[MQTT-2.2.2-1]";
+  }
+}
+
+function checkVersion(value: unknown, what: string): ProtocolVersion {
+  if (value === undefined) return 5;
+  if (value !== 4 && value !== 5) {
+    throw new MqttError(
+      `${what}: protocolVersion must be 4 (MQTT 3.1.1) or 5 (MQTT 5.0), got ${
+        String(value)
+      }`,
+      0x84,
+    );
+  }
+  return value;
+}
+
+/**
+ * The size of the packet that starts at `offset`: its fixed header plus its
+ * Remaining Length. Returns -1 while the bytes before `end` do not yet hold
+ * the whole fixed header; throws {@linkcode MqttError} 0x81 when the
+ * Remaining Length is malformed (a 5th byte, or not minimally encoded
+ * [MQTT-1.5.5-1]) or the packet type is 0 (reserved).
+ *
+ * @param bytes The buffer holding the packet.
+ * @param offset Where the packet starts.
+ * @param end Where the bytes received so far end (default: the buffer's end).
+ * @returns The packet's size in bytes, or -1 when more bytes are needed.
+ *
+ * @example Framing a stream of bytes
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { packetSize } from "@mqtt/codec";
+ *
+ * const bytes = new Uint8Array([0xc0, 0x00, 0xd0, 0x00]); // PINGREQ, PINGRESP
+ * assertEquals(packetSize(bytes, 0), 2);
+ * assertEquals(packetSize(bytes, 2), 2);
+ * assertEquals(packetSize(bytes.subarray(0, 1), 0), -1);
+ * ```
+ */
+export function packetSize(
+  bytes: Uint8Array,
+  offset: number,
+  end: number = bytes.length,
+): number {
+  if (offset >= end) return -1;
+  if (bytes[offset] < 0x10) {
+    throw new MqttError(
+      `Fixed header: packet type 0 is reserved and forbidden (section 2.1.2) at byte offset ${offset}`,
+      MALFORMED,
+    );
+  }
+  let value = 0;
+  let multiplier = 1;
+  for (let i = 1; i <= 4; i++) {
+    if (offset + i >= end) return -1;
+    const byte = bytes[offset + i];
+    value += (byte & 0x7f) * multiplier;
+    if ((byte & 0x80) === 0) {
+      if (byte === 0 && i > 1) {
+        throw new MqttError(
+          `${
+            NAMES[bytes[offset] >> 4]
+          }: Remaining Length is not encoded in the minimum number of bytes [MQTT-1.5.5-1] at byte offset ${
+            offset + 1
+          }`,
+          MALFORMED,
+        );
+      }
+      return 1 + i + value;
+    }
+    multiplier *= 128;
+  }
+  throw new MqttError(
+    `${
+      NAMES[bytes[offset] >> 4]
+    }: Remaining Length has more than 4 bytes [MQTT-1.5.5-1] at byte offset ${
+      offset + 1
+    }`,
+    MALFORMED,
+  );
+}
+
+/**
+ * Decodes the one whole packet that fills `bytes[start..end)`, whose size
+ * {@linkcode packetSize} has already established. Payloads and binary fields
+ * are views into `bytes`.
+ */
+export function decodePacket(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  protocolVersion: ProtocolVersion,
+): Packet {
+  const first = bytes[start];
+  const type = first >> 4;
+  const flags = first & 0x0f;
+  let bodyStart = start + 2;
+  while (bytes[bodyStart - 1] & 0x80) bodyStart++;
+  const name = NAMES[type];
+  const c = new Cursor(bytes, start, bodyStart, end, name, protocolVersion);
+  if (type !== 3 && flags !== FLAGS[type]) {
+    c.fail(
+      "Fixed header flags",
+      `must be ${FLAGS[type].toString(2).padStart(4, "0")}, got ${
+        flags.toString(2).padStart(4, "0")
+      } ${flagsRule(type, protocolVersion)}`,
+      MALFORMED,
+      start,
+    );
+  }
+  let packet: Packet;
+  switch (type) {
+    case 1:
+      packet = decodeConnect(c);
+      break;
+    case 2:
+      packet = decodeConnack(c);
+      break;
+    case 3:
+      packet = decodePublish(c, flags);
+      break;
+    case 4:
+      packet = decodeAck(c, "puback");
+      break;
+    case 5:
+      packet = decodeAck(c, "pubrec");
+      break;
+    case 6:
+      packet = decodeAck(c, "pubrel");
+      break;
+    case 7:
+      packet = decodeAck(c, "pubcomp");
+      break;
+    case 8:
+      packet = decodeSubscribe(c);
+      break;
+    case 9:
+      packet = decodeSuback(c);
+      break;
+    case 10:
+      packet = decodeUnsubscribe(c);
+      break;
+    case 11:
+      packet = decodeUnsuback(c);
+      break;
+    case 12:
+      packet = decodePingreq();
+      break;
+    case 13:
+      packet = decodePingresp();
+      break;
+    case 14:
+      packet = decodeDisconnect(c);
+      break;
+    case 15:
+      if (protocolVersion === 4) {
+        c.fail(
+          "Packet type",
+          "15 (AUTH) does not exist in MQTT 3.1.1, where it is reserved (section 2.2.1)",
+          MALFORMED,
+          start,
+        );
+      }
+      packet = decodeAuth(c);
+      break;
+    default:
+      return c.fail(
+        "Packet type",
+        "0 is reserved and forbidden (section 2.1.2)",
+        MALFORMED,
+        start,
+      );
+  }
+  c.done("The packet");
+  return packet;
+}
+
+/**
+ * Decodes exactly one whole MQTT packet, fixed header included. Payloads,
+ * binary properties and correlation data are views into `bytes`, not copies.
+ *
+ * @param bytes One packet, nothing more and nothing less.
+ * @param options The protocol version (5 by default; a CONNECT carries its
+ * own) and an optional maximum packet size.
+ * @returns The packet.
+ * @throws {MqttError} When the bytes are not one well-formed packet that
+ * follows the specification; `reasonCode` says why (0x81 Malformed Packet,
+ * 0x82 Protocol Error, 0x84 Unsupported Protocol Version, 0x95 Packet too
+ * large).
+ *
+ * @example Decoding a PUBLISH
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { decode } from "@mqtt/codec";
+ *
+ * const bytes = new Uint8Array([
+ *   0x30, 0x08, // PUBLISH, QoS 0, Remaining Length 8
+ *   0x00, 0x03, 0x61, 0x2f, 0x62, // Topic Name "a/b"
+ *   0x00, // no properties
+ *   0x68, 0x69, // payload "hi"
+ * ]);
+ * const packet = decode(bytes);
+ * assertEquals(packet.type, "publish");
+ * if (packet.type === "publish") {
+ *   assertEquals(packet.topic, "a/b");
+ *   assertEquals(new TextDecoder().decode(packet.payload), "hi");
+ * }
+ * ```
+ */
+export function decode(bytes: Uint8Array, options?: DecodeOptions): Packet {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new MqttError(
+      `decode: expected a Uint8Array, got ${
+        bytes === null ? "null" : typeof bytes
+      }`,
+      MALFORMED,
+    );
+  }
+  const protocolVersion = checkVersion(options?.protocolVersion, "decode");
+  const size = packetSize(bytes, 0);
+  if (size === -1) {
+    throw new MqttError(
+      `${
+        bytes.length === 0 ? "decode" : NAMES[bytes[0] >> 4]
+      }: the fixed header is cut off after ${bytes.length} byte(s) at byte offset ${bytes.length}`,
+      MALFORMED,
+    );
+  }
+  const maximum = options?.maximumPacketSize;
+  if (maximum !== undefined && size > maximum) {
+    throw new MqttError(
+      `${
+        NAMES[bytes[0] >> 4]
+      }: the packet is ${size} bytes, above the maximum packet size of ${maximum} at byte offset 0`,
+      PACKET_TOO_LARGE,
+    );
+  }
+  if (size !== bytes.length) {
+    throw new MqttError(
+      size > bytes.length
+        ? `${
+          NAMES[bytes[0] >> 4]
+        }: the packet is cut off: its fixed header announces ${size} bytes but only ${bytes.length} were given, at byte offset ${bytes.length}`
+        : `${NAMES[bytes[0] >> 4]}: ${
+          bytes.length - size
+        } byte(s) follow the end of the packet at byte offset ${size}`,
+      MALFORMED,
+    );
+  }
+  return decodePacket(bytes, 0, size, protocolVersion);
+}
+
+/**
+ * Encodes a packet into a new `Uint8Array`, validating it as strictly as
+ * {@linkcode decode} does: it never writes a packet that `decode` rejects.
+ *
+ * @param packet The packet to encode.
+ * @param options The protocol version (5 by default; a CONNECT carries its
+ * own).
+ * @returns The packet's bytes, fixed header included.
+ * @throws {MqttError} When the packet breaks a rule of the specification or
+ * holds something the protocol version cannot carry.
+ *
+ * @example Encoding a PUBLISH
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { encode } from "@mqtt/codec";
+ *
+ * const bytes = encode({
+ *   type: "publish",
+ *   topic: "a/b",
+ *   payload: new TextEncoder().encode("hi"),
+ *   qos: 0,
+ *   retain: false,
+ *   dup: false,
+ * });
+ * assertEquals(
+ *   bytes,
+ *   new Uint8Array([0x30, 0x08, 0x00, 0x03, 0x61, 0x2f, 0x62, 0x00, 0x68, 0x69]),
+ * );
+ * ```
+ */
+export function encode(packet: Packet, options?: EncodeOptions): Uint8Array {
+  const version = checkVersion(options?.protocolVersion, "encode");
+  if (typeof packet !== "object" || packet === null) {
+    throw new MqttError(
+      `encode: expected a packet object, got ${
+        packet === null ? "null" : typeof packet
+      }`,
+      MALFORMED,
+    );
+  }
+  switch (packet.type) {
+    case "publish":
+      return encodePublish(packet, version);
+    case "puback":
+    case "pubrec":
+    case "pubrel":
+    case "pubcomp":
+      return encodeAck(packet, version);
+    case "connect":
+      return encodeConnect(packet);
+    case "connack":
+      return encodeConnack(packet, version);
+    case "subscribe":
+      return encodeSubscribe(packet, version);
+    case "suback":
+      return encodeSuback(packet, version);
+    case "unsubscribe":
+      return encodeUnsubscribe(packet, version);
+    case "unsuback":
+      return encodeUnsuback(packet, version);
+    case "pingreq":
+      return encodePingreq();
+    case "pingresp":
+      return encodePingresp();
+    case "disconnect":
+      return encodeDisconnect(packet, version);
+    case "auth":
+      return encodeAuth(packet, version);
+    default:
+      throw new MqttError(
+        `${label("encode", version)}: unknown packet type ${
+          JSON.stringify((packet as { type: unknown }).type)
+        }`,
+        PROTOCOL_ERROR,
+      );
+  }
+}

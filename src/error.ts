@@ -1,0 +1,43 @@
+/**
+ * The one error type the library throws.
+ *
+ * @module
+ */
+
+/**
+ * Thrown for every packet that breaks the MQTT specification, on decode and
+ * on encode alike. `reasonCode` is the MQTT 5 reason code a peer would send
+ * in answer (0x81 Malformed Packet, 0x82 Protocol Error, 0x84 Unsupported
+ * Protocol Version, 0x95 Packet too large, ...); the message names the
+ * packet, the field and, on decode, the byte offset.
+ *
+ * @example Catching a malformed packet
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { decode, MqttError, ReasonCode } from "@mqtt/codec";
+ *
+ * try {
+ *   decode(new Uint8Array([0x36, 0x00])); // PUBLISH with QoS 3
+ * } catch (error) {
+ *   if (!(error instanceof MqttError)) throw error;
+ *   assertEquals(error.reasonCode, ReasonCode.MalformedPacket);
+ * }
+ * ```
+ */
+export class MqttError extends Error {
+  /** The MQTT 5 reason code that describes the failure. */
+  readonly reasonCode: number;
+
+  /**
+   * Makes an error with a message and the reason code a peer would send.
+   *
+   * @param message What was wrong and where.
+   * @param reasonCode The MQTT 5 reason code (default 0x81 Malformed Packet).
+   * @param options Standard error options, such as `cause`.
+   */
+  constructor(message: string, reasonCode = 0x81, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "MqttError";
+    this.reasonCode = reasonCode;
+  }
+}

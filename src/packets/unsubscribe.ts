@@ -1,0 +1,101 @@
+/**
+ * UNSUBSCRIBE (section 3.10): topic filters to remove.
+ *
+ * @module
+ */
+
+import type { UnsubscribePacket } from "../packet.ts";
+import type { Cursor } from "../primitives/cursor.ts";
+import {
+  encodeError,
+  label,
+  startPacket,
+  vbiLength,
+} from "../primitives/writer.ts";
+import {
+  assertNoProperties,
+  Context,
+  decodeProperties,
+  propertiesLength,
+  writeProperties,
+} from "../properties.ts";
+import { checkPacketId, readPacketId } from "./fields.ts";
+import {
+  atLeastOneRule,
+  readTopicFilter,
+  topicFilterLength,
+} from "./subscribe.ts";
+
+const PROTOCOL_ERROR = 0x82;
+const WHERE = {
+  4: label("UNSUBSCRIBE", 4),
+  5: label("UNSUBSCRIBE", 5),
+} as const;
+
+/** Decodes the variable header and payload of an UNSUBSCRIBE. */
+export function decodeUnsubscribe(c: Cursor): UnsubscribePacket {
+  const packetId = readPacketId(c);
+  const packet: UnsubscribePacket = {
+    type: "unsubscribe",
+    packetId,
+    topicFilters: [],
+  };
+  if (c.version === 5) {
+    decodeProperties(
+      c,
+      Context.Unsubscribe,
+      packet as unknown as Record<string, unknown>,
+    );
+  }
+  if (c.pos === c.end) {
+    c.fail(
+      "Payload",
+      `must hold at least one Topic Filter ${
+        atLeastOneRule("UNSUBSCRIBE", c.version)
+      }`,
+      PROTOCOL_ERROR,
+    );
+  }
+  while (c.pos < c.end) packet.topicFilters.push(readTopicFilter(c));
+  return packet;
+}
+
+/** Encodes an UNSUBSCRIBE. */
+export function encodeUnsubscribe(
+  packet: UnsubscribePacket,
+  version: 4 | 5,
+): Uint8Array {
+  const where = WHERE[version];
+  const packetId = checkPacketId(packet.packetId, where, version);
+  const filters = packet.topicFilters;
+  if (!Array.isArray(filters) || filters.length === 0) {
+    throw encodeError(
+      where,
+      "topicFilters",
+      `must hold at least one topic filter ${
+        atLeastOneRule("UNSUBSCRIBE", version)
+      }`,
+      PROTOCOL_ERROR,
+    );
+  }
+  const lengths = filters.map((filter, i) =>
+    topicFilterLength(filter, where, `topicFilters[${i}]`, version)
+  );
+  let remainingLength = 2;
+  for (const length of lengths) remainingLength += 2 + length;
+  let propertiesSize = 0;
+  if (version === 5) {
+    propertiesSize = propertiesLength(packet, Context.Unsubscribe, where);
+    remainingLength += vbiLength(propertiesSize) + propertiesSize;
+  } else {
+    assertNoProperties(packet, Context.Unsubscribe, where);
+  }
+  // UNSUBSCRIBE's fixed header flags are 0010 [MQTT-3.10.1-1]
+  const w = startPacket(0xa2, remainingLength, where);
+  w.u16(packetId);
+  if (version === 5) {
+    writeProperties(w, packet, Context.Unsubscribe, propertiesSize);
+  }
+  for (let i = 0; i < filters.length; i++) w.utf8(filters[i], lengths[i]);
+  return w.bytes;
+}

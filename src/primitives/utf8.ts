@@ -1,0 +1,90 @@
+/**
+ * UTF-8 Encoded Strings (MQTT 5.0 section 1.5.4): well-formed UTF-8, no
+ * U+0000, at most 65,535 bytes. A leading BOM (U+FEFF) is kept as it is
+ * [MQTT-1.5.4-3].
+ *
+ * @module
+ */
+
+/** Rejects ill-formed UTF-8, including encoded surrogates [MQTT-1.5.4-1]. */
+const fatalDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const encoder = new TextEncoder();
+
+/** Strings up to this many bytes are converted by hand: cheaper than a decoder call. */
+const SHORT_STRING = 32;
+
+/**
+ * Decodes `length` bytes at `start` as a UTF-8 Encoded String.
+ *
+ * @returns The string, or `undefined` when the bytes are not well-formed
+ * UTF-8 or encode U+0000 [MQTT-1.5.4-1, MQTT-1.5.4-2].
+ */
+export function decodeUtf8(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+): string | undefined {
+  let ascii = true;
+  for (let i = start; i < end; i++) {
+    const b = bytes[i];
+    // In UTF-8 a zero byte only ever encodes U+0000 [MQTT-1.5.4-2]
+    if (b === 0) return undefined;
+    if (b > 0x7f) ascii = false;
+  }
+  if (ascii && end - start <= SHORT_STRING) {
+    let text = "";
+    for (let i = start; i < end; i++) text += String.fromCharCode(bytes[i]);
+    return text;
+  }
+  try {
+    return fatalDecoder.decode(bytes.subarray(start, end));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The number of bytes `text` takes as UTF-8, or a negative number when it
+ * cannot be an MQTT UTF-8 Encoded String: -1 for U+0000 [MQTT-1.5.4-2], -2
+ * for a lone surrogate (it has no UTF-8 form [MQTT-1.5.4-1]).
+ */
+export function utf8Length(text: string): number {
+  const length = text.length;
+  let bytes = length;
+  for (let i = 0; i < length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) {
+      if (c === 0) return -1;
+    } else if (c < 0x800) {
+      bytes += 1;
+    } else if (c >= 0xd800 && c <= 0xdfff) {
+      const next = text.charCodeAt(i + 1);
+      if (c > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff)) return -2;
+      // a surrogate pair: 2 UTF-16 units become 4 bytes
+      bytes += 2;
+      i++;
+    } else {
+      bytes += 2;
+    }
+  }
+  return bytes;
+}
+
+/**
+ * Writes `text`, already measured by {@linkcode utf8Length} as `length`
+ * bytes, at `offset`; returns the offset after it.
+ */
+export function writeUtf8(
+  buffer: Uint8Array,
+  offset: number,
+  text: string,
+  length: number,
+): number {
+  if (length === text.length) {
+    // every char is ASCII: one byte each
+    for (let i = 0; i < length; i++) buffer[offset + i] = text.charCodeAt(i);
+    return offset + length;
+  }
+  encoder.encodeInto(text, buffer.subarray(offset, offset + length));
+  return offset + length;
+}

@@ -1,0 +1,244 @@
+/**
+ * MQTT 5.0 reason codes (specification section 2.4), their names, and which
+ * control packet may carry which code.
+ *
+ * @module
+ */
+
+import type { PacketType, ProtocolVersion } from "./packet.ts";
+
+/**
+ * Every reason code of the MQTT 5.0 specification by name, in PascalCase.
+ * A value with several names (0x00 Success / Normal disconnection / Granted
+ * QoS 0) has each of them.
+ *
+ * @example Usage
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { ReasonCode } from "@mqtt/codec";
+ *
+ * assertEquals(ReasonCode.MalformedPacket, 0x81);
+ * assertEquals(ReasonCode.NormalDisconnection, ReasonCode.Success);
+ * ```
+ */
+export const ReasonCode = Object.freeze(
+  {
+    Success: 0x00,
+    NormalDisconnection: 0x00,
+    GrantedQoS0: 0x00,
+    GrantedQoS1: 0x01,
+    GrantedQoS2: 0x02,
+    DisconnectWithWillMessage: 0x04,
+    NoMatchingSubscribers: 0x10,
+    NoSubscriptionExisted: 0x11,
+    ContinueAuthentication: 0x18,
+    ReAuthenticate: 0x19,
+    UnspecifiedError: 0x80,
+    MalformedPacket: 0x81,
+    ProtocolError: 0x82,
+    ImplementationSpecificError: 0x83,
+    UnsupportedProtocolVersion: 0x84,
+    ClientIdentifierNotValid: 0x85,
+    BadUserNameOrPassword: 0x86,
+    NotAuthorized: 0x87,
+    ServerUnavailable: 0x88,
+    ServerBusy: 0x89,
+    Banned: 0x8a,
+    ServerShuttingDown: 0x8b,
+    BadAuthenticationMethod: 0x8c,
+    KeepAliveTimeout: 0x8d,
+    SessionTakenOver: 0x8e,
+    TopicFilterInvalid: 0x8f,
+    TopicNameInvalid: 0x90,
+    PacketIdentifierInUse: 0x91,
+    PacketIdentifierNotFound: 0x92,
+    ReceiveMaximumExceeded: 0x93,
+    TopicAliasInvalid: 0x94,
+    PacketTooLarge: 0x95,
+    MessageRateTooHigh: 0x96,
+    QuotaExceeded: 0x97,
+    AdministrativeAction: 0x98,
+    PayloadFormatInvalid: 0x99,
+    RetainNotSupported: 0x9a,
+    QoSNotSupported: 0x9b,
+    UseAnotherServer: 0x9c,
+    ServerMoved: 0x9d,
+    SharedSubscriptionsNotSupported: 0x9e,
+    ConnectionRateExceeded: 0x9f,
+    MaximumConnectTime: 0xa0,
+    SubscriptionIdentifiersNotSupported: 0xa1,
+    WildcardSubscriptionsNotSupported: 0xa2,
+  } as const,
+);
+
+/**
+ * The name of any reason code constant in {@linkcode ReasonCode}.
+ *
+ * @example Usage
+ * ```ts
+ * import type { ReasonCodeName } from "@mqtt/codec";
+ * const name: ReasonCodeName = "PacketTooLarge";
+ * ```
+ */
+export type ReasonCodeName = keyof typeof ReasonCode;
+
+/** The packet types that carry reason codes, each with its valid codes. */
+const validCodes: Readonly<Record<string, readonly number[]>> = {
+  // 3.2.2.2 Connect Reason Code
+  connack: [
+    0x00,
+    0x80,
+    0x81,
+    0x82,
+    0x83,
+    0x84,
+    0x85,
+    0x86,
+    0x87,
+    0x88,
+    0x89,
+    0x8a,
+    0x8c,
+    0x90,
+    0x95,
+    0x97,
+    0x99,
+    0x9a,
+    0x9b,
+    0x9c,
+    0x9d,
+    0x9f,
+  ],
+  // 3.4.2.1 PUBACK Reason Code, 3.5.2.1 PUBREC Reason Code
+  puback: [0x00, 0x10, 0x80, 0x83, 0x87, 0x90, 0x91, 0x97, 0x99],
+  pubrec: [0x00, 0x10, 0x80, 0x83, 0x87, 0x90, 0x91, 0x97, 0x99],
+  // 3.6.2.1 PUBREL Reason Code, 3.7.2.1 PUBCOMP Reason Code
+  pubrel: [0x00, 0x92],
+  pubcomp: [0x00, 0x92],
+  // 3.9.3 SUBACK Payload
+  suback: [
+    0x00,
+    0x01,
+    0x02,
+    0x80,
+    0x83,
+    0x87,
+    0x8f,
+    0x91,
+    0x97,
+    0x9e,
+    0xa1,
+    0xa2,
+  ],
+  // 3.11.3 UNSUBACK Payload
+  unsuback: [0x00, 0x11, 0x80, 0x83, 0x87, 0x8f, 0x91],
+  // 3.14.2.1 Disconnect Reason Code
+  disconnect: [
+    0x00,
+    0x04,
+    0x80,
+    0x81,
+    0x82,
+    0x83,
+    0x87,
+    0x89,
+    0x8b,
+    0x8c,
+    0x8d,
+    0x8e,
+    0x8f,
+    0x90,
+    0x93,
+    0x94,
+    0x95,
+    0x96,
+    0x97,
+    0x98,
+    0x99,
+    0x9a,
+    0x9b,
+    0x9c,
+    0x9d,
+    0x9e,
+    0x9f,
+    0xa0,
+    0xa1,
+    0xa2,
+  ],
+  // 3.15.2.1 Authenticate Reason Code
+  auth: [0x00, 0x18, 0x19],
+};
+
+/** MQTT 3.1.1 return codes: 3.2.2.3 (CONNACK) and 3.9.3 (SUBACK). */
+const validCodes311: Readonly<Record<string, readonly number[]>> = {
+  connack: [0, 1, 2, 3, 4, 5],
+  suback: [0x00, 0x01, 0x02, 0x80],
+};
+
+function toTable(
+  codes: Readonly<Record<string, readonly number[]>>,
+): Map<string, Uint8Array> {
+  const tables = new Map<string, Uint8Array>();
+  for (const [type, list] of Object.entries(codes)) {
+    const table = new Uint8Array(256);
+    for (const code of list) table[code] = 1;
+    tables.set(type, table);
+  }
+  return tables;
+}
+
+const tables5 = toTable(validCodes);
+const tables4 = toTable(validCodes311);
+
+/**
+ * Whether a packet of the given type may carry the given reason code (or, in
+ * MQTT 3.1.1, return code).
+ *
+ * @param type The packet type.
+ * @param code The reason code.
+ * @param protocolVersion 5 (default) or 4.
+ * @returns `true` when the specification lists the code for that packet.
+ *
+ * @example Usage
+ * ```ts
+ * import { assert, assertFalse } from "@std/assert";
+ * import { isValidReasonCode } from "@mqtt/codec";
+ *
+ * assert(isValidReasonCode("puback", 0x10));
+ * assertFalse(isValidReasonCode("pubrel", 0x10));
+ * assertFalse(isValidReasonCode("connack", 0x80, 4));
+ * ```
+ */
+export function isValidReasonCode(
+  type: PacketType,
+  code: number,
+  protocolVersion: ProtocolVersion = 5,
+): boolean {
+  const table = (protocolVersion === 4 ? tables4 : tables5).get(type);
+  return table !== undefined && Number.isInteger(code) && table[code] === 1;
+}
+
+const names = new Map<number, string>();
+for (const [name, code] of Object.entries(ReasonCode)) {
+  if (!names.has(code)) names.set(code, name);
+}
+
+/**
+ * The first name of a reason code in {@linkcode ReasonCode}, or a hex
+ * string for a code the specification does not define.
+ *
+ * @param code The reason code.
+ * @returns Its name, such as `"MalformedPacket"`, or `"0x03"`.
+ *
+ * @example Usage
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { reasonCodeName } from "@mqtt/codec";
+ *
+ * assertEquals(reasonCodeName(0x95), "PacketTooLarge");
+ * ```
+ */
+export function reasonCodeName(code: number): string {
+  return names.get(code) ??
+    `0x${code.toString(16).padStart(2, "0").toUpperCase()}`;
+}
