@@ -78,8 +78,10 @@ export function encodeAckList(
     throw encodeError(where, "reasonCodes", "must be an array");
   }
   const context = type === "suback" ? Context.Suback : Context.Unsuback;
+  // a 3.1.1 UNSUBACK has no codes, so codes are checked against 5.0's table
+  const codeVersion = type === "unsuback" ? 5 : version;
   for (let i = 0; i < codes.length; i++) {
-    checkReasonCode(codes[i], type, version, where, `reasonCodes[${i}]`);
+    checkReasonCode(codes[i], type, codeVersion, where, `reasonCodes[${i}]`);
   }
   if (version === 4) {
     assertNoProperties(packet, context, where);
