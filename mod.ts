@@ -41,6 +41,18 @@ export {
 } from "./src/codec.ts";
 export { MqttError } from "./src/error.ts";
 export {
+  PacketDecoderStream,
+  type PacketDecoderStreamOptions,
+  PacketReader,
+  type PacketReaderOptions,
+} from "./src/reader.ts";
+export {
+  PacketEncoderStream,
+  type PacketEncoderStreamOptions,
+  PacketWriter,
+  type PacketWriterOptions,
+} from "./src/writer.ts";
+export {
   isValidReasonCode,
   ReasonCode,
   type ReasonCodeName,
