@@ -1,0 +1,594 @@
+/**
+ * PacketWriter and PacketEncoderStream: bytes as encode() makes them, in
+ * order, with back-pressure; versions; the peer's Maximum Packet Size.
+ */
+
+import {
+  assert,
+  assertEquals,
+  assertFalse,
+  assertInstanceOf,
+  assertRejects,
+  assertStrictEquals,
+  assertThrows,
+} from "@std/assert";
+import { describe, it } from "@std/testing/bdd";
+import {
+  decode,
+  encode,
+  MqttError,
+  type Packet,
+  PacketEncoderStream,
+  PacketWriter,
+  type PacketWriterOptions,
+} from "../mod.ts";
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const bytes = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    bytes.set(part, offset);
+    offset += part.length;
+  }
+  return bytes;
+}
+
+/** A packet per index: PUBLISHes of varying size and QoS, with a few acks. */
+function packetFor(i: number): Packet {
+  if (i % 7 === 3) return { type: "puback", packetId: 1 + (i % 65_535) };
+  const qos = (i % 3) as 0 | 1 | 2;
+  return {
+    type: "publish",
+    topic: `t/${i}`,
+    payload: new Uint8Array(i % 300).fill(i & 0xff),
+    qos,
+    retain: false,
+    dup: false,
+    ...(qos > 0 ? { packetId: 1 + (i % 65_535) } : {}),
+  };
+}
+
+/**
+ * A sink that takes a few turns of the event loop per chunk, with a
+ * high-water mark of 1, and counts what the stream holds beyond what it
+ * has accepted.
+ */
+function slowSink(): {
+  stream: WritableStream<Uint8Array>;
+  received: Uint8Array[];
+  accepted: () => number;
+  maxInFlight: () => number;
+} {
+  const received: Uint8Array[] = [];
+  let enqueued = 0;
+  let completed = 0;
+  let accepted = 0;
+  let maxInFlight = 0;
+  const stream = new WritableStream<Uint8Array>({
+    async write(chunk) {
+      for (let i = 0; i < 5; i++) await Promise.resolve();
+      received.push(chunk.slice());
+      accepted += chunk.length;
+      completed++;
+    },
+  }, {
+    highWaterMark: 1,
+    size() {
+      enqueued++;
+      maxInFlight = Math.max(maxInFlight, enqueued - completed);
+      return 1;
+    },
+  });
+  return {
+    stream,
+    received,
+    accepted: () => accepted,
+    maxInFlight: () => maxInFlight,
+  };
+}
+
+/** A sink that records its chunks and accepts each at once. */
+function recordingSink(): {
+  stream: WritableStream<Uint8Array>;
+  chunks: Uint8Array[];
+} {
+  const chunks: Uint8Array[] = [];
+  const stream = new WritableStream<Uint8Array>({
+    write(chunk) {
+      chunks.push(chunk);
+    },
+  });
+  return { stream, chunks };
+}
+
+describe("PacketWriter writes", () => {
+  it("writes the bytes encode() makes, and resolves only once the sink accepted them", async () => {
+    let release!: () => void;
+    const chunks: Uint8Array[] = [];
+    const stream = new WritableStream<Uint8Array>({
+      write(chunk) {
+        chunks.push(chunk);
+        return new Promise((resolve) => release = resolve);
+      },
+    });
+    const writer = new PacketWriter(stream);
+    const packet: Packet = { type: "pubrec", packetId: 77, reasonCode: 0x10 };
+    let written = false;
+    const write = writer.write(packet).then(() => written = true);
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+    assertEquals(chunks, [encode(packet)]);
+    assertFalse(written);
+    release();
+    await write;
+    assert(written);
+    await writer.close();
+  });
+
+  it("keeps 10,000 writes fired at once byte-exact and in order, never running ahead of a slow sink", async () => {
+    const sink = slowSink();
+    const writer = new PacketWriter(sink.stream);
+    const expected: Uint8Array[] = [];
+    const ends: number[] = [];
+    let end = 0;
+    const writes: Promise<void>[] = [];
+    for (let i = 0; i < 10_000; i++) {
+      const packet = packetFor(i);
+      const bytes = encode(packet);
+      expected.push(bytes);
+      end += bytes.length;
+      const mustHaveAccepted = end;
+      writes.push(
+        writer.write(packet).then(() => {
+          // Resolved only after the sink took this packet's last byte.
+          assert(sink.accepted() >= mustHaveAccepted);
+          ends.push(mustHaveAccepted);
+        }),
+      );
+    }
+    await Promise.all(writes);
+    await writer.close();
+    assertEquals(concat(sink.received), concat(expected));
+    assertEquals(ends, [...ends].sort((a, b) => a - b));
+    assertEquals(sink.maxInFlight(), 1);
+  });
+
+  it("keeps 10,000 awaited writes byte-exact and in order, one chunk each", async () => {
+    const sink = slowSink();
+    const writer = new PacketWriter(sink.stream);
+    const expected: Uint8Array[] = [];
+    for (let i = 0; i < 10_000; i++) {
+      const packet = packetFor(i);
+      expected.push(encode(packet));
+      await writer.write(packet);
+      assertEquals(sink.received.length, i + 1);
+    }
+    await writer.close();
+    assertEquals(sink.received, expected);
+    assertEquals(sink.maxInFlight(), 1);
+  });
+
+  it("keeps bursts of writes of random sizes in order", async () => {
+    const sink = slowSink();
+    const writer = new PacketWriter(sink.stream);
+    const expected: Uint8Array[] = [];
+    let i = 0;
+    for (let burst = 0; burst < 200; burst++) {
+      const writes = [];
+      for (let n = (burst * 37) % 23; n >= 0; n--, i++) {
+        expected.push(encode(packetFor(i)));
+        writes.push(writer.write(packetFor(i)));
+      }
+      if (burst % 3 === 0) await Promise.all(writes);
+    }
+    await writer.close();
+    assertEquals(concat(sink.received), concat(expected));
+    assertEquals(sink.maxInFlight(), 1);
+  });
+
+  it("joins packets written while the sink is busy into chunks of at most 64 KiB", async () => {
+    const sink = slowSink();
+    const writer = new PacketWriter(sink.stream);
+    const big: Packet = {
+      type: "publish",
+      topic: "big",
+      payload: new Uint8Array(100_000),
+      qos: 0,
+      retain: false,
+      dup: false,
+    };
+    const packets = [...Array.from({ length: 999 }, (_, i) => packetFor(i))];
+    packets.splice(500, 0, big);
+    await Promise.all(packets.map((packet) => writer.write(packet)));
+    await writer.close();
+    assertEquals(
+      concat(sink.received),
+      concat(packets.map((packet) => encode(packet))),
+    );
+    assert(sink.received.length < 20, `${sink.received.length} chunks`);
+    for (const chunk of sink.received) {
+      assert(chunk.length <= 65_536 || chunk.length === encode(big).length);
+    }
+  });
+
+  it("rejects an invalid packet with MqttError and writes nothing of it", async () => {
+    const { stream, chunks } = recordingSink();
+    const writer = new PacketWriter(stream);
+    const invalid = [
+      { type: "puback", packetId: 0 },
+      { type: "publish", topic: "a/+", payload: new Uint8Array(), qos: 0 },
+      { type: "nonsense" },
+      null,
+    ] as unknown as Packet[];
+    const writes = [writer.write({ type: "pingreq" })];
+    for (const packet of invalid) {
+      const error = await assertRejects(() => writer.write(packet), MqttError);
+      assertEquals(error.name, "MqttError");
+    }
+    writes.push(writer.write({ type: "pingresp" }));
+    await Promise.all(writes);
+    await writer.close();
+    assertEquals(
+      concat(chunks),
+      concat([
+        encode({ type: "pingreq" }),
+        encode({ type: "pingresp" }),
+      ]),
+    );
+  });
+
+  it("rejects with the sink's own error when the sink fails", async () => {
+    const failure = new Error("broken pipe");
+    const stream = new WritableStream<Uint8Array>({
+      write() {
+        throw failure;
+      },
+    });
+    const writer = new PacketWriter(stream);
+    const first = writer.write({ type: "pingreq" });
+    const second = writer.write({ type: "pingreq" });
+    assertStrictEquals(await assertRejects(() => first), failure);
+    assertStrictEquals(await assertRejects(() => second), failure);
+    assertStrictEquals(
+      await assertRejects(() => writer.write({ type: "pingreq" })),
+      failure,
+    );
+  });
+
+  it("close() writes what was accepted, then closes; later writes reject with MqttError", async () => {
+    const sink = slowSink();
+    let closed = false;
+    const writer = new PacketWriter(sink.stream);
+    const writes = Array.from({ length: 50 }, (_, i) => {
+      return writer.write(packetFor(i));
+    });
+    const closing = writer.close().then(() => closed = true);
+    await assertRejects(() => writer.write({ type: "pingreq" }), MqttError);
+    await Promise.all(writes);
+    await closing;
+    assert(closed);
+    assertEquals(
+      concat(sink.received),
+      concat(Array.from({ length: 50 }, (_, i) => encode(packetFor(i)))),
+    );
+  });
+
+  it("abort() rejects the writes not yet handed to the stream and aborts it", async () => {
+    let abortReason: unknown;
+    let release!: () => void;
+    const started = Promise.withResolvers<void>();
+    const stream = new WritableStream<Uint8Array>({
+      write() {
+        started.resolve();
+        return new Promise((resolve) => release = resolve);
+      },
+      abort(reason) {
+        abortReason = reason;
+      },
+    }, { highWaterMark: 1 });
+    const writer = new PacketWriter(stream);
+    const first = writer.write({ type: "pingreq" });
+    await started.promise;
+    const waiting = writer.write({ type: "pingresp" });
+    const reason = new Error("going away");
+    const aborting = writer.abort(reason);
+    assertStrictEquals(await assertRejects(() => waiting), reason);
+    // The stream lets the write in progress finish before it aborts.
+    release();
+    await first;
+    await aborting;
+    assertStrictEquals(abortReason, reason);
+    await assertRejects(() => writer.write({ type: "pingreq" }), MqttError);
+  });
+
+  it("locks the stream and rejects invalid options with MqttError", () => {
+    const stream = new WritableStream<Uint8Array>();
+    new PacketWriter(stream);
+    assert(stream.locked);
+    const bad = [
+      { protocolVersion: 6 },
+      { maximumPacketSize: 0 },
+      { maximumPacketSize: -5 },
+    ] as unknown as PacketWriterOptions[];
+    for (const options of bad) {
+      assertThrows(
+        () => new PacketWriter(new WritableStream(), options),
+        MqttError,
+      );
+    }
+    assertThrows(
+      () => new PacketWriter({} as WritableStream<Uint8Array>),
+      MqttError,
+    );
+    const writer = new PacketWriter(new WritableStream());
+    assertThrows(() => writer.protocolVersion = 3 as 4, MqttError);
+    assertThrows(() => writer.maximumPacketSize = 1, MqttError);
+  });
+});
+
+describe("PacketWriter protocol version", () => {
+  const puback: Packet = { type: "puback", packetId: 5 };
+
+  it("encodes with 5 by default, and switches to the version of a CONNECT written", async () => {
+    const { stream, chunks } = recordingSink();
+    const writer = new PacketWriter(stream);
+    const connect: Packet = {
+      type: "connect",
+      protocolVersion: 4,
+      clientId: "w",
+      cleanStart: true,
+      keepAlive: 10,
+    };
+    await writer.write(puback);
+    await writer.write(connect);
+    assertEquals(writer.protocolVersion, 4);
+    await writer.write(puback);
+    await writer.close();
+    assertEquals(chunks, [
+      encode(puback, { protocolVersion: 5 }),
+      encode(connect),
+      encode(puback, { protocolVersion: 4 }),
+    ]);
+    // 3.1.1 acks are 4 bytes long; 5.0 ones with Success too, but their
+    // decoders differ on a reason code: check both decode back.
+    assertEquals(decode(chunks[2], { protocolVersion: 4 }), puback);
+  });
+
+  it("uses the option, and the setter, for later packets", async () => {
+    const { stream, chunks } = recordingSink();
+    const writer = new PacketWriter(stream, { protocolVersion: 4 });
+    const withReason: Packet = {
+      type: "puback",
+      packetId: 5,
+      reasonCode: 0x10,
+    };
+    await assertRejects(() => writer.write(withReason), MqttError);
+    writer.protocolVersion = 5;
+    await writer.write(withReason);
+    await writer.close();
+    assertEquals(chunks, [encode(withReason)]);
+  });
+});
+
+describe("PacketWriter maximumPacketSize (the peer's limit)", () => {
+  const long = "x".repeat(200);
+  const properties = {
+    reasonString: long,
+    userProperties: [["key", long]] as [string, string][],
+  };
+  const droppable: Packet[] = [
+    { type: "connack", sessionPresent: false, reasonCode: 0, ...properties },
+    { type: "puback", packetId: 1, reasonCode: 0x10, ...properties },
+    { type: "pubrec", packetId: 1, reasonCode: 0x10, ...properties },
+    { type: "pubrel", packetId: 1, reasonCode: 0x92, ...properties },
+    { type: "pubcomp", packetId: 1, reasonCode: 0, ...properties },
+    { type: "suback", packetId: 1, reasonCodes: [0], ...properties },
+    { type: "unsuback", packetId: 1, reasonCodes: [0], ...properties },
+    { type: "disconnect", reasonCode: 0, ...properties },
+    {
+      type: "auth",
+      reasonCode: 0x18,
+      authenticationMethod: "m",
+      ...properties,
+    },
+  ];
+
+  async function writeOne(
+    packet: Packet,
+    maximumPacketSize: number,
+  ): Promise<Uint8Array[]> {
+    const { stream, chunks } = recordingSink();
+    const writer = new PacketWriter(stream, { maximumPacketSize });
+    try {
+      await writer.write(packet);
+    } finally {
+      await writer.close();
+    }
+    return chunks;
+  }
+
+  for (const packet of droppable) {
+    it(`${packet.type}: drops the Reason String, then the User Properties, to fit`, async () => {
+      const copy = structuredClone(packet);
+      const full = encode(packet);
+      const { reasonString: _r, ...noReason } = packet as typeof properties;
+      const { userProperties: _u, ...noUser } = packet as typeof properties;
+      const { reasonString: _r2, userProperties: _u2, ...bare } =
+        packet as typeof properties;
+      const withoutReason = encode(noReason as Packet);
+      const withoutUser = encode(noUser as Packet);
+      const without = encode(bare as Packet);
+
+      assertEquals(await writeOne(packet, full.length), [full]);
+      assertEquals(await writeOne(packet, full.length - 1), [withoutReason]);
+      // Both alone are about the same size; drop the Reason String first.
+      assertEquals(
+        await writeOne(
+          packet,
+          Math.max(withoutReason.length, withoutUser.length),
+        ),
+        [withoutReason],
+      );
+      assertEquals(
+        await writeOne(
+          packet,
+          Math.min(withoutReason.length, withoutUser.length) - 1,
+        ),
+        [without],
+      );
+      if (without.length > 2) {
+        const error = await assertRejects(
+          () => writeOne(packet, without.length - 1),
+          MqttError,
+        );
+        assertEquals(error.reasonCode, 0x95);
+      }
+      // The packet given is left as it was.
+      assertEquals(packet, copy);
+    });
+  }
+
+  it("keeps the Reason String when dropping only the User Properties is enough", async () => {
+    const packet: Packet = {
+      type: "puback",
+      packetId: 1,
+      reasonCode: 0x10,
+      reasonString: "short",
+      userProperties: [["key", long]],
+    };
+    const { userProperties: _, ...fits } = packet;
+    assertEquals(await writeOne(packet, encode(fits).length), [encode(fits)]);
+  });
+
+  it("never drops the User Properties of PUBLISH, CONNECT, SUBSCRIBE or UNSUBSCRIBE: rejects with 0x95, writing nothing", async () => {
+    const userProperties: [string, string][] = [["key", long]];
+    const packets: Packet[] = [
+      {
+        type: "publish",
+        topic: "t",
+        payload: new Uint8Array(),
+        qos: 0,
+        retain: false,
+        dup: false,
+        userProperties,
+      },
+      {
+        type: "connect",
+        protocolVersion: 5,
+        clientId: "c",
+        cleanStart: true,
+        keepAlive: 0,
+        userProperties,
+      },
+      {
+        type: "subscribe",
+        packetId: 1,
+        subscriptions: [{ topicFilter: "a", qos: 0 }],
+        userProperties,
+      },
+      { type: "unsubscribe", packetId: 1, topicFilters: ["a"], userProperties },
+    ];
+    for (const packet of packets) {
+      const { stream, chunks } = recordingSink();
+      const writer = new PacketWriter(stream, { maximumPacketSize: 100 });
+      const error = await assertRejects(() => writer.write(packet), MqttError);
+      assertEquals(error.reasonCode, 0x95);
+      await writer.write({ type: "pingreq" });
+      await writer.close();
+      assertEquals(chunks, [encode({ type: "pingreq" })]);
+    }
+  });
+
+  it("applies a limit set later through the setter", async () => {
+    const { stream, chunks } = recordingSink();
+    const writer = new PacketWriter(stream);
+    const packet: Packet = {
+      type: "disconnect",
+      reasonCode: 0,
+      reasonString: long,
+    };
+    await writer.write(packet);
+    writer.maximumPacketSize = 10;
+    assertEquals(writer.maximumPacketSize, 10);
+    await writer.write(packet);
+    await writer.close();
+    assertEquals(chunks, [
+      encode(packet),
+      encode({ type: "disconnect", reasonCode: 0 }),
+    ]);
+  });
+});
+
+describe("PacketEncoderStream", () => {
+  it("is a TransformStream encoding packets as encode() does, switching version on CONNECT", async () => {
+    const encoder = new PacketEncoderStream();
+    assertInstanceOf(encoder, TransformStream);
+    const connect: Packet = {
+      type: "connect",
+      protocolVersion: 4,
+      clientId: "e",
+      cleanStart: true,
+      keepAlive: 0,
+    };
+    const packets: Packet[] = [
+      { type: "pubrec", packetId: 2, reasonCode: 0 },
+      connect,
+      { type: "pubrec", packetId: 2 },
+    ];
+    const chunks = await Array.fromAsync(
+      ReadableStream.from(packets).pipeThrough(encoder),
+    );
+    assertEquals(chunks, [
+      encode(packets[0]),
+      encode(connect),
+      encode(packets[2], { protocolVersion: 4 }),
+    ]);
+    assertEquals(encoder.protocolVersion, 4);
+  });
+
+  it("errors with MqttError on an invalid or too large packet", async () => {
+    await assertRejects(
+      () =>
+        Array.fromAsync(
+          ReadableStream.from<Packet>([
+            { type: "pingreq" },
+            { type: "puback", packetId: 70_000 },
+          ]).pipeThrough(new PacketEncoderStream()),
+        ),
+      MqttError,
+    );
+    const error = await assertRejects(
+      () =>
+        Array.fromAsync(
+          ReadableStream.from<Packet>([
+            {
+              type: "publish",
+              topic: "t",
+              payload: new Uint8Array(50),
+              qos: 0,
+              retain: false,
+              dup: false,
+            },
+          ]).pipeThrough(new PacketEncoderStream({ maximumPacketSize: 50 })),
+        ),
+      MqttError,
+    );
+    assertEquals(error.reasonCode, 0x95);
+  });
+
+  it("drops droppable properties to meet maximumPacketSize", async () => {
+    const packet: Packet = {
+      type: "suback",
+      packetId: 3,
+      reasonCodes: [1],
+      reasonString: "y".repeat(100),
+    };
+    const chunks = await Array.fromAsync(
+      ReadableStream.from([packet]).pipeThrough(
+        new PacketEncoderStream({ maximumPacketSize: 20 }),
+      ),
+    );
+    assertEquals(chunks, [
+      encode({ type: "suback", packetId: 3, reasonCodes: [1] }),
+    ]);
+  });
+});
