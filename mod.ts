@@ -64,4 +64,5 @@ export {
   isValidTopicName,
   topicMatches,
 } from "./src/topic.ts";
+export { type WebSocketStreams, webSocketStreams } from "./src/websocket.ts";
 export type * from "./src/packet.ts";
