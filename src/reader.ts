@@ -355,7 +355,15 @@ class PacketSource {
         PROTOCOL_ERROR,
       );
     }
-    this.#reader = readable.getReader();
+    try {
+      this.#reader = readable.getReader();
+    } catch (error) {
+      throw new MqttError(
+        `${where}: the stream is locked: another reader holds it`,
+        PROTOCOL_ERROR,
+        { cause: error },
+      );
+    }
   }
 
   /** The next packet, or `undefined` at the end of the stream. */

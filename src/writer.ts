@@ -263,7 +263,15 @@ export class PacketWriter {
         PROTOCOL_ERROR,
       );
     }
-    this.#writer = writable.getWriter();
+    try {
+      this.#writer = writable.getWriter();
+    } catch (error) {
+      throw new MqttError(
+        "PacketWriter: the stream is locked: another writer holds it",
+        PROTOCOL_ERROR,
+        { cause: error },
+      );
+    }
   }
 
   /**

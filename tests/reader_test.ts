@@ -687,6 +687,8 @@ describe("PacketReader reads and cancellation", () => {
     const stream = ReadableStream.from<Uint8Array>([]);
     const reader = new PacketReader(stream);
     assert(stream.locked);
+    // A second reader of the same stream is refused with MqttError.
+    assertThrows(() => new PacketReader(stream), MqttError, "locked");
     return reader.cancel();
   });
 });

@@ -304,6 +304,7 @@ describe("PacketWriter writes", () => {
     const stream = new WritableStream<Uint8Array>();
     new PacketWriter(stream);
     assert(stream.locked);
+    assertThrows(() => new PacketWriter(stream), MqttError, "locked");
     const bad = [
       { protocolVersion: 6 },
       { maximumPacketSize: 0 },
