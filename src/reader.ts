@@ -106,11 +106,11 @@ export function checkVersionOption(
 /** Checks a maximum packet size option; `undefined` means the protocol maximum. */
 export function checkMaximumOption(value: unknown, where: string): number {
   if (value === undefined) return MAXIMUM_PACKET_SIZE;
-  // A Maximum Packet Size of 0 is a Protocol Error (section 3.1.2.11.4); the
-  // smallest packet is 2 bytes, so anything below cannot be met at all.
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 2) {
+  // A Maximum Packet Size of 0 is a Protocol Error (section 3.1.2.11.4). A
+  // peer may announce 1, which no packet meets; it is taken as it is.
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
     throw new MqttError(
-      `${where}: maximumPacketSize must be an integer of at least 2, got ${
+      `${where}: maximumPacketSize must be a positive integer, got ${
         String(value)
       }`,
       PROTOCOL_ERROR,
