@@ -347,7 +347,10 @@ class PacketSource {
     where: string,
   ) {
     this.framer = new Framer(options, where);
-    if (!(readable instanceof ReadableStream)) {
+    // Duck-typed: a stream from another realm or a polyfill is a stream too.
+    if (
+      typeof (readable as Partial<ReadableStream>)?.getReader !== "function"
+    ) {
       throw new MqttError(
         `${where}: expected a ReadableStream, got ${
           readable === null ? "null" : typeof readable

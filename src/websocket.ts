@@ -8,6 +8,10 @@
 import { MqttError } from "./error.ts";
 
 const UNSPECIFIED_ERROR = 0x80;
+// WebSocket.CONNECTING and WebSocket.OPEN, without needing a global
+// WebSocket (a socket may come from a library, such as "ws" on Node).
+const CONNECTING = 0;
+const OPEN = 1;
 const PROTOCOL_ERROR = 0x82;
 
 /**
@@ -154,7 +158,7 @@ export function webSocketStreams(socket: WebSocket): WebSocketStreams {
   });
   const writable = new WritableStream<Uint8Array>({
     start() {
-      if (socket.readyState !== WebSocket.CONNECTING) return;
+      if (socket.readyState !== CONNECTING) return;
       return new Promise<void>((resolve, reject) => {
         const fail = () =>
           reject(
@@ -169,7 +173,7 @@ export function webSocketStreams(socket: WebSocket): WebSocketStreams {
       });
     },
     write(chunk) {
-      if (socket.readyState !== WebSocket.OPEN) {
+      if (socket.readyState !== OPEN) {
         throw new MqttError(
           "WebSocket: cannot send: the connection is closed",
           UNSPECIFIED_ERROR,

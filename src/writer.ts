@@ -173,8 +173,14 @@ interface Batch {
 }
 
 function newBatch(): Batch {
-  const { promise, resolve, reject } = Promise.withResolvers<void>();
-  return { chunks: [], size: 0, done: promise, resolve, reject };
+  // Not Promise.withResolvers: Node 20 lacks it.
+  let resolve!: () => void;
+  let reject!: (reason: unknown) => void;
+  const done = new Promise<void>((yes, no) => {
+    resolve = yes;
+    reject = no;
+  });
+  return { chunks: [], size: 0, done, resolve, reject };
 }
 
 function join(batch: Batch): Uint8Array {
@@ -255,7 +261,10 @@ export class PacketWriter {
     options?: PacketWriterOptions,
   ) {
     this.#encoder = new Encoder(options, "PacketWriter");
-    if (!(writable instanceof WritableStream)) {
+    // Duck-typed: a stream from another realm or a polyfill is a stream too.
+    if (
+      typeof (writable as Partial<WritableStream>)?.getWriter !== "function"
+    ) {
       throw new MqttError(
         `PacketWriter: expected a WritableStream, got ${
           writable === null ? "null" : typeof writable
