@@ -1,0 +1,22 @@
+/**
+ * MQTT over WebSocket (section 6): {@linkcode webSocketStreams} turns a
+ * standard `WebSocket` (browser, Deno, Node 22+, Bun, Cloudflare Workers)
+ * into a pair of byte streams for `PacketReader` and `PacketWriter`.
+ *
+ * @example Packet streams over a WebSocket
+ * ```ts
+ * import { PacketReader, PacketWriter } from "@mqtt/codec";
+ * import { webSocketStreams } from "@mqtt/codec/websocket";
+ *
+ * // Call with `new WebSocket("ws://127.0.0.1:8080", "mqtt")`, or with the
+ * // socket of `Deno.upgradeWebSocket` on a server.
+ * export function mqttOver(socket: WebSocket) {
+ *   const { readable, writable } = webSocketStreams(socket);
+ *   return { reader: new PacketReader(readable), writer: new PacketWriter(writable) };
+ * }
+ * ```
+ *
+ * @module
+ */
+
+export { type WebSocketStreams, webSocketStreams } from "../websocket.ts";
