@@ -9,7 +9,7 @@
 import { MqttError } from "./error.ts";
 import type { Packet, ProtocolVersion } from "./packet.ts";
 import { Cursor } from "./primitives/cursor.ts";
-import { label } from "./primitives/writer.ts";
+import { describe, label } from "./primitives/writer.ts";
 import { decodeAuth, encodeAuth } from "./packets/auth.ts";
 import { decodeConnack, encodeConnack } from "./packets/connack.ts";
 import { decodeConnect, encodeConnect } from "./packets/connect.ts";
@@ -117,7 +117,7 @@ function checkVersion(value: unknown, what: string): ProtocolVersion {
   if (value !== 4 && value !== 5) {
     throw new MqttError(
       `${what}: protocolVersion must be 4 (MQTT 3.1.1) or 5 (MQTT 5.0), got ${
-        String(value)
+        describe(value)
       }`,
       0x84,
     );
@@ -338,6 +338,14 @@ export function decode(bytes: Uint8Array, options?: DecodeOptions): Packet {
     );
   }
   const maximum = options?.maximumPacketSize;
+  if (
+    maximum !== undefined && (typeof maximum !== "number" || isNaN(maximum))
+  ) {
+    throw new MqttError(
+      `decode: maximumPacketSize must be a number, got ${describe(maximum)}`,
+      PROTOCOL_ERROR,
+    );
+  }
   if (maximum !== undefined && size > maximum) {
     throw new MqttError(
       `${
@@ -432,7 +440,7 @@ export function encode(packet: Packet, options?: EncodeOptions): Uint8Array {
     default:
       throw new MqttError(
         `${label("encode", version)}: unknown packet type ${
-          JSON.stringify((packet as { type: unknown }).type)
+          describe((packet as { type: unknown }).type)
         }`,
         PROTOCOL_ERROR,
       );

@@ -13,6 +13,7 @@ import {
   checkBytes,
   checkInteger,
   checkQoS,
+  describe,
   encodeError,
   label,
   startPacket,
@@ -192,7 +193,7 @@ export function encodeConnect(packet: ConnectPacket): Uint8Array {
       label("CONNECT", 5),
       "protocolVersion",
       `must be 4 (MQTT 3.1.1) or 5 (MQTT 5.0), got ${
-        String(version)
+        describe(version)
       } [MQTT-3.1.2-2]`,
       UNSUPPORTED_PROTOCOL_VERSION,
     );

@@ -7,7 +7,7 @@
 
 import type { PacketType } from "../packet.ts";
 import type { Cursor } from "../primitives/cursor.ts";
-import { checkInteger, encodeError } from "../primitives/writer.ts";
+import { checkInteger, describe, encodeError } from "../primitives/writer.ts";
 import { isValidReasonCode, reasonCodeName } from "../reason_code.ts";
 
 const MALFORMED = 0x81;
@@ -87,7 +87,7 @@ export function checkReasonCode(
       field,
       typeof value === "number"
         ? `${reasonCodeName(value)} (${value}) is not valid in this packet`
-        : `must be a number, got ${String(value)}`,
+        : `must be a number, got ${describe(value)}`,
       MALFORMED,
     );
   }

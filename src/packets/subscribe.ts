@@ -9,6 +9,7 @@ import type { Cursor } from "../primitives/cursor.ts";
 import {
   checkBoolean,
   checkQoS,
+  describe,
   encodeError,
   label,
   startPacket,
@@ -174,7 +175,7 @@ function optionsByte(
     throw encodeError(
       where,
       `${field}.retainHandling`,
-      `must be 0, 1 or 2, got ${String(retainHandling)} (section 3.8.3.1)`,
+      `must be 0, 1 or 2, got ${describe(retainHandling)} (section 3.8.3.1)`,
       PROTOCOL_ERROR,
     );
   }

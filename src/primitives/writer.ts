@@ -116,10 +116,16 @@ export function encodeError(
   return new MqttError(`${where}: ${field} ${problem}`, reasonCode);
 }
 
-function describe(value: unknown): string {
+/**
+ * A short description of any value for an error message. Never throws:
+ * `String()` would on an object without a prototype.
+ */
+export function describe(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value.slice(0, 40));
   if (value instanceof Uint8Array) return `Uint8Array(${value.length})`;
   if (Array.isArray(value)) return "an array";
+  if (typeof value === "object" && value !== null) return "an object";
+  if (typeof value === "function") return "a function";
   return String(value);
 }
 
