@@ -21,6 +21,14 @@ import { utf8Length } from "./primitives/utf8.ts";
 
 const MALFORMED = 0x81;
 const PROTOCOL_ERROR = 0x82;
+const RESPONSE_TOPIC = 0x08;
+const WILDCARD_PROBLEM =
+  "contains a wildcard character, but is used as a Topic Name [MQTT-3.3.2-14]";
+
+/** A Response Topic is the Topic Name of the reply: '+' and '#' have no place in it. */
+function hasWildcard(topic: string): boolean {
+  return topic.includes("+") || topic.includes("#");
+}
 
 /** Where a property may appear: a packet, or the Will of a CONNECT. */
 export const Context = {
@@ -329,9 +337,14 @@ export function decodeProperties(
         }
         break;
       }
-      case "utf8":
-        target[field] = c.utf8(field);
+      case "utf8": {
+        const value = c.utf8(field);
+        if (id === RESPONSE_TOPIC && hasWildcard(value)) {
+          c.fail(field, WILDCARD_PROBLEM, MALFORMED, at);
+        }
+        target[field] = value;
         break;
+      }
       case "binary":
         target[field] = c.binary(field);
         break;
@@ -395,8 +408,13 @@ function checkValue(
           PROTOCOL_ERROR,
         ),
       );
-    case "utf8":
-      return 2 + stringLength(value, where, field);
+    case "utf8": {
+      const length = stringLength(value, where, field);
+      if (definition.id === RESPONSE_TOPIC && hasWildcard(value as string)) {
+        throw encodeError(where, field, WILDCARD_PROBLEM);
+      }
+      return 2 + length;
+    }
     case "binary":
       return 2 + binaryLength(value, where, field);
     case "pair": {
