@@ -892,6 +892,44 @@ describe("where mqtt-packet and the specification disagree", () => {
     assertWeReject(bytes, 4, 0x81, "[MQTT-3.3.2-2]");
   });
 
+  it("mqtt-packet accepts a wildcard in a Response Topic, the spec forbids it [MQTT-3.3.2-14]", () => {
+    const publish: Packet = {
+      type: "publish",
+      topic: "requests",
+      payload: new Uint8Array(0),
+      qos: 0,
+      retain: false,
+      dup: false,
+      responseTopic: "replies/+",
+    };
+    const bytes = mqttPacketGenerate(toMqttPacket(publish, 5), 5);
+    const parsed = assertMqttPacketAccepts(bytes, 5);
+    assertEquals(parsed.properties.responseTopic, "replies/+");
+    assertWeReject(bytes, 5, 0x81, "[MQTT-3.3.2-14]");
+    const error = assertThrows(() => encode(publish), MqttError);
+    assert(error.message.includes("[MQTT-3.3.2-14]"), error.message);
+    // the same in a Will, whose Response Topic is the Topic Name of the reply
+    const connect: Packet = {
+      type: "connect",
+      protocolVersion: 5,
+      clientId: "c",
+      cleanStart: true,
+      keepAlive: 0,
+      will: {
+        topic: "w",
+        payload: new Uint8Array(0),
+        qos: 0,
+        retain: false,
+        responseTopic: "r/#",
+      },
+    };
+    const willBytes = mqttPacketGenerate(toMqttPacket(connect, 5), 5);
+    const parsedWill = assertMqttPacketAccepts(willBytes, 5);
+    assertEquals(parsedWill.will.properties.responseTopic, "r/#");
+    assertWeReject(willBytes, 5, 0x81, "[MQTT-3.3.2-14]");
+    assertThrows(() => encode(connect), MqttError, "[MQTT-3.3.2-14]");
+  });
+
   it("mqtt-packet accepts a 3.1.1 Password without a User Name, the spec forbids it [MQTT-3.1.2-22]", () => {
     const bytes = bytesOf(
       0x10,
