@@ -19,12 +19,17 @@ const SHARE_PREFIX = "$share/";
  * @param topic The topic name.
  * @returns A short description of the problem, or `undefined`.
  */
-export function topicNameProblem(topic: string): string | undefined {
+export function topicNameProblem(
+  topic: string,
+  wildcardRule = "[MQTT-3.3.2-2]",
+): string | undefined {
   if (topic.length === 0) return "is empty [MQTT-4.7.3-1]";
   for (let i = 0; i < topic.length; i++) {
     const c = topic.charCodeAt(i);
     if (c === PLUS || c === HASH) {
-      return `contains the wildcard '${topic[i]}' at index ${i} [MQTT-3.3.2-2]`;
+      return `contains the wildcard '${
+        topic[i]
+      }' at index ${i} ${wildcardRule}`;
     }
   }
   return undefined;

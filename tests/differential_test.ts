@@ -754,30 +754,34 @@ describe("where mqtt-packet and the specification disagree", () => {
     assertWeReject(bytes, 5, 0x81, "[MQTT-3.3.2-2]");
   });
 
-  it("mqtt-packet accepts ill-formed UTF-8 (it substitutes U+FFFD), the spec forbids it [MQTT-1.5.4-1]", () => {
+  it("mqtt-packet accepts ill-formed UTF-8 (it substitutes U+FFFD), the spec forbids it [MQTT-1.5.3-1]", () => {
     const bytes = bytesOf(0x30, 0x04, 0x00, 0x02, 0xc3, 0x28);
     assertEquals(assertMqttPacketAccepts(bytes, 4).topic, "\uFFFD(");
-    assertWeReject(bytes, 4, 0x81, "MQTT-1.5.4-1");
+    assertWeReject(bytes, 4, 0x81, "MQTT-1.5.3-1");
+    assertWeReject(bytes, 5, 0x81, "MQTT-1.5.4-1");
   });
 
-  it("mqtt-packet accepts an encoded surrogate (U+D800), the spec forbids it [MQTT-1.5.4-1]", () => {
+  it("mqtt-packet accepts an encoded surrogate (U+D800), the spec forbids it [MQTT-1.5.3-1]", () => {
     const bytes = bytesOf(0x30, 0x06, 0x00, 0x04, "a", 0xed, 0xa0, 0x80);
     assertMqttPacketAccepts(bytes, 4);
-    assertWeReject(bytes, 4, 0x81, "MQTT-1.5.4-1");
+    assertWeReject(bytes, 4, 0x81, "MQTT-1.5.3-1");
   });
 
-  it("mqtt-packet accepts U+0000 in a string, the spec forbids it [MQTT-1.5.4-2]", () => {
+  it("mqtt-packet accepts U+0000 in a string, the spec forbids it [MQTT-1.5.3-2]", () => {
     const bytes = bytesOf(0x30, 0x05, 0x00, 0x03, "a", 0x00, "b");
     assertEquals(assertMqttPacketAccepts(bytes, 4).topic, "a\0b");
-    assertWeReject(bytes, 4, 0x81, "MQTT-1.5.4-2");
+    assertWeReject(bytes, 4, 0x81, "MQTT-1.5.3-2");
   });
 
   it("mqtt-packet accepts Packet Identifier 0, the spec forbids it [MQTT-2.2.1-3] ([MQTT-2.3.1-1] in 3.1.1)", () => {
+    // a PUBACK repeats the identifier of its PUBLISH, which cannot be 0
     const bytes = bytesOf(0x40, 0x02, 0x00, 0x00);
     assertEquals(assertMqttPacketAccepts(bytes, 5).messageId, 0);
-    assertWeReject(bytes, 5, 0x82, "[MQTT-2.2.1-3]");
+    assertWeReject(bytes, 5, 0x82, "(section 2.2.1)");
     assertEquals(assertMqttPacketAccepts(bytes, 4).messageId, 0);
-    assertWeReject(bytes, 4, 0x82, "[MQTT-2.3.1-1]");
+    assertWeReject(bytes, 4, 0x82, "(section 2.3.1)");
+    const publish = bytesOf(0x32, 0x05, 0x00, 0x01, "a", 0x00, 0x00);
+    assertWeReject(publish, 4, 0x82, "[MQTT-2.3.1-1]");
   });
 
   it("mqtt-packet accepts a Remaining Length not in the fewest bytes, the spec forbids it [MQTT-1.5.5-1]", () => {
@@ -878,7 +882,7 @@ describe("where mqtt-packet and the specification disagree", () => {
     assertWeReject(bytes, 5, 0x81, "[MQTT-3.1.2-12]");
   });
 
-  it("mqtt-packet accepts a wildcard in the Will Topic, the spec forbids it [MQTT-3.3.2-2]", () => {
+  it("mqtt-packet accepts a wildcard in the Will Topic, the spec forbids it [MQTT-4.7.1-1]", () => {
     const bytes = encode({
       type: "connect",
       protocolVersion: 4,
@@ -889,7 +893,7 @@ describe("where mqtt-packet and the specification disagree", () => {
     });
     bytes[bytes.length - 3] = 0x23; // Will Topic "w" becomes "#"
     assertEquals(assertMqttPacketAccepts(bytes, 4).will.topic, "#");
-    assertWeReject(bytes, 4, 0x81, "[MQTT-3.3.2-2]");
+    assertWeReject(bytes, 4, 0x81, "[MQTT-4.7.1-1]");
   });
 
   it("mqtt-packet accepts a wildcard in a Response Topic, the spec forbids it [MQTT-3.3.2-14]", () => {

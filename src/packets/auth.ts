@@ -36,7 +36,7 @@ export function encodeAuth(packet: AuthPacket, version: 4 | 5): Uint8Array {
     throw encodeError(
       label("AUTH", 4),
       "type",
-      "AUTH does not exist in MQTT 3.1.1 (section 2.1.2)",
+      "AUTH does not exist in MQTT 3.1.1, where type 15 is reserved (section 2.2.1)",
       PROTOCOL_ERROR,
     );
   }

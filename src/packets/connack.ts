@@ -37,7 +37,9 @@ export function decodeConnack(c: Cursor): ConnackPacket {
   if (flags & 0xfe) {
     c.fail(
       "Connect Acknowledge Flags",
-      "has reserved bits 7-1 set (section 3.2.2.1)",
+      `has reserved bits 7-1 set ${
+        c.version === 5 ? "[MQTT-3.2.2-1]" : "(section 3.2.2.1)"
+      }`,
       MALFORMED,
       flagsAt,
     );
@@ -59,23 +61,11 @@ export function decodeConnack(c: Cursor): ConnackPacket {
   }
   const packet: ConnackPacket = { type: "connack", sessionPresent, reasonCode };
   if (c.version === 5) {
-    const propertiesAt = c.pos;
     decodeProperties(
       c,
       Context.Connack,
       packet as unknown as Record<string, unknown>,
     );
-    if (
-      packet.authenticationData !== undefined &&
-      packet.authenticationMethod === undefined
-    ) {
-      c.fail(
-        "Authentication Data",
-        "is present without an Authentication Method (section 3.2.2.3.18)",
-        PROTOCOL_ERROR,
-        propertiesAt,
-      );
-    }
   }
   return packet;
 }
@@ -109,17 +99,6 @@ export function encodeConnack(
   let remainingLength = 2;
   if (version === 5) {
     propertiesSize = propertiesLength(packet, Context.Connack, where);
-    if (
-      packet.authenticationData !== undefined &&
-      packet.authenticationMethod === undefined
-    ) {
-      throw encodeError(
-        where,
-        "authenticationData",
-        "needs an authenticationMethod (section 3.2.2.3.18)",
-        PROTOCOL_ERROR,
-      );
-    }
     remainingLength += vbiLength(propertiesSize) + propertiesSize;
   } else {
     assertNoProperties(packet, Context.Connack, where);

@@ -56,6 +56,11 @@ const WILL_RULES = {
   },
 } as const;
 
+/** The rule against wildcards in a Topic Name, which the Will Topic is. */
+function willTopicRule(version: 4 | 5): string {
+  return version === 5 ? "[MQTT-4.7.0-1]" : "[MQTT-4.7.1-1]";
+}
+
 /** Decodes the variable header and payload of a CONNECT. */
 export function decodeConnect(c: Cursor): ConnectPacket {
   const nameAt = c.pos;
@@ -171,7 +176,7 @@ export function decodeConnect(c: Cursor): ConnectPacket {
     }
     const topicAt = c.pos;
     will.topic = c.utf8("Will Topic");
-    const problem = topicNameProblem(will.topic);
+    const problem = topicNameProblem(will.topic, willTopicRule(level));
     if (problem !== undefined) {
       c.fail("Will Topic", problem, MALFORMED, topicAt);
     }
@@ -252,7 +257,7 @@ export function encodeConnect(packet: ConnectPacket): Uint8Array {
       ? false
       : checkBoolean(will.retain, where, "will.retain");
     willTopicLength = stringLength(will.topic, where, "will.topic");
-    const problem = topicNameProblem(will.topic);
+    const problem = topicNameProblem(will.topic, willTopicRule(version));
     if (problem !== undefined) throw encodeError(where, "will.topic", problem);
     const payload = checkBytes(will.payload, where, "will.payload");
     binaryLength(payload, where, "will.payload");

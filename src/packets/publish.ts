@@ -67,7 +67,7 @@ export function decodePublish(c: Cursor, flags: number): PublishPacket {
     if (topic.length === 0 && packet.topicAlias === undefined) {
       c.fail(
         "Topic Name",
-        "is empty and there is no Topic Alias (section 3.3.2.3.4)",
+        "is empty and there is no Topic Alias (section 3.3.2.1)",
         PROTOCOL_ERROR,
         topicAt,
       );
@@ -102,7 +102,7 @@ export function encodePublish(
     throw encodeError(
       where,
       "topic",
-      "is empty and there is no topicAlias (section 3.3.2.3.4)",
+      "is empty and there is no topicAlias (section 3.3.2.1)",
       PROTOCOL_ERROR,
     );
   }

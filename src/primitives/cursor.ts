@@ -128,7 +128,7 @@ export class Cursor {
     }
     return this.fail(
       field,
-      "has more than 4 bytes [MQTT-1.5.5-1]",
+      "has more than 4 bytes (section 1.5.5)",
       MALFORMED,
       start,
     );
@@ -144,7 +144,11 @@ export class Cursor {
     if (text === undefined) {
       this.fail(
         field,
-        "is not well-formed UTF-8 or contains U+0000 [MQTT-1.5.4-1, MQTT-1.5.4-2]",
+        `is not well-formed UTF-8 or contains U+0000 ${
+          this.version === 5
+            ? "[MQTT-1.5.4-1, MQTT-1.5.4-2]"
+            : "[MQTT-1.5.3-1, MQTT-1.5.3-2]"
+        }`,
         MALFORMED,
         at,
       );

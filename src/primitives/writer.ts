@@ -202,13 +202,21 @@ export function stringLength(
   }
   const length = utf8Length(value);
   if (length === -1) {
-    throw encodeError(where, field, "must not contain U+0000 [MQTT-1.5.4-2]");
+    throw encodeError(
+      where,
+      field,
+      `must not contain U+0000 ${
+        is311(where) ? "[MQTT-1.5.3-2]" : "[MQTT-1.5.4-2]"
+      }`,
+    );
   }
   if (length === -2) {
     throw encodeError(
       where,
       field,
-      "contains a lone surrogate, which has no UTF-8 form [MQTT-1.5.4-1]",
+      `contains a lone surrogate, which has no UTF-8 form ${
+        is311(where) ? "[MQTT-1.5.3-1]" : "[MQTT-1.5.4-1]"
+      }`,
     );
   }
   if (length > 65_535) {
@@ -258,6 +266,11 @@ export function checkBytes(
     );
   }
   return value;
+}
+
+/** Whether a label made by {@linkcode label} names MQTT 3.1.1, which numbers its rules apart. */
+function is311(where: string): boolean {
+  return where.endsWith("3.1.1)");
 }
 
 /** The label of a packet in messages, such as "PUBLISH (MQTT 5.0)". */
