@@ -111,6 +111,8 @@ export function startBroker(
         if (offered.length > 0 && !offered.includes("mqtt")) {
           return new Response("subprotocol mqtt required\n", { status: 400 });
         }
+        // The address is gone from `info` once the request is upgraded.
+        const { hostname: host, port } = info.remoteAddr;
         const { socket, response } = Deno.upgradeWebSocket(
           request,
           offered.length > 0 ? { protocol: "mqtt" } : {},
@@ -122,7 +124,7 @@ export function startBroker(
           close: () => {
             if (socket.readyState <= WebSocket.OPEN) socket.close(1000);
           },
-          remote: `ws:${info.remoteAddr.hostname}:${info.remoteAddr.port}`,
+          remote: `ws:${host}:${port}`,
         });
         return response;
       },
