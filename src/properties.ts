@@ -220,6 +220,11 @@ for (const context of CONTEXTS) {
   allowed.set(context, list);
 }
 
+/** Every property definition by its packet field name. */
+const byField: Record<string, PropertyDefinition | undefined> = Object
+  .create(null);
+for (const definition of PROPERTIES) byField[definition.field] = definition;
+
 /** The definitions a context allows. */
 export function propertiesOf(context: Context): readonly PropertyDefinition[] {
   return allowed.get(context)!;
@@ -445,13 +450,19 @@ export function propertiesLength(
 ): number {
   const values = source as Record<string, unknown>;
   let length = 0;
-  for (const definition of allowed.get(context)!) {
-    const value = values[definition.field];
+  // The packet's own keys, not the property table, drive the loop: a packet
+  // carries few properties, and a property this packet cannot carry must be
+  // refused rather than left out.
+  for (const field in values) {
+    const definition = byField[field];
+    if (definition === undefined) continue;
+    const value = values[field];
     if (value === undefined) continue;
+    if (!(definition.contexts & context)) notAllowed(definition, where);
     // every identifier is below 128: one byte each
     if (definition.repeats) {
       if (!Array.isArray(value)) {
-        throw encodeError(where, definition.field, "must be an array");
+        throw encodeError(where, field, "must be an array");
       }
       for (const item of value) {
         length += 1 + checkValue(definition, item, where);
@@ -463,24 +474,36 @@ export function propertiesLength(
   return length;
 }
 
+function notAllowed(definition: PropertyDefinition, where: string): never {
+  throw encodeError(
+    where,
+    definition.field,
+    `(${
+      hex(definition.id)
+    }) is not a property this packet may carry (section 2.2.2.2)`,
+    PROTOCOL_ERROR,
+  );
+}
+
 /**
  * Throws when `source` carries a property of `context`: used for MQTT 3.1.1,
  * which has no properties, so that none is dropped silently.
  */
 export function assertNoProperties(
   source: object,
-  context: Context,
+  _context: Context,
   where: string,
 ): void {
   const values = source as Record<string, unknown>;
-  for (const definition of allowed.get(context)!) {
-    const value = values[definition.field];
+  for (const field in values) {
+    if (byField[field] === undefined) continue;
+    const value = values[field];
     if (
       value !== undefined && !(Array.isArray(value) && value.length === 0)
     ) {
       throw encodeError(
         where,
-        definition.field,
+        field,
         "is an MQTT 5.0 property, which MQTT 3.1.1 cannot carry",
         PROTOCOL_ERROR,
       );
@@ -532,14 +555,16 @@ function writeValue(
 export function writeProperties(
   w: ByteWriter,
   source: object,
-  context: Context,
+  _context: Context,
   length: number,
 ): void {
   w.vbi(length);
   if (length === 0) return;
   const values = source as Record<string, unknown>;
-  for (const definition of allowed.get(context)!) {
-    const value = values[definition.field];
+  for (const field in values) {
+    const definition = byField[field];
+    if (definition === undefined) continue;
+    const value = values[field];
     if (value === undefined) continue;
     if (definition.repeats) {
       for (const item of value as unknown[]) writeValue(w, definition, item);
