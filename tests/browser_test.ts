@@ -1,0 +1,148 @@
+/**
+ * The library in a real browser: the bundle (`scripts/build_bundle.ts`) and
+ * a small page (`tests/browser/`) are served over 127.0.0.1 and opened in
+ * headless Chromium, driven by playwright-core. The page connects over
+ * WebSocket to the example broker, subscribes, publishes and receives its
+ * own message through PacketReader/PacketWriter; the test reads the outcome
+ * from the page and takes a screenshot into its temporary folder.
+ *
+ * Needs Chromium at /usr/bin/chromium (Debian package `chromium`, installed
+ * by `.ci/run`); the test is skipped, loudly, when it is missing.
+ *
+ * @module
+ */
+
+import { assert, assertEquals } from "@std/assert";
+import { afterAll, beforeAll, describe, it } from "@std/testing/bdd";
+import { type BrowserContext, chromium } from "playwright-core";
+import { type RunningBroker, startBroker } from "../examples/broker.ts";
+import { buildBundle } from "../scripts/build_bundle.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const PAGE_DIR = new URL("./browser/", import.meta.url);
+
+const chromiumPresent = await Deno.stat(CHROMIUM).then(() => true, () => false);
+if (!chromiumPresent) {
+  console.warn(`browser_test: ${CHROMIUM} is missing; the test is skipped`);
+}
+
+interface PageResult {
+  error?: string;
+  connackReasonCode: number;
+  subackReasonCodes: number[];
+  pubackPacketId: number;
+  topic: string;
+  payload: string;
+  sent: string;
+  contentType: string;
+  payloadIsUint8Array: boolean;
+}
+
+/** Serves the page and the bundle on 127.0.0.1. */
+function servePage(bundle: string): Deno.HttpServer<Deno.NetAddr> {
+  const files: Record<string, [URL | string, string]> = {
+    "/": [new URL("index.html", PAGE_DIR), "text/html; charset=utf-8"],
+    "/page.js": [new URL("page.js", PAGE_DIR), "text/javascript"],
+    "/mqtt_codec.mjs": [bundle, "text/javascript"],
+  };
+  return Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    async (request) => {
+      const { pathname } = new URL(request.url);
+      // Asked for by every page; an empty answer keeps the console clean.
+      if (pathname === "/favicon.ico") {
+        return new Response(null, { status: 204 });
+      }
+      const file = files[pathname];
+      if (file === undefined) return new Response("not found", { status: 404 });
+      return new Response(await Deno.readFile(file[0]), {
+        headers: { "content-type": file[1], "cache-control": "no-store" },
+      });
+    },
+  );
+}
+
+describe({
+  name: "the bundle in headless Chromium",
+  ignore: !chromiumPresent,
+  // Chromium and the broker live across the tests of this suite.
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, () => {
+  let tmp: string;
+  let broker: RunningBroker;
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  let context: BrowserContext;
+  // A failed run keeps its folder (screenshot, profile) for a look.
+  let passed = false;
+
+  beforeAll(async () => {
+    tmp = await Deno.makeTempDir({ prefix: "mqtt_codec_browser_" });
+    const bundle = await buildBundle(`${tmp}/mqtt_codec.mjs`);
+    broker = await startBroker({ port: 0, wsPort: 0 });
+    server = servePage(bundle);
+    context = await chromium.launchPersistentContext(`${tmp}/profile`, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-quic",
+        "--no-first-run",
+      ],
+    });
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await server?.shutdown();
+    await broker?.close();
+    if (passed) await Deno.remove(tmp, { recursive: true });
+    else if (tmp) console.error(`browser_test: kept ${tmp} (screenshot)`);
+  });
+
+  it("subscribes, publishes and receives over WebSocket through PacketReader/PacketWriter", async () => {
+    const page = await context.newPage();
+    const consoleErrors: string[] = [];
+    page.on("console", (message) => {
+      if (message.type() === "error") consoleErrors.push(message.text());
+    });
+    page.on("pageerror", (error) => consoleErrors.push(String(error)));
+
+    await page.goto(
+      `http://127.0.0.1:${server.addr.port}/?ws=${broker.wsPort}`,
+    );
+    await page.waitForFunction(() => "mqttResult" in globalThis, undefined, {
+      timeout: 30_000,
+    });
+    const result = await page.evaluate(() =>
+      (globalThis as unknown as { mqttResult: PageResult }).mqttResult
+    );
+
+    const screenshot = `${tmp}/browser_test.png`;
+    await page.screenshot({ path: screenshot, fullPage: true });
+    const png = await Deno.readFile(screenshot);
+    // The PNG signature: a real image was written.
+    assertEquals([...png.subarray(0, 8)], [137, 80, 78, 71, 13, 10, 26, 10]);
+
+    assertEquals(result.error, undefined, result.error);
+    assertEquals(consoleErrors, []);
+    assertEquals(result.connackReasonCode, 0);
+    assertEquals(result.subackReasonCodes, [1]);
+    assertEquals(result.pubackPacketId, 2);
+    assertEquals(result.topic, "browser/test");
+    assertEquals(result.payload, result.sent);
+    assert(result.sent.startsWith("hello from HeadlessChrome/"), result.sent);
+    assertEquals(result.contentType, "text/plain");
+    assert(result.payloadIsUint8Array);
+    // The page shows every step, for the screenshot.
+    assertEquals(await page.locator("li.ok").count(), 5);
+    assertEquals(await page.locator("li.fail").count(), 0);
+    await page.close();
+    passed = true;
+  });
+});
