@@ -111,11 +111,14 @@ export class Connection implements Peer {
     try {
       const connect = await this.#readConnect();
       if (connect === undefined || !await this.#accept(connect)) return;
-      for await (const packet of this.#reader) {
+      // Not `for await`: leaving that loop on an error would cancel the
+      // stream, which closes a Deno.Conn before the DISCONNECT is sent.
+      while (!this.#closed) {
+        const packet = await this.#reader.read();
+        if (packet === undefined) break; // closed without DISCONNECT
         this.#logPacket("<-", packet);
         this.#startKeepAlive();
         await this.#handle(packet);
-        if (this.#closed) break;
       }
     } catch (error) {
       if (this.#closed) return;
@@ -197,17 +200,20 @@ export class Connection implements Peer {
       }
       return undefined;
     } catch (error) {
-      if (
-        error instanceof MqttError &&
-        error.reasonCode === ReasonCode.UnsupportedProtocolVersion
-      ) {
-        // A protocol level we do not speak (such as 3, MQTT 3.1): the 3.1.1
-        // CONNACK with return code 1 is understood by every version [MQTT-3.1.2-2].
+      // Two CONNECT errors have a CONNACK of their own, both in the 3.1.1
+      // form: a protocol level we do not speak (such as 3, MQTT 3.1) gets
+      // return code 1 [MQTT-3.1.2-2], which every version understands; an
+      // empty Client Identifier with Clean Session 0 (an error only in
+      // 3.1.1) gets return code 2 [MQTT-3.1.3-8].
+      const returnCode = error instanceof MqttError
+        ? RETURN_CODES_311[error.reasonCode]
+        : undefined;
+      if (returnCode === 1 || returnCode === 2) {
         this.#writer.protocolVersion = 4;
         await this.#write({
           type: "connack",
           sessionPresent: false,
-          reasonCode: 1,
+          reasonCode: returnCode,
         });
       }
       this.#options.log(`${this.#label}: bad CONNECT: ${error}`);
@@ -231,13 +237,7 @@ export class Connection implements Peer {
     let clientId = connect.clientId;
     let assigned: string | undefined;
     if (clientId === "") {
-      // MQTT 3.1.1 allows an empty Client Identifier only with Clean Session 1 [MQTT-3.1.3-8].
-      if (!v5 && !connect.cleanStart) {
-        return await this.#refuse(
-          ReasonCode.ClientIdentifierNotValid,
-          "an empty client id needs a clean session",
-        );
-      }
+      // (MQTT 3.1.1 with Clean Session 0 was refused by the decoder already.)
       clientId = assigned = `auto-${crypto.randomUUID()}`;
     }
     this.#label = clientId;
