@@ -38,12 +38,19 @@ interface PageResult {
   payloadIsUint8Array: boolean;
 }
 
-/** Serves the page and the bundle on 127.0.0.1. */
+/**
+ * Serves the page and the bundle on 127.0.0.1, at the paths they have in the
+ * repository (the page imports `../../dist/mqtt_codec.mjs`); the bundle is
+ * this test's own build.
+ */
 function servePage(bundle: string): Deno.HttpServer<Deno.NetAddr> {
   const files: Record<string, [URL | string, string]> = {
-    "/": [new URL("index.html", PAGE_DIR), "text/html; charset=utf-8"],
-    "/page.js": [new URL("page.js", PAGE_DIR), "text/javascript"],
-    "/mqtt_codec.mjs": [bundle, "text/javascript"],
+    "/tests/browser/": [
+      new URL("index.html", PAGE_DIR),
+      "text/html; charset=utf-8",
+    ],
+    "/tests/browser/page.js": [new URL("page.js", PAGE_DIR), "text/javascript"],
+    "/dist/mqtt_codec.mjs": [bundle, "text/javascript"],
   };
   return Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
@@ -114,7 +121,7 @@ describe({
     page.on("pageerror", (error) => consoleErrors.push(String(error)));
 
     await page.goto(
-      `http://127.0.0.1:${server.addr.port}/?ws=${broker.wsPort}`,
+      `http://127.0.0.1:${server.addr.port}/tests/browser/?ws=${broker.wsPort}`,
     );
     await page.waitForFunction(() => "mqttResult" in globalThis, undefined, {
       timeout: 30_000,

@@ -4,7 +4,11 @@
 // string (?ws=PORT), subscribes, publishes to itself, receives the message,
 // disconnects, and leaves what happened in `window.mqttResult` and on screen.
 
-import { PacketReader, PacketWriter, webSocketStreams } from "./mqtt_codec.mjs";
+import {
+  PacketReader,
+  PacketWriter,
+  webSocketStreams,
+} from "../../dist/mqtt_codec.mjs";
 
 const log = document.getElementById("log");
 
