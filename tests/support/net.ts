@@ -52,3 +52,18 @@ export async function waitForPort(port: number, ms = 5_000): Promise<void> {
     }
   }
 }
+
+/** Polls `predicate` until it holds; fails after `ms`. */
+export async function waitUntil(
+  predicate: () => boolean,
+  what: string,
+  ms = 5_000,
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    }
+    await delay(10);
+  }
+}
