@@ -25,7 +25,23 @@
  * ```
  */
 export class MqttError extends Error {
-  /** The MQTT 5 reason code that describes the failure. */
+  /**
+   * The MQTT 5 reason code that describes the failure.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals, assertThrows } from "@std/assert";
+   * import { decode, MqttError, reasonCodeName } from "@mqtt/codec";
+   *
+   * // A CONNECT of protocol level 3 (MQTT 3.1), which is not supported.
+   * const connect = new Uint8Array([
+   *   0x10, 0x0d, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x03, 0x02, 0x00, 0x3c,
+   *   0x00, 0x01, 0x61,
+   * ]);
+   * const error = assertThrows(() => decode(connect), MqttError);
+   * assertEquals(reasonCodeName(error.reasonCode), "UnsupportedProtocolVersion");
+   * ```
+   */
   readonly reasonCode: number;
 
   /**
@@ -34,6 +50,19 @@ export class MqttError extends Error {
    * @param message What was wrong and where.
    * @param reasonCode The MQTT 5 reason code (default 0x81 Malformed Packet).
    * @param options Standard error options, such as `cause`.
+   *
+   * @example Refusing a packet in your own code
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { MqttError, ReasonCode } from "@mqtt/codec";
+   *
+   * const error = new MqttError(
+   *   "PUBLISH: topic not allowed for this client",
+   *   ReasonCode.NotAuthorized,
+   * );
+   * assertEquals(error.name, "MqttError");
+   * assertEquals(error.reasonCode, 0x87);
+   * ```
    */
   constructor(message: string, reasonCode = 0x81, options?: ErrorOptions) {
     super(message, options);
