@@ -1,6 +1,6 @@
 // The bundle (dist/mqtt_codec.mjs, built by `deno task build`) on Node:
 // every packet type decoded and encoded, byte vectors, errors.
-// Run: node --test tests/node/
+// Run: deno task build && node --test tests/node/test-*.mjs
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";

@@ -1,6 +1,6 @@
 // The bundle's PacketReader/PacketWriter on Node: over Node's web streams,
 // and over a real TCP socket on 127.0.0.1 wrapped with Readable.toWeb and
-// Writable.toWeb. Run: node --test tests/node/
+// Writable.toWeb. Run: deno task build && node --test tests/node/test-*.mjs
 
 import assert from "node:assert/strict";
 import { once } from "node:events";
