@@ -28,8 +28,8 @@
 
 import { parseArgs } from "@std/cli/parse-args";
 import { Connection, type Transport } from "./broker/connection.ts";
+import { webSocketStreams } from "../mod.ts";
 import { BrokerState } from "./broker/state.ts";
-import { webSocketStreams } from "./ws_stream.ts";
 
 /** Options of {@linkcode startBroker}. */
 export interface BrokerOptions {

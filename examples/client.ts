@@ -34,10 +34,10 @@ import {
   type SubackPacket,
   type Subscription,
   type UnsubackPacket,
+  webSocketStreams,
   type Will,
 } from "../mod.ts";
 import { formatPacket } from "./format_packet.ts";
-import { webSocketStreams } from "./ws_stream.ts";
 
 /** Options of {@linkcode Client.connect}. */
 export interface ClientOptions {

@@ -17,8 +17,9 @@ import {
   type QoS,
   type SubackPacket,
   type Subscription,
+  webSocketStreams,
 } from "../../mod.ts";
-import { webSocketStreams } from "../../examples/ws_stream.ts";
+
 import { withTimeout } from "./net.ts";
 
 /** The packet of a given type. */
