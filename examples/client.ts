@@ -426,7 +426,10 @@ async function main(): Promise<void> {
         )
       : undefined,
   });
-  console.log(`connected as ${client.clientId}`);
+  // A 3.1.1 broker does not tell the identifier it assigned to an empty one.
+  console.log(
+    `connected${client.clientId === "" ? "" : ` as ${client.clientId}`}`,
+  );
   for (const filter of flags.sub) {
     const suback = await client.subscribe([{
       topicFilter: filter,
