@@ -24,6 +24,9 @@ export function topicNameProblem(
   wildcardRule = "[MQTT-3.3.2-2]",
 ): string | undefined {
   if (topic.length === 0) return "is empty [MQTT-4.7.3-1]";
+  // Every PUBLISH passes here: two native searches are several times faster
+  // than a charCodeAt loop; the loop below only finds where, for the message.
+  if (topic.indexOf("+") === -1 && topic.indexOf("#") === -1) return undefined;
   for (let i = 0; i < topic.length; i++) {
     const c = topic.charCodeAt(i);
     if (c === PLUS || c === HASH) {
@@ -59,6 +62,10 @@ function wildcardProblem(
   from: number,
   version: 4 | 5,
 ): string | undefined {
+  // Most filters hold no wildcard: native searches rule that out quickly.
+  if (filter.indexOf("+", from) === -1 && filter.indexOf("#", from) === -1) {
+    return undefined;
+  }
   for (let i = from; i < filter.length; i++) {
     const c = filter.charCodeAt(i);
     if (c === HASH) {
