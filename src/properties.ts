@@ -155,7 +155,9 @@ export const PROPERTIES: readonly PropertyDefinition[] = [
     nonZero: true,
   }),
   row(0x22, "topicAliasMaximum", "u16", C.Connect | C.Connack, "3.1.2.11.5"),
-  row(0x23, "topicAlias", "u16", C.Publish, "3.3.2.3.4", { nonZero: true }),
+  row(0x23, "topicAlias", "u16", C.Publish, "3.3.2.3.4 [MQTT-3.3.2-8]", {
+    nonZero: true,
+  }),
   row(0x24, "maximumQoS", "qos", C.Connack, "3.2.2.3.4"),
   row(0x25, "retainAvailable", "flag", C.Connack, "3.2.2.3.5"),
   row(0x26, "userProperties", "pair", ALL_WITH_PROPERTIES, "3.1.2.11.8", {
@@ -481,7 +483,7 @@ function notAllowed(definition: PropertyDefinition, where: string): never {
     `(${
       hex(definition.id)
     }) is not a property this packet may carry (section 2.2.2.2)`,
-    PROTOCOL_ERROR,
+    MALFORMED,
   );
 }
 

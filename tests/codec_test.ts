@@ -1744,7 +1744,8 @@ for (
     rule: "section 2.2.2.2",
     what: `${what} (not dropped silently)`,
     packet,
-    reasonCode: PROTOCOL_ERROR,
+    // the same code decode gives a property not valid for its packet type
+    reasonCode: MALFORMED,
     says: [field],
   });
 }

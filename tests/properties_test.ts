@@ -269,7 +269,7 @@ describe("propertiesLength and writeProperties", () => {
     );
   });
 
-  it("refuse a property the context cannot carry (0x82)", () => {
+  it("refuse a property the context cannot carry (0x81, as decode does)", () => {
     const error = assertThrows(
       () =>
         propertiesLength(
@@ -280,7 +280,7 @@ describe("propertiesLength and writeProperties", () => {
       MqttError,
       "maximumQoS",
     );
-    assertEquals(error.reasonCode, 0x82);
+    assertEquals(error.reasonCode, 0x81);
   });
 });
 
