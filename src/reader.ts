@@ -14,6 +14,7 @@
 import { decodePacket, MAXIMUM_PACKET_SIZE, packetSize } from "./codec.ts";
 import { MqttError } from "./error.ts";
 import type { Packet, ProtocolVersion } from "./packet.ts";
+import { describe } from "./primitives/writer.ts";
 
 const MALFORMED = 0x81;
 const PROTOCOL_ERROR = 0x82;
@@ -97,7 +98,7 @@ export function checkVersionOption(
   if (value === undefined || value === 4 || value === 5) return value;
   throw new MqttError(
     `${where}: protocolVersion must be 4 (MQTT 3.1.1) or 5 (MQTT 5.0), got ${
-      String(value)
+      describe(value)
     }`,
     UNSUPPORTED_PROTOCOL_VERSION,
   );
@@ -111,7 +112,7 @@ export function checkMaximumOption(value: unknown, where: string): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
     throw new MqttError(
       `${where}: maximumPacketSize must be a positive integer, got ${
-        String(value)
+        describe(value)
       }`,
       PROTOCOL_ERROR,
     );

@@ -546,6 +546,9 @@ describe("PacketReader errors", () => {
       { maximumPacketSize: 0 },
       { maximumPacketSize: 1.5 },
       { maximumPacketSize: "10" },
+      // values without a text form must not make the message throw TypeError
+      { protocolVersion: Object.create(null) },
+      { maximumPacketSize: Symbol("size") },
     ];
     for (const options of bad) {
       assertThrows(
