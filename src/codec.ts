@@ -75,8 +75,8 @@ export interface EncodeOptions {
   protocolVersion?: ProtocolVersion;
 }
 
-/** Packet names by control packet type (the fixed header's high 4 bits). */
-const NAMES = [
+/** Packet names by control packet type (the fixed header's high 4 bits), for messages. */
+export const PACKET_NAMES: readonly string[] = [
   "Reserved (0)",
   "CONNECT",
   "CONNACK",
@@ -170,7 +170,7 @@ export function packetSize(
       if (byte === 0 && i > 1) {
         throw new MqttError(
           `${
-            NAMES[bytes[offset] >> 4]
+            PACKET_NAMES[bytes[offset] >> 4]
           }: Remaining Length is not encoded in the minimum number of bytes [MQTT-1.5.5-1] at byte offset ${
             offset + 1
           }`,
@@ -183,7 +183,7 @@ export function packetSize(
   }
   throw new MqttError(
     `${
-      NAMES[bytes[offset] >> 4]
+      PACKET_NAMES[bytes[offset] >> 4]
     }: Remaining Length has more than 4 bytes [MQTT-1.5.5-1] at byte offset ${
       offset + 1
     }`,
@@ -207,7 +207,7 @@ export function decodePacket(
   const flags = first & 0x0f;
   let bodyStart = start + 2;
   while (bytes[bodyStart - 1] & 0x80) bodyStart++;
-  const name = NAMES[type];
+  const name = PACKET_NAMES[type];
   const c = new Cursor(bytes, start, bodyStart, end, name, protocolVersion);
   if (type !== 3 && flags !== FLAGS[type]) {
     c.fail(
@@ -332,7 +332,7 @@ export function decode(bytes: Uint8Array, options?: DecodeOptions): Packet {
   if (size === -1) {
     throw new MqttError(
       `${
-        bytes.length === 0 ? "decode" : NAMES[bytes[0] >> 4]
+        bytes.length === 0 ? "decode" : PACKET_NAMES[bytes[0] >> 4]
       }: the fixed header is cut off after ${bytes.length} byte(s) at byte offset ${bytes.length}`,
       MALFORMED,
     );
@@ -349,7 +349,7 @@ export function decode(bytes: Uint8Array, options?: DecodeOptions): Packet {
   if (maximum !== undefined && size > maximum) {
     throw new MqttError(
       `${
-        NAMES[bytes[0] >> 4]
+        PACKET_NAMES[bytes[0] >> 4]
       }: the packet is ${size} bytes, above the maximum packet size of ${maximum} at byte offset 0`,
       PACKET_TOO_LARGE,
     );
@@ -358,9 +358,9 @@ export function decode(bytes: Uint8Array, options?: DecodeOptions): Packet {
     throw new MqttError(
       size > bytes.length
         ? `${
-          NAMES[bytes[0] >> 4]
+          PACKET_NAMES[bytes[0] >> 4]
         }: the packet is cut off: its fixed header announces ${size} bytes but only ${bytes.length} were given, at byte offset ${bytes.length}`
-        : `${NAMES[bytes[0] >> 4]}: ${
+        : `${PACKET_NAMES[bytes[0] >> 4]}: ${
           bytes.length - size
         } byte(s) follow the end of the packet at byte offset ${size}`,
       MALFORMED,

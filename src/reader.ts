@@ -11,7 +11,12 @@
  * @module
  */
 
-import { decodePacket, MAXIMUM_PACKET_SIZE, packetSize } from "./codec.ts";
+import {
+  decodePacket,
+  MAXIMUM_PACKET_SIZE,
+  PACKET_NAMES,
+  packetSize,
+} from "./codec.ts";
 import { MqttError } from "./error.ts";
 import type { Packet, ProtocolVersion } from "./packet.ts";
 import { describe } from "./primitives/writer.ts";
@@ -28,26 +33,6 @@ const PACKET_TOO_LARGE = 0x95;
  * Length and then trickling bytes cannot make the reader allocate it.
  */
 const EAGER_LIMIT = 65_536;
-
-/** Packet names by control packet type, for error messages. */
-const NAMES = [
-  "Reserved (0)",
-  "CONNECT",
-  "CONNACK",
-  "PUBLISH",
-  "PUBACK",
-  "PUBREC",
-  "PUBREL",
-  "PUBCOMP",
-  "SUBSCRIBE",
-  "SUBACK",
-  "UNSUBSCRIBE",
-  "UNSUBACK",
-  "PINGREQ",
-  "PINGRESP",
-  "DISCONNECT",
-  "AUTH",
-] as const;
 
 /**
  * Options of {@linkcode PacketReader} and {@linkcode PacketDecoderStream}.
@@ -193,7 +178,7 @@ class Framer {
   /** The error for a stream that ended here, or `undefined` when no packet was cut off. */
   end(): MqttError | undefined {
     if (this.error !== undefined || !this.partial) return undefined;
-    const name = NAMES[(this.#buffer ?? this.#head)[0] >> 4];
+    const name = PACKET_NAMES[(this.#buffer ?? this.#head)[0] >> 4];
     const message = this.#buffer !== undefined
       ? `${name}: the stream ended inside the packet: ${
         this.#size - this.#filled
@@ -274,7 +259,7 @@ class Framer {
     if (size > this.maximum) {
       throw new MqttError(
         `${
-          NAMES[first >> 4]
+          PACKET_NAMES[first >> 4]
         }: the packet is ${size} bytes, above the maximum packet size of ${this.maximum} at byte offset 0`,
         PACKET_TOO_LARGE,
       );
