@@ -7,14 +7,7 @@
 import { assertEquals, assertThrows } from "@std/assert";
 import { describe, it } from "@std/testing/bdd";
 import { decode, encode, MqttError } from "../../mod.ts";
-import type { Packet } from "../../mod.ts";
-
-/** Decodes `wire` to `packet` and encodes `packet` back to `wire` (MQTT 5.0). */
-function vector(wire: number[], packet: Packet): void {
-  const bytes = new Uint8Array(wire);
-  assertEquals(decode(bytes, { protocolVersion: 5 }), packet);
-  assertEquals(encode(packet, { protocolVersion: 5 }), bytes);
-}
+import { vector } from "./vector.ts";
 
 describe("AUTH, MQTT 5.0", () => {
   it("Remaining Length 0 means Success, no properties (section 3.15.2.1)", () => {

@@ -7,18 +7,8 @@
 import { assertEquals } from "@std/assert";
 import { describe, it } from "@std/testing/bdd";
 import { decode, encode } from "../../mod.ts";
-import type { Packet, ProtocolVersion } from "../../mod.ts";
-
-/** Decodes `wire` to `packet` and encodes `packet` back to `wire`. */
-function vector(
-  wire: number[],
-  packet: Packet,
-  protocolVersion: ProtocolVersion,
-): void {
-  const bytes = new Uint8Array(wire);
-  assertEquals(decode(bytes, { protocolVersion }), packet);
-  assertEquals(encode(packet, { protocolVersion }), bytes);
-}
+import type { Packet } from "../../mod.ts";
+import { vector } from "./vector.ts";
 
 describe("CONNACK, MQTT 3.1.1", () => {
   it("Connection Accepted, no session", () => {

@@ -7,21 +7,8 @@
 import { assertEquals, assertStrictEquals, assertThrows } from "@std/assert";
 import { describe, it } from "@std/testing/bdd";
 import { decode, encode, MqttError } from "../../mod.ts";
-import type { ConnectPacket, Packet, ProtocolVersion } from "../../mod.ts";
-
-const text = (s: string): Uint8Array => new TextEncoder().encode(s);
-
-/** Decodes `wire` to `packet` and encodes `packet` back to `wire`. */
-function vector(
-  wire: number[],
-  packet: Packet,
-  protocolVersion?: ProtocolVersion,
-): void {
-  const bytes = new Uint8Array(wire);
-  const options = protocolVersion ? { protocolVersion } : undefined;
-  assertEquals(decode(bytes, options), packet);
-  assertEquals(encode(packet, options), bytes);
-}
+import type { ConnectPacket } from "../../mod.ts";
+import { text, vector } from "./vector.ts";
 
 describe("CONNECT, MQTT 3.1.1", () => {
   it("minimal: Clean Session, no Will, no User Name or Password", () => {

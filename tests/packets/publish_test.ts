@@ -6,21 +6,9 @@
 
 import { assert, assertEquals, assertStrictEquals } from "@std/assert";
 import { describe, it } from "@std/testing/bdd";
-import { decode, encode } from "../../mod.ts";
-import type { Packet, ProtocolVersion, PublishPacket } from "../../mod.ts";
-
-const text = (s: string): Uint8Array => new TextEncoder().encode(s);
-
-/** Decodes `wire` to `packet` and encodes `packet` back to `wire`. */
-function vector(
-  wire: ArrayLike<number>,
-  packet: Packet,
-  protocolVersion: ProtocolVersion,
-): void {
-  const bytes = new Uint8Array(wire);
-  assertEquals(decode(bytes, { protocolVersion }), packet);
-  assertEquals(encode(packet, { protocolVersion }), bytes);
-}
+import { decode } from "../../mod.ts";
+import type { PublishPacket } from "../../mod.ts";
+import { text, vector } from "./vector.ts";
 
 describe("PUBLISH, MQTT 3.1.1", () => {
   it("QoS 0", () => {

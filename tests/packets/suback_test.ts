@@ -4,21 +4,8 @@
  * object and encoded back to the exact bytes.
  */
 
-import { assertEquals } from "@std/assert";
 import { describe, it } from "@std/testing/bdd";
-import { decode, encode } from "../../mod.ts";
-import type { Packet, ProtocolVersion } from "../../mod.ts";
-
-/** Decodes `wire` to `packet` and encodes `packet` back to `wire`. */
-function vector(
-  wire: number[],
-  packet: Packet,
-  protocolVersion: ProtocolVersion,
-): void {
-  const bytes = new Uint8Array(wire);
-  assertEquals(decode(bytes, { protocolVersion }), packet);
-  assertEquals(encode(packet, { protocolVersion }), bytes);
-}
+import { vector } from "./vector.ts";
 
 describe("SUBACK, MQTT 3.1.1", () => {
   it("every return code: 0, 1, 2 and 0x80 Failure", () => {
