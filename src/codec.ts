@@ -133,7 +133,7 @@ function checkVersion(value: unknown, what: string): ProtocolVersion {
  * [MQTT-1.5.5-1]) or the packet type is 0 (reserved).
  *
  * @param bytes The buffer holding the packet.
- * @param offset Where the packet starts.
+ * @param offset Where the packet starts (default 0).
  * @param end Where the bytes received so far end (default: the buffer's end).
  * @returns The packet's size in bytes, or -1 when more bytes are needed.
  *
@@ -150,7 +150,7 @@ function checkVersion(value: unknown, what: string): ProtocolVersion {
  */
 export function packetSize(
   bytes: Uint8Array,
-  offset: number,
+  offset = 0,
   end: number = bytes.length,
 ): number {
   if (offset >= end) return -1;
