@@ -29,6 +29,17 @@ const CHAR_CODES: number[][] = Array.from(
 );
 
 /**
+ * The last short ASCII string decoded, one per length. Topics, client
+ * identifiers and property names recur from packet to packet: comparing the
+ * bytes with the string decoded last time is cheaper than building a new
+ * one, and hands out the same (already flat) string again. Only valid
+ * strings are kept, so a hit needs no further check.
+ */
+const RECENT: (string | undefined)[] = new Array(SHORT_STRING + 1).fill(
+  undefined,
+);
+
+/**
  * Decodes `length` bytes at `start` as a UTF-8 Encoded String.
  *
  * @returns The string, or `undefined` when the bytes are not well-formed
@@ -41,6 +52,13 @@ export function decodeUtf8(
 ): string | undefined {
   const length = end - start;
   if (length <= SHORT_STRING) {
+    const recent = RECENT[length];
+    if (recent !== undefined) {
+      // `recent` is ASCII without U+0000: equal codes mean equal bytes
+      let i = 0;
+      while (i < length && recent.charCodeAt(i) === bytes[start + i]) i++;
+      if (i === length) return recent;
+    }
     // Fast path for short ASCII (topics, client identifiers, property
     // names): every byte from 1 to 0x7F is a whole character of its own.
     const codes = CHAR_CODES[length];
@@ -50,7 +68,11 @@ export function decodeUtf8(
       if (b === 0 || b > 0x7f) break;
       codes[i++] = b;
     }
-    if (i === length) return String.fromCharCode.apply(null, codes);
+    if (i === length) {
+      const text = String.fromCharCode.apply(null, codes);
+      RECENT[length] = text;
+      return text;
+    }
   }
   for (let i = start; i < end; i++) {
     // In UTF-8 a zero byte only ever encodes U+0000 [MQTT-1.5.4-2]
