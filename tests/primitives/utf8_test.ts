@@ -47,6 +47,21 @@ describe("decodeUtf8", () => {
     });
   }
 
+  it("tells apart strings of the same length decoded one after another", () => {
+    // a short ASCII string is reused when the same bytes come again
+    const decodeText = (text: string) => {
+      const bytes = encoder.encode(text);
+      return decodeUtf8(bytes, 0, bytes.length);
+    };
+    assertEquals(decodeText("sensors/1"), "sensors/1");
+    assertEquals(decodeText("sensors/1"), "sensors/1");
+    assertEquals(decodeText("sensors/2"), "sensors/2");
+    assertEquals(decodeText("sensors/\u00e9"), "sensors/\u00e9");
+    assertEquals(decodeText("sensors/\u0000"), undefined);
+    assertEquals(decodeText("sensors/2"), "sensors/2");
+    assertEquals(decodeText("Sensors/2"), "Sensors/2");
+  });
+
   it("keeps a leading BOM, not strips it [MQTT-1.5.4-3]", () => {
     assertEquals(decodeAll([0xef, 0xbb, 0xbf, 0x61]), "\uFEFFa");
     assertEquals(decodeAll([0xef, 0xbb, 0xbf]), "\uFEFF");
