@@ -4,7 +4,11 @@
  * @module
  */
 
-import type { SubscribePacket, Subscription } from "../packet.ts";
+import type {
+  SubscribePacket,
+  Subscription,
+  UnsubscribePacket,
+} from "../packet.ts";
 import type { Cursor } from "../primitives/cursor.ts";
 import {
   checkBoolean,
@@ -61,6 +65,29 @@ export function topicFilterLength(
   return length;
 }
 
+/**
+ * Reads what SUBSCRIBE and UNSUBSCRIBE have between the Packet Identifier
+ * and the topic filters (the properties, in MQTT 5.0), and checks that at
+ * least one topic filter follows.
+ */
+export function readFilterListStart(
+  c: Cursor,
+  packet: SubscribePacket | UnsubscribePacket,
+  context: Context,
+  name: "SUBSCRIBE" | "UNSUBSCRIBE",
+): void {
+  if (c.version === 5) {
+    decodeProperties(c, context, packet as unknown as Record<string, unknown>);
+  }
+  if (c.pos === c.end) {
+    c.fail(
+      "Payload",
+      `must hold at least one Topic Filter ${atLeastOneRule(name, c.version)}`,
+      PROTOCOL_ERROR,
+    );
+  }
+}
+
 /** Decodes the variable header and payload of a SUBSCRIBE. */
 export function decodeSubscribe(c: Cursor): SubscribePacket {
   const packetId = readPacketId(c);
@@ -70,22 +97,7 @@ export function decodeSubscribe(c: Cursor): SubscribePacket {
     subscriptions: [],
   };
   const v5 = c.version === 5;
-  if (v5) {
-    decodeProperties(
-      c,
-      Context.Subscribe,
-      packet as unknown as Record<string, unknown>,
-    );
-  }
-  if (c.pos === c.end) {
-    c.fail(
-      "Payload",
-      `must hold at least one Topic Filter ${
-        atLeastOneRule("SUBSCRIBE", c.version)
-      }`,
-      PROTOCOL_ERROR,
-    );
-  }
+  readFilterListStart(c, packet, Context.Subscribe, "SUBSCRIBE");
   while (c.pos < c.end) {
     const topicFilter = readTopicFilter(c);
     const at = c.pos;

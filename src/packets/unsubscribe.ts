@@ -15,13 +15,13 @@ import {
 import {
   assertNoProperties,
   Context,
-  decodeProperties,
   propertiesLength,
   writeProperties,
 } from "../properties.ts";
 import { checkPacketId, readPacketId } from "./fields.ts";
 import {
   atLeastOneRule,
+  readFilterListStart,
   readTopicFilter,
   topicFilterLength,
 } from "./subscribe.ts";
@@ -40,22 +40,7 @@ export function decodeUnsubscribe(c: Cursor): UnsubscribePacket {
     packetId,
     topicFilters: [],
   };
-  if (c.version === 5) {
-    decodeProperties(
-      c,
-      Context.Unsubscribe,
-      packet as unknown as Record<string, unknown>,
-    );
-  }
-  if (c.pos === c.end) {
-    c.fail(
-      "Payload",
-      `must hold at least one Topic Filter ${
-        atLeastOneRule("UNSUBSCRIBE", c.version)
-      }`,
-      PROTOCOL_ERROR,
-    );
-  }
+  readFilterListStart(c, packet, Context.Unsubscribe, "UNSUBSCRIBE");
   while (c.pos < c.end) packet.topicFilters.push(readTopicFilter(c));
   return packet;
 }
