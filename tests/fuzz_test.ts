@@ -24,7 +24,7 @@ import {
 import { describe, it } from "@std/testing/bdd";
 import { decode, encode, MqttError } from "../mod.ts";
 import type { Packet, ProtocolVersion } from "../mod.ts";
-import { packetArbitrary } from "./arbitraries.ts";
+import { packetArbitrary, packetTypes } from "./arbitraries.ts";
 
 const SEED = 0x6d717474; // "mqtt"
 const MUTATED_INPUTS = 150_000;
@@ -469,23 +469,7 @@ function garbage(r: Random): unknown {
   return r.pick(GARBAGE)();
 }
 
-const PACKET_TYPES = [
-  "connect",
-  "connack",
-  "publish",
-  "puback",
-  "pubrec",
-  "pubrel",
-  "pubcomp",
-  "subscribe",
-  "suback",
-  "unsubscribe",
-  "unsuback",
-  "pingreq",
-  "pingresp",
-  "disconnect",
-  "auth",
-];
+const PACKET_TYPES = packetTypes(5);
 
 const FIELD_NAMES = [
   "type",

@@ -8,6 +8,7 @@ import { assert, assertEquals, assertFalse, assertThrows } from "@std/assert";
 import { describe, it } from "@std/testing/bdd";
 import { isValidReasonCode, ReasonCode, reasonCodeName } from "../mod.ts";
 import type { PacketType } from "../mod.ts";
+import { packetTypes } from "./arbitraries.ts";
 
 /** Section 2.4, Table 2-6, every name in PascalCase. */
 const TABLE: [string, number][] = [
@@ -144,23 +145,7 @@ const VALID_4: Partial<Record<PacketType, number[]>> = {
   suback: [0x00, 0x01, 0x02, 0x80],
 };
 
-const ALL_TYPES: PacketType[] = [
-  "connect",
-  "connack",
-  "publish",
-  "puback",
-  "pubrec",
-  "pubrel",
-  "pubcomp",
-  "subscribe",
-  "suback",
-  "unsubscribe",
-  "unsuback",
-  "pingreq",
-  "pingresp",
-  "disconnect",
-  "auth",
-];
+const ALL_TYPES: PacketType[] = packetTypes(5);
 
 describe("ReasonCode", () => {
   it("has every name of the MQTT 5.0 table with its value, and nothing else", () => {
