@@ -112,17 +112,34 @@ function flagsRule(type: number, version: ProtocolVersion): string {
   }
 }
 
-function checkVersion(value: unknown, what: string): ProtocolVersion {
-  if (value === undefined) return 5;
-  if (value !== 4 && value !== 5) {
+/** Checks the protocol version option; `undefined` means "not fixed". */
+export function checkVersionOption(
+  value: unknown,
+  where: string,
+): ProtocolVersion | undefined {
+  if (value === undefined || value === 4 || value === 5) return value;
+  throw new MqttError(
+    `${where}: protocolVersion must be 4 (MQTT 3.1.1) or 5 (MQTT 5.0), got ${
+      describe(value)
+    }`,
+    0x84,
+  );
+}
+
+/** Checks a maximum packet size option; `undefined` means the protocol maximum. */
+export function checkMaximumOption(value: unknown, where: string): number {
+  if (value === undefined) return MAXIMUM_PACKET_SIZE;
+  // A Maximum Packet Size of 0 is a Protocol Error (section 3.1.2.11.4). A
+  // peer may announce 1, which no packet meets; it is taken as it is.
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
     throw new MqttError(
-      `${what}: protocolVersion must be 4 (MQTT 3.1.1) or 5 (MQTT 5.0), got ${
+      `${where}: maximumPacketSize must be a positive integer, got ${
         describe(value)
       }`,
-      0x84,
+      PROTOCOL_ERROR,
     );
   }
-  return value;
+  return Math.min(value, MAXIMUM_PACKET_SIZE);
 }
 
 /**
@@ -327,7 +344,9 @@ export function decode(bytes: Uint8Array, options?: DecodeOptions): Packet {
       MALFORMED,
     );
   }
-  const protocolVersion = checkVersion(options?.protocolVersion, "decode");
+  const protocolVersion =
+    checkVersionOption(options?.protocolVersion, "decode") ??
+      5;
   const size = packetSize(bytes, 0);
   if (size === -1) {
     throw new MqttError(
@@ -337,16 +356,10 @@ export function decode(bytes: Uint8Array, options?: DecodeOptions): Packet {
       MALFORMED,
     );
   }
-  const maximum = options?.maximumPacketSize;
-  if (
-    maximum !== undefined && (typeof maximum !== "number" || isNaN(maximum))
-  ) {
-    throw new MqttError(
-      `decode: maximumPacketSize must be a number, got ${describe(maximum)}`,
-      PROTOCOL_ERROR,
-    );
-  }
-  if (maximum !== undefined && size > maximum) {
+  const maximum = options?.maximumPacketSize === undefined
+    ? MAXIMUM_PACKET_SIZE
+    : checkMaximumOption(options.maximumPacketSize, "decode");
+  if (size > maximum) {
     throw new MqttError(
       `${
         PACKET_NAMES[bytes[0] >> 4]
@@ -400,7 +413,7 @@ export function decode(bytes: Uint8Array, options?: DecodeOptions): Packet {
  * ```
  */
 export function encode(packet: Packet, options?: EncodeOptions): Uint8Array {
-  const version = checkVersion(options?.protocolVersion, "encode");
+  const version = checkVersionOption(options?.protocolVersion, "encode") ?? 5;
   if (typeof packet !== "object" || packet === null) {
     throw new MqttError(
       `encode: expected a packet object, got ${

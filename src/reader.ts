@@ -12,18 +12,17 @@
  */
 
 import {
+  checkMaximumOption,
+  checkVersionOption,
   decodePacket,
-  MAXIMUM_PACKET_SIZE,
   PACKET_NAMES,
   packetSize,
 } from "./codec.ts";
 import { MqttError } from "./error.ts";
 import type { Packet, ProtocolVersion } from "./packet.ts";
-import { describe } from "./primitives/writer.ts";
 
 const MALFORMED = 0x81;
 const PROTOCOL_ERROR = 0x82;
-const UNSUPPORTED_PROTOCOL_VERSION = 0x84;
 const PACKET_TOO_LARGE = 0x95;
 
 /**
@@ -74,36 +73,6 @@ export interface PacketReaderOptions {
  * ```
  */
 export type PacketDecoderStreamOptions = PacketReaderOptions;
-
-/** Checks the protocol version option; `undefined` means "not fixed". */
-export function checkVersionOption(
-  value: unknown,
-  where: string,
-): ProtocolVersion | undefined {
-  if (value === undefined || value === 4 || value === 5) return value;
-  throw new MqttError(
-    `${where}: protocolVersion must be 4 (MQTT 3.1.1) or 5 (MQTT 5.0), got ${
-      describe(value)
-    }`,
-    UNSUPPORTED_PROTOCOL_VERSION,
-  );
-}
-
-/** Checks a maximum packet size option; `undefined` means the protocol maximum. */
-export function checkMaximumOption(value: unknown, where: string): number {
-  if (value === undefined) return MAXIMUM_PACKET_SIZE;
-  // A Maximum Packet Size of 0 is a Protocol Error (section 3.1.2.11.4). A
-  // peer may announce 1, which no packet meets; it is taken as it is.
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
-    throw new MqttError(
-      `${where}: maximumPacketSize must be a positive integer, got ${
-        describe(value)
-      }`,
-      PROTOCOL_ERROR,
-    );
-  }
-  return Math.min(value, MAXIMUM_PACKET_SIZE);
-}
 
 /**
  * Frames and decodes the packets of a byte stream, chunk by chunk, without

@@ -6,10 +6,9 @@
  * @module
  */
 
-import { encode } from "./codec.ts";
 import { MqttError } from "./error.ts";
 import type { Packet, PacketType, ProtocolVersion } from "./packet.ts";
-import { checkMaximumOption, checkVersionOption } from "./reader.ts";
+import { checkMaximumOption, checkVersionOption, encode } from "./codec.ts";
 
 const UNSPECIFIED_ERROR = 0x80;
 const PROTOCOL_ERROR = 0x82;

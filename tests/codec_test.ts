@@ -1342,15 +1342,19 @@ describe("decode: its arguments", () => {
     }
   });
 
-  it("a maximumPacketSize that is not a number is an MqttError", () => {
-    assertThrows(
-      () =>
-        decode(new Uint8Array([0xc0, 0x00]), {
-          maximumPacketSize: "1" as unknown as number,
-        }),
-      MqttError,
-      "maximumPacketSize",
-    );
+  it("a maximumPacketSize that is not a positive integer is an MqttError 0x82, as in the streams", () => {
+    // 0 is a Protocol Error as a Maximum Packet Size (section 3.1.2.11.4)
+    for (const maximumPacketSize of ["1", 0, -1, 1.5, NaN, Infinity]) {
+      const error = assertThrows(
+        () =>
+          decode(new Uint8Array([0xc0, 0x00]), {
+            maximumPacketSize: maximumPacketSize as number,
+          }),
+        MqttError,
+        "maximumPacketSize",
+      );
+      assertEquals(error.reasonCode, 0x82);
+    }
   });
 
   it("a packet exactly at maximumPacketSize is accepted", () => {
