@@ -91,8 +91,9 @@ class Encoder {
     this.maximum = checkMaximumOption(options?.maximumPacketSize, where);
   }
 
-  set(version: unknown): void {
-    this.version = checkVersionOption(version, this.#where) ?? 5;
+  setVersion(version: unknown): void {
+    // unlike the option, a version set later must be named: 4 or 5
+    this.version = checkVersionOption(version ?? null, this.#where)!;
   }
 
   setMaximum(maximum: unknown): void {
@@ -145,7 +146,12 @@ class Encoder {
       for (const drop of attempts) {
         const smaller = { ...packet } as Packet & typeof fields;
         for (const field of drop) delete smaller[field];
-        const bytes = encode(smaller, { protocolVersion: this.version });
+        let bytes: Uint8Array;
+        try {
+          bytes = encode(smaller, { protocolVersion: this.version });
+        } catch {
+          continue; // still past the protocol's own limit: drop more
+        }
         if (bytes.length <= this.maximum) return bytes;
       }
     }
@@ -246,7 +252,10 @@ export class PacketWriter {
   /** Batches waiting for the stream to be ready, oldest first. */
   #batches: Batch[] = [];
   #flushing: Promise<void> | undefined;
+  /** Set by the first {@linkcode PacketWriter.close}: later calls share it. */
+  #closing: Promise<void> | undefined;
   #closed = false;
+  #aborted = false;
 
   /**
    * Wraps a byte stream; the writer locks it.
@@ -309,7 +318,7 @@ export class PacketWriter {
 
   /** Sets the version later packets are encoded with (4 or 5). */
   set protocolVersion(version: ProtocolVersion) {
-    this.#encoder.set(version);
+    this.#encoder.setVersion(version);
   }
 
   /**
@@ -346,6 +355,30 @@ export class PacketWriter {
   /** Sets the peer's Maximum Packet Size. */
   set maximumPacketSize(maximum: number) {
     this.#encoder.setMaximum(maximum);
+  }
+
+  /**
+   * Resolves when the stream wants more bytes: a packet written then is
+   * handed to the sink at once instead of waiting in the writer. Awaiting it
+   * before each write keeps at most one chunk in flight, as
+   * `WritableStreamDefaultWriter.ready` does.
+   *
+   * @example Usage
+   * ```ts
+   * import { PacketWriter } from "@mqtt/codec";
+   *
+   * const writer = new PacketWriter(new WritableStream());
+   * for (let packetId = 1; packetId <= 3; packetId++) {
+   *   await writer.ready;
+   *   writer.write({ type: "puback", packetId });
+   * }
+   * await writer.close();
+   * ```
+   */
+  get ready(): Promise<void> {
+    const flushing = this.#flushing;
+    if (flushing === undefined) return this.#writer.ready;
+    return flushing.then(() => this.ready);
   }
 
   /**
@@ -432,7 +465,20 @@ export class PacketWriter {
    * assertEquals(closed, true);
    * ```
    */
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    if (this.#aborted) {
+      return Promise.reject(
+        new MqttError(
+          "PacketWriter: cannot close: the writer was aborted",
+          UNSPECIFIED_ERROR,
+        ),
+      );
+    }
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
     this.#closed = true;
     await this.#flushing;
     await this.#writer.close();
@@ -463,6 +509,7 @@ export class PacketWriter {
    */
   async abort(reason?: unknown): Promise<void> {
     this.#closed = true;
+    this.#aborted = true;
     this.#rejectBatches(reason);
     await this.#writer.abort(reason);
   }
@@ -550,6 +597,6 @@ export class PacketEncoderStream extends TransformStream<Packet, Uint8Array> {
 
   /** Sets the version later packets are encoded with (4 or 5). */
   set protocolVersion(version: ProtocolVersion) {
-    this.#encoder.set(version);
+    this.#encoder.setVersion(version);
   }
 }

@@ -21,6 +21,7 @@ import {
   PacketEncoderStream,
   PacketWriter,
   type PacketWriterOptions,
+  type ProtocolVersion,
 } from "../mod.ts";
 
 function concat(parts: Uint8Array[]): Uint8Array {
@@ -272,6 +273,42 @@ describe("PacketWriter writes", () => {
     );
   });
 
+  it("close() twice shares one closing; close() after abort() rejects with MqttError", async () => {
+    let closes = 0;
+    const writer = new PacketWriter(
+      new WritableStream({
+        close() {
+          closes++;
+        },
+      }),
+    );
+    await writer.write({ type: "pingreq" });
+    const first = writer.close();
+    assertStrictEquals(writer.close(), first);
+    await first;
+    await writer.close();
+    assertEquals(closes, 1);
+    const aborted = new PacketWriter(new WritableStream());
+    await aborted.abort("bye");
+    await assertRejects(() => aborted.close(), MqttError, "aborted");
+  });
+
+  it("ready resolves when a write would go to the sink at once", async () => {
+    const sink = slowSink();
+    const writer = new PacketWriter(sink.stream);
+    const expected: Uint8Array[] = [];
+    for (let i = 0; i < 200; i++) {
+      await writer.ready;
+      expected.push(encode(packetFor(i)));
+      writer.write(packetFor(i));
+    }
+    await writer.close();
+    assertEquals(concat(sink.received), concat(expected));
+    // awaiting ready before each write: one packet per chunk, never batched
+    assertEquals(sink.received.length, 200);
+    assertEquals(sink.maxInFlight(), 1);
+  });
+
   it("abort() rejects the writes not yet handed to the stream and aborts it", async () => {
     let abortReason: unknown;
     let release!: () => void;
@@ -369,6 +406,12 @@ describe("PacketWriter protocol version", () => {
     await writer.write(withReason);
     await writer.close();
     assertEquals(chunks, [encode(withReason)]);
+    // a version set later must be named: no silent fallback to 5
+    for (const version of [undefined, 3, "5"]) {
+      assertThrows(() => {
+        writer.protocolVersion = version as ProtocolVersion;
+      }, MqttError);
+    }
   });
 });
 
