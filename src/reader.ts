@@ -433,7 +433,11 @@ function noop(): void {}
  * ends inside a packet makes the iteration throw {@linkcode MqttError}, after
  * every packet before it was delivered; an error of the source stream is
  * thrown as it is. Leaving a `for await` loop early, or
- * {@linkcode PacketReader.cancel}, cancels the source stream.
+ * {@linkcode PacketReader.cancel}, cancels the source stream. After an
+ * `MqttError` the source stays open, so that a DISCONNECT carrying the
+ * error's reason code can still be sent on the same connection (on a
+ * `Deno.Conn`, cancelling the readable closes the whole connection); call
+ * {@linkcode PacketReader.cancel} (or close the connection) when done.
  *
  * @example Reading packets from a stream
  * ```ts
@@ -640,7 +644,15 @@ export class PacketDecoderStream extends TransformStream<Uint8Array, Packet> {
     this.#source = source;
     this.#packets = new ReadableStream<Packet>({
       async pull(controller) {
-        const packet = await source.read();
+        let packet: Packet | undefined;
+        try {
+          packet = await source.read();
+        } catch (error) {
+          // As a TransformStream does on an error: the writable side errors
+          // too, so that a pipe into it cancels its source.
+          await source.cancel(error);
+          throw error;
+        }
         if (packet === undefined) {
           controller.close();
           return;

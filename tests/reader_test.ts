@@ -574,6 +574,25 @@ describe("PacketReader errors", () => {
   });
 });
 
+describe("PacketReader after an error", () => {
+  it("keeps the source open, so a DISCONNECT can still be sent, until cancel()", async () => {
+    let cancelled = false;
+    const source = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new Uint8Array([0x36, 0x00])); // PUBLISH with QoS 3
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    const reader = new PacketReader(source);
+    await assertMqttError(reader.read(), 0x81);
+    assertEquals(cancelled, false);
+    await reader.cancel();
+    assertEquals(cancelled, true);
+  });
+});
+
 describe("PacketReader protocol version", () => {
   it("uses 5 when the first packet is not a CONNECT, even if one follows", async () => {
     const bytes = concat([
@@ -763,6 +782,32 @@ describe("PacketDecoderStream", () => {
       while (!(await reader.read()).done);
     });
     assertStrictEquals(error, failure);
+  });
+
+  it("cancels the source after a malformed packet, as a TransformStream that errors does", async () => {
+    let cancelReason: unknown;
+    const source = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(encode({ type: "pingreq" }));
+        controller.enqueue(new Uint8Array([0x36, 0x00])); // PUBLISH with QoS 3
+      },
+      cancel(reason) {
+        cancelReason = reason;
+      },
+    });
+    const types: string[] = [];
+    await assertMqttError(
+      (async () => {
+        for await (
+          const packet of source.pipeThrough(new PacketDecoderStream())
+        ) types.push(packet.type);
+      })(),
+      0x81,
+    );
+    assertEquals(types, ["pingreq"]);
+    // the pipe into the decoder releases and cancels its source
+    while (source.locked) await new Promise((resolve) => setTimeout(resolve));
+    assertInstanceOf(cancelReason, MqttError);
   });
 
   it("cancels the source when its readable side is cancelled", async () => {
