@@ -76,6 +76,8 @@ export interface PropertyDefinition {
   readonly nonZero: boolean;
   /** The section that states the property's rules. */
   readonly section: string;
+  /** `section` as messages cite it, made once rather than per encode. */
+  readonly rule: string;
 }
 
 const C = Context;
@@ -97,6 +99,7 @@ function row(
     type,
     contexts,
     section,
+    rule: `(section ${section})`,
     repeats: extra.repeats ?? false,
     nonZero: extra.nonZero ?? false,
   };
@@ -373,7 +376,7 @@ function checkValue(
   where: string,
 ): number {
   const field = definition.field;
-  const rule = `(section ${definition.section})`;
+  const rule = definition.rule;
   switch (definition.type) {
     case "flag":
       checkBoolean(value, where, field);
@@ -435,8 +438,8 @@ function checkValue(
           "must be a list of [name, value] string pairs",
         );
       }
-      return 4 + stringLength(value[0], where, `${field} name`) +
-        stringLength(value[1], where, `${field} value`);
+      return 4 + stringLength(value[0], where, "userProperties name") +
+        stringLength(value[1], where, "userProperties value");
     }
   }
 }
@@ -491,11 +494,7 @@ function notAllowed(definition: PropertyDefinition, where: string): never {
  * Throws when `source` carries a property of `context`: used for MQTT 3.1.1,
  * which has no properties, so that none is dropped silently.
  */
-export function assertNoProperties(
-  source: object,
-  _context: Context,
-  where: string,
-): void {
+export function assertNoProperties(source: object, where: string): void {
   const values = source as Record<string, unknown>;
   for (const field in values) {
     if (byField[field] === undefined) continue;
@@ -557,7 +556,6 @@ function writeValue(
 export function writeProperties(
   w: ByteWriter,
   source: object,
-  _context: Context,
   length: number,
 ): void {
   w.vbi(length);

@@ -2102,6 +2102,14 @@ invalid("both", {
   reasonCode: PROTOCOL_ERROR,
   says: ["UNSUBSCRIBE", "topicFilters"],
 });
+invalid("both", {
+  rule: "section 1.5.4",
+  what: "a hole in topicFilters (refused, not skipped)",
+  // deno-lint-ignore no-sparse-arrays
+  packet: { type: "unsubscribe", packetId: 1, topicFilters: [, "a"] },
+  reasonCode: MALFORMED,
+  says: ["UNSUBSCRIBE", "topicFilters[0]"],
+});
 for (const [filter, id5, id4] of BAD_FILTERS) {
   for (const version of [5, 4] as const) {
     invalid(version, {

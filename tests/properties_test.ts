@@ -225,7 +225,7 @@ describe("propertiesLength and writeProperties", () => {
     const length = propertiesLength(source, C.Publish, "PUBLISH (MQTT 5.0)");
     assertEquals(length, 4 + 3 + 7 + 7 + 3);
     const w = new ByteWriter(1 + length);
-    writeProperties(w, source, C.Publish, length);
+    writeProperties(w, source, length);
     assertEquals(
       w.bytes,
       new Uint8Array([
@@ -286,9 +286,9 @@ describe("propertiesLength and writeProperties", () => {
 
 describe("assertNoProperties", () => {
   it("allows no property, an undefined one and an empty list", () => {
-    assertNoProperties({ type: "puback", packetId: 1 }, ACKS, "x");
-    assertNoProperties({ reasonString: undefined }, ACKS, "x");
-    assertNoProperties({ userProperties: [] }, ACKS, "x");
+    assertNoProperties({ type: "puback", packetId: 1 }, "x");
+    assertNoProperties({ reasonString: undefined }, "x");
+    assertNoProperties({ userProperties: [] }, "x");
   });
 
   it("throws 0x82 for any property, allowed in 5.0 or not", () => {
@@ -298,7 +298,7 @@ describe("assertNoProperties", () => {
       }]
     ) {
       const error = assertThrows(
-        () => assertNoProperties(source, ACKS, "PUBACK (MQTT 3.1.1)"),
+        () => assertNoProperties(source, "PUBACK (MQTT 3.1.1)"),
         MqttError,
         "MQTT 3.1.1",
       );

@@ -101,13 +101,13 @@ export function encodeConnack(
     propertiesSize = propertiesLength(packet, Context.Connack, where);
     remainingLength += vbiLength(propertiesSize) + propertiesSize;
   } else {
-    assertNoProperties(packet, Context.Connack, where);
+    assertNoProperties(packet, where);
   }
   const w = startPacket(0x20, remainingLength, where);
   w.u8(sessionPresent ? 1 : 0);
   w.u8(reasonCode);
   if (version === 5) {
-    writeProperties(w, packet, Context.Connack, propertiesSize);
+    writeProperties(w, packet, propertiesSize);
   }
   return w.bytes;
 }

@@ -10,7 +10,6 @@ import type { Cursor } from "../primitives/cursor.ts";
 import {
   binaryLength,
   checkBoolean,
-  checkBytes,
   checkInteger,
   checkQoS,
   describe,
@@ -242,7 +241,7 @@ export function encodeConnect(packet: ConnectPacket): Uint8Array {
     }
     remainingLength += vbiLength(propertiesSize) + propertiesSize;
   } else {
-    assertNoProperties(packet, Context.Connect, where);
+    assertNoProperties(packet, where);
   }
   let flags = cleanStart ? FLAG_CLEAN_START : 0;
   const will = packet.will;
@@ -259,15 +258,14 @@ export function encodeConnect(packet: ConnectPacket): Uint8Array {
     willTopicLength = stringLength(will.topic, where, "will.topic");
     const problem = topicNameProblem(will.topic, willTopicRule(version));
     if (problem !== undefined) throw encodeError(where, "will.topic", problem);
-    const payload = checkBytes(will.payload, where, "will.payload");
-    binaryLength(payload, where, "will.payload");
+    const payloadLength = binaryLength(will.payload, where, "will.payload");
     if (version === 5) {
       willPropertiesSize = propertiesLength(will, Context.Will, where);
       remainingLength += vbiLength(willPropertiesSize) + willPropertiesSize;
     } else {
-      assertNoProperties(will, Context.Will, where);
+      assertNoProperties(will, where);
     }
-    remainingLength += 2 + willTopicLength + 2 + payload.length;
+    remainingLength += 2 + willTopicLength + 2 + payloadLength;
     flags |= FLAG_WILL | (qos << 3) | (retain ? FLAG_WILL_RETAIN : 0);
   }
   let usernameLength = 0;
@@ -297,12 +295,12 @@ export function encodeConnect(packet: ConnectPacket): Uint8Array {
   w.u8(flags);
   w.u16(keepAlive);
   if (version === 5) {
-    writeProperties(w, packet, Context.Connect, propertiesSize);
+    writeProperties(w, packet, propertiesSize);
   }
   w.utf8(packet.clientId, clientIdLength);
   if (will !== undefined) {
     if (version === 5) {
-      writeProperties(w, will, Context.Will, willPropertiesSize);
+      writeProperties(w, will, willPropertiesSize);
     }
     w.utf8(will.topic, willTopicLength);
     w.binary(will.payload);

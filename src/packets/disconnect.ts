@@ -73,7 +73,7 @@ export function encodeReasonPacket(
     : 0;
   const w = startPacket(firstByte, remainingLength, where);
   if (remainingLength > 0) w.u8(reasonCode);
-  if (propertiesSize > 0) writeProperties(w, packet, context, propertiesSize);
+  if (propertiesSize > 0) writeProperties(w, packet, propertiesSize);
   return w.bytes;
 }
 
@@ -100,6 +100,6 @@ export function encodeDisconnect(
       0x82,
     );
   }
-  assertNoProperties(packet, Context.Disconnect, where);
+  assertNoProperties(packet, where);
   return new Uint8Array([0xe0, 0x00]);
 }

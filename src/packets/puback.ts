@@ -90,7 +90,7 @@ export function encodeAck(
         0x82,
       );
     }
-    assertNoProperties(packet, Context.PublishAck, where);
+    assertNoProperties(packet, where);
     const w = startPacket(FIRST_BYTE[type], 2, where);
     w.u16(packetId);
     return w.bytes;
@@ -105,7 +105,7 @@ export function encodeAck(
   w.u16(packetId);
   if (remainingLength > 2) w.u8(reasonCode);
   if (propertiesSize > 0) {
-    writeProperties(w, packet, Context.PublishAck, propertiesSize);
+    writeProperties(w, packet, propertiesSize);
   }
   return w.bytes;
 }

@@ -126,7 +126,7 @@ export function encodePublish(
     propertiesSize = propertiesLength(packet, Context.Publish, where);
     remainingLength += vbiLength(propertiesSize) + propertiesSize;
   } else {
-    assertNoProperties(packet, Context.Publish, where);
+    assertNoProperties(packet, where);
   }
   const w = startPacket(
     0x30 | (dup ? 8 : 0) | (qos << 1) | (retain ? 1 : 0),
@@ -136,7 +136,7 @@ export function encodePublish(
   w.utf8(topic, topicLength);
   if (qos > 0) w.u16(packetId);
   if (version === 5) {
-    writeProperties(w, packet, Context.Publish, propertiesSize);
+    writeProperties(w, packet, propertiesSize);
   }
   w.raw(payload);
   return w.bytes;

@@ -84,7 +84,7 @@ export function encodeAckList(
     checkReasonCode(codes[i], type, codeVersion, where, `reasonCodes[${i}]`);
   }
   if (version === 4) {
-    assertNoProperties(packet, context, where);
+    assertNoProperties(packet, where);
     if (type === "unsuback") {
       if (codes.some((code) => code !== 0)) {
         throw encodeError(
@@ -119,7 +119,7 @@ export function encodeAckList(
     where,
   );
   w.u16(packetId);
-  if (version === 5) writeProperties(w, packet, context, propertiesSize);
+  if (version === 5) writeProperties(w, packet, propertiesSize);
   for (const code of codes) w.u8(code);
   return w.bytes;
 }

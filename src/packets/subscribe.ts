@@ -255,13 +255,13 @@ export function encodeSubscribe(
     propertiesSize = propertiesLength(packet, Context.Subscribe, where);
     remainingLength += vbiLength(propertiesSize) + propertiesSize;
   } else {
-    assertNoProperties(packet, Context.Subscribe, where);
+    assertNoProperties(packet, where);
   }
   // SUBSCRIBE's fixed header flags are 0010 [MQTT-3.8.1-1]
   const w = startPacket(0x82, remainingLength, where);
   w.u16(packetId);
   if (version === 5) {
-    writeProperties(w, packet, Context.Subscribe, propertiesSize);
+    writeProperties(w, packet, propertiesSize);
   }
   for (let i = 0; i < subscriptions.length; i++) {
     w.utf8(subscriptions[i].topicFilter, lengths[i]);

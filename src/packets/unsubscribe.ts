@@ -63,23 +63,30 @@ export function encodeUnsubscribe(
       PROTOCOL_ERROR,
     );
   }
-  const lengths = filters.map((filter, i) =>
-    topicFilterLength(filter, where, `topicFilters[${i}]`, version)
-  );
+  // an index loop, not map(): a hole in the array must be refused, not skipped
+  const lengths = new Array<number>(filters.length);
   let remainingLength = 2;
-  for (const length of lengths) remainingLength += 2 + length;
+  for (let i = 0; i < filters.length; i++) {
+    lengths[i] = topicFilterLength(
+      filters[i],
+      where,
+      `topicFilters[${i}]`,
+      version,
+    );
+    remainingLength += 2 + lengths[i];
+  }
   let propertiesSize = 0;
   if (version === 5) {
     propertiesSize = propertiesLength(packet, Context.Unsubscribe, where);
     remainingLength += vbiLength(propertiesSize) + propertiesSize;
   } else {
-    assertNoProperties(packet, Context.Unsubscribe, where);
+    assertNoProperties(packet, where);
   }
   // UNSUBSCRIBE's fixed header flags are 0010 [MQTT-3.10.1-1]
   const w = startPacket(0xa2, remainingLength, where);
   w.u16(packetId);
   if (version === 5) {
-    writeProperties(w, packet, Context.Unsubscribe, propertiesSize);
+    writeProperties(w, packet, propertiesSize);
   }
   for (let i = 0; i < filters.length; i++) w.utf8(filters[i], lengths[i]);
   return w.bytes;
