@@ -123,7 +123,8 @@ export function webSocketStreams(socket: WebSocket): WebSocketStreams {
       socket.addEventListener("message", (event) => {
         if (done) return;
         const data = (event as MessageEvent).data;
-        if (data instanceof ArrayBuffer) {
+        // the tag, not instanceof: an ArrayBuffer may come from another realm
+        if (Object.prototype.toString.call(data) === "[object ArrayBuffer]") {
           controller.enqueue(new Uint8Array(data));
           return;
         }

@@ -81,6 +81,16 @@ export function decodeUtf8(
   try {
     return fatalDecoder.decode(bytes.subarray(start, end));
   } catch {
+    // Browsers refuse views of a SharedArrayBuffer: decode a copy then.
+    if (
+      Object.prototype.toString.call(bytes.buffer) !== "[object ArrayBuffer]"
+    ) {
+      try {
+        return fatalDecoder.decode(bytes.slice(start, end));
+      } catch {
+        // ill-formed after all
+      }
+    }
     return undefined;
   }
 }
