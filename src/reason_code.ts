@@ -240,6 +240,10 @@ for (const [name, code] of Object.entries(ReasonCode)) {
  * ```
  */
 export function reasonCodeName(code: number): string {
-  return names.get(code) ??
-    `0x${code.toString(16).padStart(2, "0").toUpperCase()}`;
+  const name = names.get(code);
+  if (name !== undefined) return name;
+  if (typeof code !== "number") return `(${typeof code})`;
+  return Number.isInteger(code) && code >= 0
+    ? `0x${code.toString(16).padStart(2, "0").toUpperCase()}`
+    : String(code);
 }

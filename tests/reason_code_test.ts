@@ -218,6 +218,10 @@ describe("reasonCodeName", () => {
 
   it("gives a hex string for a code the specification does not define", () => {
     assertEquals(reasonCodeName(0x03), "0x03");
+    // never a TypeError, whatever it is given
+    assertEquals(reasonCodeName(undefined as unknown as number), "(undefined)");
+    assertEquals(reasonCodeName(-1), "-1");
+    assertEquals(reasonCodeName(1.5), "1.5");
     assertEquals(reasonCodeName(0xff), "0xFF");
     assertEquals(reasonCodeName(0xa3), "0xA3");
   });
