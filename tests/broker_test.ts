@@ -17,7 +17,8 @@ import {
 import { afterEach, beforeEach, describe, it } from "@std/testing/bdd";
 import { type Packet, type PublishPacket, ReasonCode } from "../mod.ts";
 import { type RunningBroker, startBroker } from "../examples/broker.ts";
-import { delay } from "./support/net.ts";
+import { FakeTime } from "@std/testing/time";
+import { waitUntil } from "./support/net.ts";
 import {
   type Address,
   bytes,
@@ -524,6 +525,7 @@ describe("examples/broker.ts against our client", () => {
     });
 
     it("waits for the Will Delay Interval; a reconnect within it cancels the Will [MQTT-3.1.3-9]", async () => {
+      using time = new FakeTime();
       const watcher = await connect({ clientId: "watcher" });
       await watcher.subscribe("wd/#");
       const x = await connect({
@@ -538,6 +540,11 @@ describe("examples/broker.ts against our client", () => {
       });
       x.close();
       y.close();
+      // The broker sees x go on its own schedule; its Will then waits.
+      await waitUntil(
+        () => broker.state.sessions.get("x")?.pendingWill !== undefined,
+        "the broker to see x go",
+      );
       const { connack } = await connectRaw({
         clientId: "y",
         cleanStart: false,
@@ -545,12 +552,21 @@ describe("examples/broker.ts against our client", () => {
       });
       assertEquals(connack.sessionPresent, true);
       assertEquals(broker.state.sessions.get("y")?.pendingWill, undefined);
+      await time.tickAsync(999);
+      await expectMarkerNext(watcher, "wd/early");
+      await time.tickAsync(1);
       assertEquals((await watcher.receive()).topic, "wd/x");
-      await delay(300);
+      // x's session outlives the Will until its Session Expiry Interval;
+      // y's Will never comes.
+      await time.tickAsync(28_999);
+      assert(broker.state.sessions.has("x"));
+      await time.tickAsync(1);
+      assert(!broker.state.sessions.has("x"));
       await expectMarkerNext(watcher, "wd/end");
     });
 
     it("is published when the keep-alive runs out (1.5 × Keep Alive), after DISCONNECT 0x8D [MQTT-3.1.2-22]", async () => {
+      using time = new FakeTime();
       const watcher = await connect({ clientId: "watcher" });
       await watcher.subscribe("ka/#");
       const sleepy = await connect({
@@ -558,8 +574,15 @@ describe("examples/broker.ts against our client", () => {
         keepAlive: 1,
         will: will("ka/sleepy"),
       });
-      await sleepy.send({ type: "pingreq" });
-      await sleepy.expect("pingresp");
+      // Every packet from the client restarts the 1.5 s. Had the timer run
+      // out, its DISCONNECT would be queued (in the tick) before PINGRESP.
+      for (let ping = 0; ping < 3; ping++) {
+        await time.tickAsync(1_499);
+        await sleepy.send({ type: "pingreq" });
+        await sleepy.expect("pingresp");
+      }
+      await expectMarkerNext(watcher, "ka/alive");
+      await time.tickAsync(1_500);
       const closed = await sleepy.untilClosed();
       assertEquals(
         summary(closed),
@@ -645,6 +668,7 @@ describe("examples/broker.ts against our client", () => {
     });
 
     it("drop queued messages past their Message Expiry Interval; the others carry what is left", async () => {
+      using time = new FakeTime();
       const fields = {
         clientId: "expiry",
         cleanStart: false,
@@ -660,11 +684,12 @@ describe("examples/broker.ts against our client", () => {
         qos: 1,
         messageExpiryInterval: 100,
       });
-      await delay(2_100);
+      await time.tickAsync(1_500);
       const back = await connect(fields);
       const message = await back.receive();
       assertEquals(message.topic, "e/long");
-      assert(message.messageExpiryInterval! < 100);
+      // 98.5 s left, rounded up.
+      assertEquals(message.messageExpiryInterval, 99);
       await expectMarkerNext(back, "e/end");
     });
 

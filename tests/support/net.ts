@@ -1,4 +1,15 @@
-/** Network helpers for tests: free ports and timeouts. */
+/**
+ * Network helpers for tests: free ports and timeouts.
+ *
+ * The timers here are the real ones, taken when this module loads: a test
+ * may fake time (`FakeTime` from `@std/testing/time` replaces `setTimeout`
+ * and `Date` while installed), and the guards against a hanging test must
+ * still fire, and polling must still poll, in real time. Deadlines use
+ * `performance.now()`, which `FakeTime` leaves alone.
+ */
+
+const realSetTimeout = globalThis.setTimeout;
+const realClearTimeout = globalThis.clearTimeout;
 
 /** A TCP port on 127.0.0.1 that was free a moment ago. */
 export function freePort(): number {
@@ -22,32 +33,32 @@ export async function withTimeout<T>(
     return await Promise.race([
       promise,
       new Promise<never>((_, reject) => {
-        timer = setTimeout(
+        timer = realSetTimeout(
           () => reject(new Error(`timed out after ${ms} ms: ${what}`)),
           ms,
         );
       }),
     ]);
   } finally {
-    clearTimeout(timer);
+    realClearTimeout(timer);
   }
 }
 
-/** Resolves after `ms` milliseconds. */
+/** Resolves after `ms` milliseconds of real time. */
 export function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return new Promise((resolve) => realSetTimeout(resolve, ms));
 }
 
 /** Connects to 127.0.0.1:`port`, retrying until it accepts or `ms` pass. */
 export async function waitForPort(port: number, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
+  const deadline = performance.now() + ms;
   while (true) {
     try {
       const conn = await Deno.connect({ hostname: "127.0.0.1", port });
       conn.close();
       return;
     } catch (error) {
-      if (Date.now() > deadline) throw error;
+      if (performance.now() > deadline) throw error;
       await delay(25);
     }
   }
@@ -59,9 +70,9 @@ export async function waitUntil(
   what: string,
   ms = 5_000,
 ): Promise<void> {
-  const deadline = Date.now() + ms;
+  const deadline = performance.now() + ms;
   while (!predicate()) {
-    if (Date.now() > deadline) {
+    if (performance.now() > deadline) {
       throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     }
     await delay(10);
