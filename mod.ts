@@ -35,6 +35,7 @@ export {
   decode,
   type DecodeOptions,
   encode,
+  encodeInto,
   type EncodeOptions,
   MAXIMUM_PACKET_SIZE,
   packetSize,

@@ -413,10 +413,60 @@ export function decode(bytes: Uint8Array, options?: DecodeOptions): Packet {
  * ```
  */
 export function encode(packet: Packet, options?: EncodeOptions): Uint8Array {
-  const version = checkVersionOption(options?.protocolVersion, "encode") ?? 5;
+  return encodePacket(packet, options, undefined, "encode");
+}
+
+/**
+ * Encodes a packet as {@linkcode encode} does, but into the front of
+ * `target` when it fits there, so that a caller who reuses a buffer (to
+ * write to a socket, say) allocates nothing. A packet larger than `target`
+ * gets a new array, as from `encode`; `target` is left as it was then.
+ *
+ * @param packet The packet to encode.
+ * @param target Where to write the packet; pass `buffer.subarray(offset)`
+ * to write further in.
+ * @param options The protocol version (5 by default; a CONNECT carries its
+ * own).
+ * @returns The packet's bytes: a view of the front of `target` when the
+ * packet fits, else a new array.
+ * @throws {MqttError} When the packet breaks a rule of the specification or
+ * holds something the protocol version cannot carry.
+ *
+ * @example Encoding into a reused buffer
+ * ```ts
+ * import { assert, assertEquals } from "@std/assert";
+ * import { encode, encodeInto } from "@mqtt/codec";
+ *
+ * const scratch = new Uint8Array(1024);
+ * const bytes = encodeInto({ type: "puback", packetId: 7 }, scratch);
+ * assert(bytes.buffer === scratch.buffer);
+ * assertEquals(bytes, encode({ type: "puback", packetId: 7 }));
+ * ```
+ */
+export function encodeInto(
+  packet: Packet,
+  target: Uint8Array,
+  options?: EncodeOptions,
+): Uint8Array {
+  if (!(target instanceof Uint8Array)) {
+    throw new MqttError(
+      `encodeInto: target must be a Uint8Array, got ${describe(target)}`,
+      MALFORMED,
+    );
+  }
+  return encodePacket(packet, options, target, "encodeInto");
+}
+
+function encodePacket(
+  packet: Packet,
+  options: EncodeOptions | undefined,
+  into: Uint8Array | undefined,
+  what: string,
+): Uint8Array {
+  const version = checkVersionOption(options?.protocolVersion, what) ?? 5;
   if (typeof packet !== "object" || packet === null) {
     throw new MqttError(
-      `encode: expected a packet object, got ${
+      `${what}: expected a packet object, got ${
         packet === null ? "null" : typeof packet
       }`,
       MALFORMED,
@@ -424,35 +474,35 @@ export function encode(packet: Packet, options?: EncodeOptions): Uint8Array {
   }
   switch (packet.type) {
     case "publish":
-      return encodePublish(packet, version);
+      return encodePublish(packet, version, into);
     case "puback":
     case "pubrec":
     case "pubrel":
     case "pubcomp":
-      return encodeAck(packet, version);
+      return encodeAck(packet, version, into);
     case "connect":
-      return encodeConnect(packet);
+      return encodeConnect(packet, into);
     case "connack":
-      return encodeConnack(packet, version);
+      return encodeConnack(packet, version, into);
     case "subscribe":
-      return encodeSubscribe(packet, version);
+      return encodeSubscribe(packet, version, into);
     case "suback":
-      return encodeSuback(packet, version);
+      return encodeSuback(packet, version, into);
     case "unsubscribe":
-      return encodeUnsubscribe(packet, version);
+      return encodeUnsubscribe(packet, version, into);
     case "unsuback":
-      return encodeUnsuback(packet, version);
+      return encodeUnsuback(packet, version, into);
     case "pingreq":
-      return encodePingreq();
+      return encodePingreq(into);
     case "pingresp":
-      return encodePingresp();
+      return encodePingresp(into);
     case "disconnect":
-      return encodeDisconnect(packet, version);
+      return encodeDisconnect(packet, version, into);
     case "auth":
-      return encodeAuth(packet, version);
+      return encodeAuth(packet, version, into);
     default:
       throw new MqttError(
-        `${label("encode", version)}: unknown packet type ${
+        `${label(what, version)}: unknown packet type ${
           describe((packet as { type: unknown }).type)
         }`,
         PROTOCOL_ERROR,

@@ -224,7 +224,7 @@ describe("propertiesLength and writeProperties", () => {
     };
     const length = propertiesLength(source, C.Publish, "PUBLISH (MQTT 5.0)");
     assertEquals(length, 4 + 3 + 7 + 7 + 3);
-    const w = new ByteWriter(1 + length);
+    const w = new ByteWriter(new Uint8Array(1 + length));
     writeProperties(w, source, length);
     assertEquals(
       w.bytes,

@@ -1,13 +1,14 @@
 /**
  * Property-based round trips: for random valid packets of every type in both
  * versions, `decode(encode(p))` equals `p`, and `encode(decode(bytes))`
- * gives back the very same bytes (the encoding is canonical).
+ * gives back the very same bytes (the encoding is canonical); `encodeInto`
+ * writes the same bytes into a given buffer.
  */
 
 import fc from "fast-check";
-import { assert, assertEquals } from "@std/assert";
+import { assert, assertEquals, assertThrows } from "@std/assert";
 import { describe, it } from "@std/testing/bdd";
-import { decode, encode, packetSize } from "../mod.ts";
+import { decode, encode, encodeInto, MqttError, packetSize } from "../mod.ts";
 import type { Packet, ProtocolVersion } from "../mod.ts";
 import { arbitraryOf, packetArbitrary, packetTypes } from "./arbitraries.ts";
 
@@ -81,3 +82,64 @@ function binaryFields(packet: Packet): Uint8Array[] {
   visit(packet);
   return found;
 }
+
+describe("encodeInto", () => {
+  for (const version of [5, 4] as const) {
+    it(`writes what encode writes, into the front of the target when it fits (MQTT ${version})`, () => {
+      const buffer = new Uint8Array(4096);
+      fc.assert(
+        fc.property(
+          packetArbitrary(version),
+          fc.nat(64),
+          (packet, offset) => {
+            const expected = encode(packet, { protocolVersion: version });
+            const target = buffer.subarray(offset);
+            const bytes = encodeInto(packet, target, {
+              protocolVersion: version,
+            });
+            assertEquals(bytes, expected);
+            if (expected.length <= target.length) {
+              assert(bytes.buffer === buffer.buffer);
+              assertEquals(bytes.byteOffset, offset);
+            } else {
+              assert(bytes.buffer !== buffer.buffer);
+            }
+          },
+        ),
+        { numRuns: NUM_RUNS },
+      );
+    });
+  }
+
+  it("leaves the target untouched when the packet is too large or invalid", () => {
+    const target = new Uint8Array(8).fill(0xee);
+    const publish: Packet = {
+      type: "publish",
+      topic: "a/b",
+      payload: new Uint8Array(100),
+      qos: 0,
+      retain: false,
+      dup: false,
+    };
+    assertEquals(encodeInto(publish, target), encode(publish));
+    assertEquals(target, new Uint8Array(8).fill(0xee));
+    for (
+      const invalid of [
+        { ...publish, qos: 3 },
+        { type: "auth", reasonCode: 0x18 },
+        { type: "puback", packetId: 0 },
+      ]
+    ) {
+      assertThrows(
+        () => encodeInto(invalid as Packet, target),
+        MqttError,
+      );
+      assertEquals(target, new Uint8Array(8).fill(0xee));
+    }
+    assertThrows(
+      () => encodeInto(publish, [] as unknown as Uint8Array),
+      MqttError,
+      "target",
+    );
+  });
+});

@@ -26,6 +26,7 @@ export {
   decode,
   type DecodeOptions,
   encode,
+  encodeInto,
   type EncodeOptions,
   MAXIMUM_PACKET_SIZE,
   packetSize,

@@ -31,7 +31,11 @@ export function decodeAuth(c: Cursor): AuthPacket {
 }
 
 /** Encodes an AUTH. */
-export function encodeAuth(packet: AuthPacket, version: 4 | 5): Uint8Array {
+export function encodeAuth(
+  packet: AuthPacket,
+  version: 4 | 5,
+  into?: Uint8Array,
+): Uint8Array {
   if (version === 4) {
     throw encodeError(
       label("AUTH", 4),
@@ -40,8 +44,11 @@ export function encodeAuth(packet: AuthPacket, version: 4 | 5): Uint8Array {
       PROTOCOL_ERROR,
     );
   }
-  const bytes = encodeReasonPacket(packet, 0xf0, Context.Auth);
-  if (bytes.length > 2 && packet.authenticationMethod === undefined) {
+  // Checked first, on a throwaway encoding: a failed encode leaves `into` untouched.
+  if (
+    packet.authenticationMethod === undefined &&
+    encodeReasonPacket(packet, 0xf0, Context.Auth).length > 2
+  ) {
     throw encodeError(
       WHERE,
       "authenticationMethod",
@@ -49,5 +56,5 @@ export function encodeAuth(packet: AuthPacket, version: 4 | 5): Uint8Array {
       PROTOCOL_ERROR,
     );
   }
-  return bytes;
+  return encodeReasonPacket(packet, 0xf0, Context.Auth, into);
 }

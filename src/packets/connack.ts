@@ -74,6 +74,7 @@ export function decodeConnack(c: Cursor): ConnackPacket {
 export function encodeConnack(
   packet: ConnackPacket,
   version: 4 | 5,
+  into?: Uint8Array,
 ): Uint8Array {
   const where = WHERE[version];
   const sessionPresent = packet.sessionPresent === undefined
@@ -103,7 +104,7 @@ export function encodeConnack(
   } else {
     assertNoProperties(packet, where);
   }
-  const w = startPacket(0x20, remainingLength, where);
+  const w = startPacket(0x20, remainingLength, where, into);
   w.u8(sessionPresent ? 1 : 0);
   w.u8(reasonCode);
   if (version === 5) {

@@ -190,7 +190,10 @@ export function decodeConnect(c: Cursor): ConnectPacket {
 }
 
 /** Encodes a CONNECT with the protocol version it names. */
-export function encodeConnect(packet: ConnectPacket): Uint8Array {
+export function encodeConnect(
+  packet: ConnectPacket,
+  into?: Uint8Array,
+): Uint8Array {
   const version = packet.protocolVersion;
   if (version !== 4 && version !== 5) {
     throw encodeError(
@@ -285,7 +288,7 @@ export function encodeConnect(packet: ConnectPacket): Uint8Array {
     remainingLength += 2 + binaryLength(packet.password, where, "password");
     flags |= FLAG_PASSWORD;
   }
-  const w = startPacket(0x10, remainingLength, where);
+  const w = startPacket(0x10, remainingLength, where, into);
   w.u16(4);
   w.u8(0x4d); // M
   w.u8(0x51); // Q

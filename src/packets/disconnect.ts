@@ -59,6 +59,7 @@ export function encodeReasonPacket(
   packet: ReasonPacket,
   firstByte: number,
   context: Context,
+  into?: Uint8Array,
 ): Uint8Array {
   const type = packet.type;
   const where = WHERE[type][5];
@@ -71,7 +72,7 @@ export function encodeReasonPacket(
     : reasonCode !== 0
     ? 1
     : 0;
-  const w = startPacket(firstByte, remainingLength, where);
+  const w = startPacket(firstByte, remainingLength, where, into);
   if (remainingLength > 0) w.u8(reasonCode);
   if (propertiesSize > 0) writeProperties(w, packet, propertiesSize);
   return w.bytes;
@@ -87,9 +88,10 @@ export function decodeDisconnect(c: Cursor): DisconnectPacket {
 export function encodeDisconnect(
   packet: DisconnectPacket,
   version: 4 | 5,
+  into?: Uint8Array,
 ): Uint8Array {
   if (version === 5) {
-    return encodeReasonPacket(packet, 0xe0, Context.Disconnect);
+    return encodeReasonPacket(packet, 0xe0, Context.Disconnect, into);
   }
   const where = WHERE.disconnect[4];
   if (packet.reasonCode !== undefined && packet.reasonCode !== 0) {
@@ -101,5 +103,5 @@ export function encodeDisconnect(
     );
   }
   assertNoProperties(packet, where);
-  return new Uint8Array([0xe0, 0x00]);
+  return startPacket(0xe0, 0, where, into).bytes;
 }

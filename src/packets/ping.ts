@@ -5,9 +5,7 @@
  */
 
 import type { PingreqPacket, PingrespPacket } from "../packet.ts";
-
-const PINGREQ = new Uint8Array([0xc0, 0x00]);
-const PINGRESP = new Uint8Array([0xd0, 0x00]);
+import { startPacket } from "../primitives/writer.ts";
 
 /** Decodes a PINGREQ; the codec has checked that its Remaining Length is 0. */
 export function decodePingreq(): PingreqPacket {
@@ -19,12 +17,12 @@ export function decodePingresp(): PingrespPacket {
   return { type: "pingresp" };
 }
 
-/** Encodes a PINGREQ: always the same two bytes, in a new array. */
-export function encodePingreq(): Uint8Array {
-  return PINGREQ.slice();
+/** Encodes a PINGREQ: a fixed header alone. */
+export function encodePingreq(into?: Uint8Array): Uint8Array {
+  return startPacket(0xc0, 0, "PINGREQ", into).bytes;
 }
 
-/** Encodes a PINGRESP: always the same two bytes, in a new array. */
-export function encodePingresp(): Uint8Array {
-  return PINGRESP.slice();
+/** Encodes a PINGRESP: a fixed header alone. */
+export function encodePingresp(into?: Uint8Array): Uint8Array {
+  return startPacket(0xd0, 0, "PINGRESP", into).bytes;
 }

@@ -74,6 +74,7 @@ export function decodeAck<T extends AckType>(
 export function encodeAck(
   packet: PublishAcknowledgement<AckType>,
   version: 4 | 5,
+  into?: Uint8Array,
 ): Uint8Array {
   const type = packet.type;
   const where = WHERE[type][version];
@@ -91,7 +92,7 @@ export function encodeAck(
       );
     }
     assertNoProperties(packet, where);
-    const w = startPacket(FIRST_BYTE[type], 2, where);
+    const w = startPacket(FIRST_BYTE[type], 2, where, into);
     w.u16(packetId);
     return w.bytes;
   }
@@ -101,7 +102,7 @@ export function encodeAck(
     : reasonCode !== 0
     ? 3
     : 2;
-  const w = startPacket(FIRST_BYTE[type], remainingLength, where);
+  const w = startPacket(FIRST_BYTE[type], remainingLength, where, into);
   w.u16(packetId);
   if (remainingLength > 2) w.u8(reasonCode);
   if (propertiesSize > 0) {

@@ -81,6 +81,7 @@ export function decodePublish(c: Cursor, flags: number): PublishPacket {
 export function encodePublish(
   packet: PublishPacket,
   version: 4 | 5,
+  into?: Uint8Array,
 ): Uint8Array {
   const where = WHERE[version];
   const qos = checkQoS(packet.qos, where, "qos", "[MQTT-3.3.1-4]");
@@ -132,6 +133,7 @@ export function encodePublish(
     0x30 | (dup ? 8 : 0) | (qos << 1) | (retain ? 1 : 0),
     remainingLength,
     where,
+    into,
   );
   w.utf8(topic, topicLength);
   if (qos > 0) w.u16(packetId);

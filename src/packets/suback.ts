@@ -69,6 +69,7 @@ export function decodeAckList<T extends AckListPacket["type"]>(
 export function encodeAckList(
   packet: AckListPacket,
   version: 4 | 5,
+  into?: Uint8Array,
 ): Uint8Array {
   const type = packet.type;
   const where = WHERE[type][version];
@@ -94,7 +95,7 @@ export function encodeAckList(
           PROTOCOL_ERROR,
         );
       }
-      const w = startPacket(0xb0, 2, where);
+      const w = startPacket(0xb0, 2, where, into);
       w.u16(packetId);
       return w.bytes;
     }
@@ -117,6 +118,7 @@ export function encodeAckList(
     type === "suback" ? 0x90 : 0xb0,
     remainingLength,
     where,
+    into,
   );
   w.u16(packetId);
   if (version === 5) writeProperties(w, packet, propertiesSize);
@@ -130,6 +132,10 @@ export function decodeSuback(c: Cursor): SubackPacket {
 }
 
 /** Encodes a SUBACK. */
-export function encodeSuback(packet: SubackPacket, version: 4 | 5): Uint8Array {
-  return encodeAckList(packet, version);
+export function encodeSuback(
+  packet: SubackPacket,
+  version: 4 | 5,
+  into?: Uint8Array,
+): Uint8Array {
+  return encodeAckList(packet, version, into);
 }

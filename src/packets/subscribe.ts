@@ -218,6 +218,7 @@ function optionsByte(
 export function encodeSubscribe(
   packet: SubscribePacket,
   version: 4 | 5,
+  into?: Uint8Array,
 ): Uint8Array {
   const where = WHERE[version];
   const packetId = checkPacketId(packet.packetId, where, version);
@@ -258,7 +259,7 @@ export function encodeSubscribe(
     assertNoProperties(packet, where);
   }
   // SUBSCRIBE's fixed header flags are 0010 [MQTT-3.8.1-1]
-  const w = startPacket(0x82, remainingLength, where);
+  const w = startPacket(0x82, remainingLength, where, into);
   w.u16(packetId);
   if (version === 5) {
     writeProperties(w, packet, propertiesSize);

@@ -18,6 +18,7 @@ export function decodeUnsuback(c: Cursor): UnsubackPacket {
 export function encodeUnsuback(
   packet: UnsubackPacket,
   version: 4 | 5,
+  into?: Uint8Array,
 ): Uint8Array {
-  return encodeAckList(packet, version);
+  return encodeAckList(packet, version, into);
 }

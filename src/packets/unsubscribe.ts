@@ -49,6 +49,7 @@ export function decodeUnsubscribe(c: Cursor): UnsubscribePacket {
 export function encodeUnsubscribe(
   packet: UnsubscribePacket,
   version: 4 | 5,
+  into?: Uint8Array,
 ): Uint8Array {
   const where = WHERE[version];
   const packetId = checkPacketId(packet.packetId, where, version);
@@ -83,7 +84,7 @@ export function encodeUnsubscribe(
     assertNoProperties(packet, where);
   }
   // UNSUBSCRIBE's fixed header flags are 0010 [MQTT-3.10.1-1]
-  const w = startPacket(0xa2, remainingLength, where);
+  const w = startPacket(0xa2, remainingLength, where, into);
   w.u16(packetId);
   if (version === 5) {
     writeProperties(w, packet, propertiesSize);

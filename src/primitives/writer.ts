@@ -20,13 +20,13 @@ export function vbiLength(value: number): number {
 
 /** Writes the fields of one packet into a buffer sized for it. */
 export class ByteWriter {
-  /** The packet being written. */
+  /** The packet being written: exactly its size. */
   readonly bytes: Uint8Array;
   /** Offset of the next byte to write. */
   pos = 0;
 
-  constructor(size: number) {
-    this.bytes = new Uint8Array(size);
+  constructor(bytes: Uint8Array) {
+    this.bytes = bytes;
   }
 
   /** A Byte. */
@@ -84,13 +84,15 @@ export class ByteWriter {
 }
 
 /**
- * Starts a packet: computes its size from the remaining length, allocates
- * it, and writes the fixed header.
+ * Starts a packet: computes its size from the remaining length, takes the
+ * front of `into` when the packet fits there or else allocates it, and
+ * writes the fixed header.
  */
 export function startPacket(
   firstByte: number,
   remainingLength: number,
   where: string,
+  into?: Uint8Array,
 ): ByteWriter {
   if (remainingLength > MAX_VARIABLE_BYTE_INTEGER) {
     throw new MqttError(
@@ -98,8 +100,11 @@ export function startPacket(
       0x95,
     );
   }
+  const size = 1 + vbiLength(remainingLength) + remainingLength;
   const writer = new ByteWriter(
-    1 + vbiLength(remainingLength) + remainingLength,
+    into !== undefined && into.length >= size
+      ? into.subarray(0, size)
+      : new Uint8Array(size),
   );
   writer.u8(firstByte);
   writer.vbi(remainingLength);

@@ -23,7 +23,7 @@ import {
 } from "../../src/primitives/writer.ts";
 
 function written(size: number, write: (w: ByteWriter) => void): Uint8Array {
-  const w = new ByteWriter(size);
+  const w = new ByteWriter(new Uint8Array(size));
   write(w);
   assertEquals(w.pos, size, "the writer filled its buffer exactly");
   return w.bytes;
