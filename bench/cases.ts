@@ -10,6 +10,7 @@
 import {
   decode,
   encode,
+  encodeInto,
   type Packet,
   PacketReader,
   PacketWriter,
@@ -139,6 +140,12 @@ export const CODEC_CASES: Case[] = [];
     const bytes = new Uint8Array(source.length);
     bytes.set(source);
     sink += bytes[sink & 0xfffff];
+  });
+  // encodeInto a buffer reused from call to call: what a writer that owns
+  // its buffer pays, with every check of encode.
+  const scratch = new Uint8Array(source.length + 64);
+  add(list, "encode-1MiB", "ours-into", () => {
+    sink += encodeInto(packet, scratch).length;
   });
 }
 

@@ -8,7 +8,12 @@
 
 import { MqttError } from "./error.ts";
 import type { Packet, PacketType, ProtocolVersion } from "./packet.ts";
-import { checkMaximumOption, checkVersionOption, encode } from "./codec.ts";
+import {
+  checkMaximumOption,
+  checkVersionOption,
+  encode,
+  encodeInto,
+} from "./codec.ts";
 
 const UNSPECIFIED_ERROR = 0x80;
 const PROTOCOL_ERROR = 0x82;
@@ -101,11 +106,14 @@ class Encoder {
   }
 
   /** The bytes of `packet`; throws {@linkcode MqttError} and changes nothing when it cannot be sent. */
-  encode(packet: Packet): Uint8Array {
+  encode(packet: Packet, into?: Uint8Array): Uint8Array {
     let bytes: Uint8Array | undefined;
     let tooLarge: unknown;
     try {
-      bytes = encode(packet, { protocolVersion: this.version });
+      const options = { protocolVersion: this.version };
+      bytes = into === undefined
+        ? encode(packet, options)
+        : encodeInto(packet, into, options);
     } catch (error) {
       // Past the protocol's own limit the Remaining Length cannot be written;
       // dropping the droppable properties may still bring the packet under.
@@ -168,9 +176,14 @@ class Encoder {
   }
 }
 
-/** Packets waiting for the sink, written as one chunk. */
+/**
+ * Packets waiting for the stream to be ready, written as one chunk: encoded
+ * one after another straight into `buffer` (no allocation per packet, no
+ * copy to join them), or a single packet too large for it, in `alone`.
+ */
 interface Batch {
-  chunks: Uint8Array[];
+  buffer: Uint8Array | undefined;
+  alone: Uint8Array | undefined;
   size: number;
   done: Promise<void>;
   resolve: () => void;
@@ -185,18 +198,23 @@ function newBatch(): Batch {
     resolve = yes;
     reject = no;
   });
-  return { chunks: [], size: 0, done, resolve, reject };
+  return {
+    buffer: new Uint8Array(BATCH_LIMIT),
+    alone: undefined,
+    size: 0,
+    done,
+    resolve,
+    reject,
+  };
 }
 
-function join(batch: Batch): Uint8Array {
-  if (batch.chunks.length === 1) return batch.chunks[0];
-  const bytes = new Uint8Array(batch.size);
-  let offset = 0;
-  for (const chunk of batch.chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return bytes;
+/** The chunk a batch hands to the stream. */
+function chunkOf(batch: Batch): Uint8Array {
+  if (batch.buffer === undefined) return batch.alone!;
+  // A sink may keep its chunks: a few packets do not pin the whole buffer.
+  return batch.size < BATCH_LIMIT / 4
+    ? batch.buffer.slice(0, batch.size)
+    : batch.buffer.subarray(0, batch.size);
 }
 
 /**
@@ -420,24 +438,45 @@ export class PacketWriter {
         ),
       );
     }
-    let bytes: Uint8Array;
-    try {
-      bytes = this.#encoder.encode(packet);
-    } catch (error) {
-      return Promise.reject(error);
-    }
     const writer = this.#writer;
     const desired = writer.desiredSize;
     if (this.#batches.length === 0 && (desired === null || desired > 0)) {
       // The stream wants a chunk (or has failed, and says so): no waiting.
+      let bytes: Uint8Array;
+      try {
+        bytes = this.#encoder.encode(packet);
+      } catch (error) {
+        return Promise.reject(error);
+      }
       return writer.write(bytes);
     }
+    // The stream is busy: the packet joins the last batch, encoded into
+    // what is left of its buffer.
     let batch = this.#batches.at(-1);
-    if (batch === undefined || batch.size + bytes.length > BATCH_LIMIT) {
+    if (batch?.buffer === undefined) {
       batch = newBatch();
       this.#batches.push(batch);
     }
-    batch.chunks.push(bytes);
+    const buffer = batch.buffer!;
+    let bytes: Uint8Array;
+    try {
+      bytes = this.#encoder.encode(packet, buffer.subarray(batch.size));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (bytes.buffer !== buffer.buffer) {
+      // It did not fit after the packets already there: a batch of its own.
+      if (batch.size > 0) {
+        batch = newBatch();
+        this.#batches.push(batch);
+      }
+      if (bytes.length <= BATCH_LIMIT) {
+        batch.buffer!.set(bytes);
+      } else {
+        batch.buffer = undefined;
+        batch.alone = bytes;
+      }
+    }
     batch.size += bytes.length;
     this.#flushing ??= this.#flush();
     return batch.done;
@@ -525,7 +564,9 @@ export class PacketWriter {
       }
       const batch = this.#batches.shift();
       if (batch === undefined) break;
-      writer.write(join(batch)).then(batch.resolve, batch.reject);
+      // empty when the only packet meant for it was invalid
+      if (batch.size === 0) continue;
+      writer.write(chunkOf(batch)).then(batch.resolve, batch.reject);
     }
     this.#flushing = undefined;
   }

@@ -237,6 +237,55 @@ describe("PacketWriter writes", () => {
     );
   });
 
+  it("writes no empty chunk for an invalid packet written while the sink is busy", async () => {
+    const sink = slowSink();
+    const writer = new PacketWriter(sink.stream);
+    const first = writer.write({ type: "pingreq" });
+    await assertRejects(
+      () => writer.write({ type: "puback", packetId: 0 }),
+      MqttError,
+    );
+    await first;
+    await writer.close();
+    assertEquals(sink.received, [encode({ type: "pingreq" })]);
+  });
+
+  it("sends a packet larger than a batch on its own while the sink is busy", async () => {
+    const sink = slowSink();
+    const writer = new PacketWriter(sink.stream);
+    const large: Packet = {
+      type: "publish",
+      topic: "big",
+      payload: new Uint8Array(100_000).fill(7),
+      qos: 0,
+      retain: false,
+      dup: false,
+    };
+    const writes = [
+      writer.write({ type: "pingreq" }),
+      writer.write({ type: "pingresp" }),
+      writer.write(large),
+      writer.write({ type: "pingreq" }),
+    ];
+    await Promise.all(writes);
+    await writer.close();
+    assertEquals(
+      concat(sink.received),
+      concat([
+        encode({ type: "pingreq" }),
+        encode({ type: "pingresp" }),
+        encode(large),
+        encode({ type: "pingreq" }),
+      ]),
+    );
+    assertEquals(sink.received.map((chunk) => chunk.length), [
+      2,
+      2,
+      encode(large).length,
+      2,
+    ]);
+  });
+
   it("rejects with the sink's own error when the sink fails", async () => {
     const failure = new Error("broken pipe");
     const stream = new WritableStream<Uint8Array>({
