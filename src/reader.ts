@@ -419,8 +419,9 @@ class PacketSource {
 function noop(): void {}
 
 /**
- * Reads MQTT packets from any `ReadableStream<Uint8Array>`: a `Deno.Conn`'s
- * `readable`, a WebSocket's binary messages, a `fetch` body, a test stream.
+ * Reads MQTT packets from any `ReadableStream<Uint8Array>`: a TCP
+ * connection's `readable` (Deno, or Node's `Readable.toWeb`), a WebSocket's
+ * binary messages, a `fetch` body, a test stream.
  * It is an `AsyncIterable<Packet>` that ends when the stream ends.
  *
  * Any chunking works: many packets in one chunk, one packet over thousands
@@ -435,8 +436,8 @@ function noop(): void {}
  * thrown as it is. Leaving a `for await` loop early, or
  * {@linkcode PacketReader.cancel}, cancels the source stream. After an
  * `MqttError` the source stays open, so that a DISCONNECT carrying the
- * error's reason code can still be sent on the same connection (on a
- * `Deno.Conn`, cancelling the readable closes the whole connection); call
+ * error's reason code can still be sent on the same connection (on a Deno
+ * TCP connection, cancelling the readable closes the whole connection); call
  * {@linkcode PacketReader.cancel} (or close the connection) when done.
  *
  * @example Reading packets from a stream
@@ -456,16 +457,18 @@ function noop(): void {}
  * assertEquals(types, ["pingreq", "puback"]);
  * ```
  *
- * @example A server reading a Deno TCP connection
- * ```ts ignore
+ * @example Serving one connection of any transport
+ * ```ts
  * import { PacketReader } from "@mqtt/codec";
  *
- * for await (const conn of Deno.listen({ port: 1883 })) {
- *   (async () => {
- *     for await (const packet of new PacketReader(conn.readable)) {
- *       console.log(packet.type);
- *     }
- *   })();
+ * // `connection` is a TCP connection, a wrapped WebSocket, ...: anything
+ * // with a byte stream to read (README.md has Deno TCP and WebSocket servers).
+ * export async function serve(
+ *   connection: { readable: ReadableStream<Uint8Array> },
+ * ): Promise<void> {
+ *   for await (const packet of new PacketReader(connection.readable)) {
+ *     console.log(packet.type);
+ *   }
  * }
  * ```
  */

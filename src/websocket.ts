@@ -74,24 +74,6 @@ export interface WebSocketStreams {
  * console.log(await reader.read()); // the CONNACK
  * ```
  *
- * @example A Deno server
- * ```ts ignore
- * import { PacketReader, webSocketStreams } from "@mqtt/codec";
- *
- * Deno.serve((request) => {
- *   const { socket, response } = Deno.upgradeWebSocket(request, {
- *     protocol: "mqtt",
- *   });
- *   const { readable } = webSocketStreams(socket);
- *   (async () => {
- *     for await (const packet of new PacketReader(readable)) {
- *       console.log(packet.type);
- *     }
- *   })();
- *   return response;
- * });
- * ```
- *
  * @example Round trip through a stand-in WebSocket
  * ```ts
  * import { assertEquals } from "@std/assert";

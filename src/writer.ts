@@ -218,8 +218,9 @@ function chunkOf(batch: Batch): Uint8Array {
 }
 
 /**
- * Writes MQTT packets to any `WritableStream<Uint8Array>`: a `Deno.Conn`'s
- * `writable`, a WebSocket wrapped as a stream, a test sink.
+ * Writes MQTT packets to any `WritableStream<Uint8Array>`: a TCP
+ * connection's `writable` (Deno, or Node's `Writable.toWeb`), a WebSocket
+ * wrapped as a stream, a test sink.
  *
  * {@linkcode PacketWriter.write} resolves once the sink has accepted the
  * packet's bytes, and the writer honours back-pressure: it hands the stream
@@ -244,23 +245,29 @@ function chunkOf(batch: Batch): Uint8Array {
  * assertEquals(received, [encode({ type: "pingreq" })]);
  * ```
  *
- * @example A client over Deno TCP
- * ```ts ignore
+ * @example A client's first exchange, over any transport
+ * ```ts
  * import { PacketReader, PacketWriter } from "@mqtt/codec";
  *
- * const conn = await Deno.connect({ hostname: "127.0.0.1", port: 1883 });
- * const writer = new PacketWriter(conn.writable);
- * const reader = new PacketReader(conn.readable);
- * await writer.write({
- *   type: "connect",
- *   protocolVersion: 5,
- *   clientId: "demo",
- *   cleanStart: true,
- *   keepAlive: 60,
- * });
- * const connack = await reader.read();
- * if (connack?.type === "connack" && connack.maximumPacketSize !== undefined) {
- *   writer.maximumPacketSize = connack.maximumPacketSize;
+ * // `connection` is a TCP connection, a wrapped WebSocket, ...: a pair of
+ * // byte streams (README.md has a Deno TCP client).
+ * export async function connect(connection: {
+ *   readable: ReadableStream<Uint8Array>;
+ *   writable: WritableStream<Uint8Array>;
+ * }): Promise<void> {
+ *   const writer = new PacketWriter(connection.writable);
+ *   const reader = new PacketReader(connection.readable);
+ *   await writer.write({
+ *     type: "connect",
+ *     protocolVersion: 5,
+ *     clientId: "demo",
+ *     cleanStart: true,
+ *     keepAlive: 60,
+ *   });
+ *   const connack = await reader.read();
+ *   if (connack?.type === "connack" && connack.maximumPacketSize !== undefined) {
+ *     writer.maximumPacketSize = connack.maximumPacketSize;
+ *   }
  * }
  * ```
  */

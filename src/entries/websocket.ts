@@ -9,7 +9,7 @@
  * import { webSocketStreams } from "@mqtt/codec/websocket";
  *
  * // Call with `new WebSocket("ws://127.0.0.1:8080", "mqtt")`, or with the
- * // socket of `Deno.upgradeWebSocket` on a server.
+ * // socket a server upgraded (README.md has a Deno WebSocket server).
  * export function mqttOver(socket: WebSocket) {
  *   const { readable, writable } = webSocketStreams(socket);
  *   return { reader: new PacketReader(readable), writer: new PacketWriter(writable) };
