@@ -40,6 +40,7 @@ export {
   MAXIMUM_PACKET_SIZE,
   packetSize,
 } from "./src/codec.ts";
+export * from "./src/defaults.ts";
 export { MqttError } from "./src/error.ts";
 export {
   PacketDecoderStream,
