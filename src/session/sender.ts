@@ -63,6 +63,8 @@ export interface Outgoing {
   sent: boolean;
   /** The Message Expiry Interval its first transmission carried (resends repeat it). */
   expiryInterval: number | undefined;
+  /** QoS 2: the reason code of its PUBREC, the receiver's verdict on the message. */
+  pubrecCode?: number;
 }
 
 /** What the sender may do on the current network connection. */
@@ -201,8 +203,9 @@ export class Sender {
     for (const entry of this.#inFlight.values()) {
       this.#options.ids.release(entry.packetId);
       this.#bytes -= entry.size;
-      if (entry.stage === RELEASED) this.#complete(entry, 0, undefined);
-      else this.#drop(entry, "session-lost");
+      if (entry.stage === RELEASED) {
+        this.#complete(entry, entry.pubrecCode ?? 0, undefined);
+      } else this.#drop(entry, "session-lost");
     }
     this.#inFlight.clear();
   }
@@ -429,6 +432,7 @@ export class Sender {
         }
         if (entry.stage === PUBLISHED) {
           entry.stage = RELEASED;
+          entry.pubrecCode = reasonCode;
           // PUBRELs go in the order of their PUBRECs [MQTT-4.6.0-4].
           this.#inFlight.delete(entry.packetId);
           this.#inFlight.set(entry.packetId, entry);
@@ -439,7 +443,10 @@ export class Sender {
       case "pubcomp":
         if (entry === undefined) return undefined;
         if (entry.stage !== RELEASED) throw wrongAck(packet, entry);
-        this.#finish(entry, reasonCode, packet);
+        // The PUBREC judged the message; a PUBCOMP's 0x92 only says the
+        // identifier was already released, as after a lost PUBCOMP
+        // (section 3.7.2.1).
+        this.#finish(entry, entry.pubrecCode ?? 0, packet);
         return undefined;
     }
   }

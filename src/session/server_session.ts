@@ -870,7 +870,11 @@ export class ServerSession {
     }, sessionPresent);
     core.receiver.attach({
       rules,
-      receiveMaximum: opts.receiveMaximum,
+      // MQTT 3.1.1 cannot tell the client a Receive Maximum: none is held
+      // against it (its QoS 2 identifiers are bounded by their 65,535).
+      receiveMaximum: rules.mqtt5
+        ? opts.receiveMaximum
+        : DEFAULT_RECEIVE_MAXIMUM,
       aliases: new InboundTopicAliases(
         rules.mqtt5 ? opts.topicAliasMaximum : 0,
       ),

@@ -137,9 +137,10 @@ export interface MessageReceivedEvent {
 /**
  * A message published with `ClientSession.publish` is done: QoS 0
  * sent, QoS 1 acknowledged by PUBACK, QoS 2 by PUBCOMP (or refused by a
- * PUBREC of 0x80 or above). `reasonCode` is the server's answer (0 for QoS
- * 0); 0x80 and above mean the server refused it. Every publish ends in
- * exactly one `published` or {@linkcode DroppedEvent}.
+ * PUBREC of 0x80 or above). `reasonCode` is the server's verdict: the
+ * PUBACK's, or for QoS 2 the PUBREC's (0 for QoS 0); 0x80 and above mean
+ * the server refused the message. Every publish ends in exactly one
+ * `published` or {@linkcode DroppedEvent}.
  *
  * @example Usage
  * ```ts
@@ -155,7 +156,7 @@ export interface PublishedEvent {
   type: "published";
   /** The id `publish()` returned. */
   id: number;
-  /** The reason code of the acknowledgement (0 for QoS 0). */
+  /** The PUBACK's reason code, or the PUBREC's for QoS 2 (0 for QoS 0). */
   reasonCode: number;
   /** The acknowledgement that completed it (none for QoS 0). */
   packet?: PubackPacket | PubrecPacket | PubcompPacket;

@@ -168,6 +168,21 @@ describe("Sender", () => {
     assertEquals(h.ids.size, 0);
   });
 
+  it("a QoS 2 message is judged by its PUBREC: a PUBCOMP of 0x92 (identifier already released, after a lost PUBCOMP) still completes it as a success", () => {
+    const h = harness();
+    h.sender.attach(limits(), false);
+    h.add(message("a", 2));
+    h.drain();
+    h.sender.acknowledge({ type: "pubrec", packetId: 1, reasonCode: 0x10 });
+    h.sender.acknowledge({ type: "pubcomp", packetId: 1, reasonCode: 0x92 });
+    assertEquals(h.events, [{
+      type: "published",
+      id: 1,
+      reasonCode: 0x10,
+      packet: { type: "pubcomp", packetId: 1, reasonCode: 0x92 },
+    }]);
+  });
+
   it("[MQTT-4.4.0-2] a PUBACK or PUBREC of 0x80 or above completes the message: reported, no PUBREL, slot free", () => {
     const h = harness();
     h.sender.attach(limits({ sendQuota: 1 }), false);
@@ -199,6 +214,21 @@ describe("Sender", () => {
     assertEquals(h.drain().map((p) => p.topic), ["a", "b"]);
     h.sender.acknowledge({ type: "puback", packetId: 1 });
     assertEquals(h.drain().map((p) => p.topic), ["c"]);
+  });
+
+  it("[MQTT-2.2.1-3] [MQTT-2.2.1-4] a message left in flight keeps its identifier while 70,000 others wrap around it", () => {
+    const h = harness();
+    h.sender.attach(limits({ sendQuota: 2 }), false);
+    h.add(message("stuck", 1));
+    const [stuck] = h.drain();
+    for (let i = 0; i < 70_000; i++) {
+      h.add(message("flow", 1));
+      const [p] = h.drain();
+      assert(p.packetId !== stuck.packetId, `identifier ${p.packetId} reused`);
+      h.sender.acknowledge({ type: "puback", packetId: p.packetId! });
+    }
+    h.sender.acknowledge({ type: "puback", packetId: stuck.packetId! });
+    assertEquals(h.ids.size, 0);
   });
 
   it("[MQTT-4.9.0-3] QoS 0 messages are not held back by the quota; each QoS keeps its own order [MQTT-4.6.0-5]", () => {
