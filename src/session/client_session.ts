@@ -67,6 +67,8 @@ const KEEP_ALIVE_TIMEOUT = 0x8d;
 const UNSPECIFIED_ERROR = 0x80;
 const CONTINUE_AUTHENTICATION = 0x18;
 const RE_AUTHENTICATE = 0x19;
+/** The default in-flight limit of MQTT 3.1.1, which has no Receive Maximum. */
+const MQTT311_IN_FLIGHT = 20;
 
 /**
  * Options of a {@linkcode ClientSession}: what its CONNECT says (the first
@@ -140,7 +142,13 @@ export interface ClientSessionOptions {
   strictReceiveMaximum?: boolean;
   /** Use Topic Aliases when the server accepts them (default true); see `OutboundTopicAliases`' policy in the README. */
   useTopicAliases?: boolean;
-  /** At most this many QoS 1 and 2 messages in flight, whatever the server's Receive Maximum (default 65,535). */
+  /**
+   * At most this many QoS 1 and 2 messages in flight, whatever the server's
+   * Receive Maximum (default 65,535). MQTT 3.1.1 has no Receive Maximum to
+   * learn the server's limit from: there the default is 20, mosquitto's
+   * default `max_inflight_messages`, to which mosquitto holds a 3.1.1
+   * client's QoS 2 messages (it closes the connection past it).
+   */
   maximumInFlight?: number;
   /** At most this many messages queued or in flight (default Infinity); past it, `dropped` events. */
   maximumQueuedMessages?: number;
@@ -350,7 +358,7 @@ export class ClientSession {
         "maximumInFlight",
         1,
         MAXIMUM_PACKET_ID,
-      ) ?? MAXIMUM_PACKET_ID,
+      ) ?? (rules.mqtt5 ? MAXIMUM_PACKET_ID : MQTT311_IN_FLIGHT),
       connectTimeout: checkInteger(
         options.connectTimeout,
         where,
