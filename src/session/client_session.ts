@@ -26,6 +26,7 @@ import type {
   DisconnectPacket,
   Packet,
   ProtocolVersion,
+  PublishPacket,
   QoS,
   SubackPacket,
   SubscribePacket,
@@ -40,10 +41,10 @@ import { fitControlPacket, type PeerLimits } from "./control.ts";
 import { Deque } from "./deque.ts";
 import { InboundTopicAliases } from "./inbound_aliases.ts";
 import { OutboundTopicAliases } from "./outbound_aliases.ts";
-import { fitsWithin, messageSize, publishSizeBound } from "./packet_size.ts";
+import { fitsWithin, publishSizeBound } from "./packet_size.ts";
 import { PacketIdAllocator } from "./packet_ids.ts";
 import { Receiver } from "./receiver.ts";
-import { type Outgoing, QUEUED, Sender } from "./sender.ts";
+import { Sender } from "./sender.ts";
 import type {
   Acknowledgement,
   ApplicationMessage,
@@ -399,6 +400,7 @@ export class ClientSession {
       emit,
       ids: this.#ids,
     });
+    this.#ids.track(this.#requests);
     this.#receiver = new Receiver({
       strictReceiveMaximum: options.strictReceiveMaximum ?? true,
       manualAcknowledgement: options.manualAcknowledgement ?? false,
@@ -617,7 +619,7 @@ export class ClientSession {
   publish(message: ApplicationMessage, now: number): number {
     this.#now = checkNow(now, "publish");
     const where = "publish";
-    checkMessage(message, this.#rules, where, "refuse");
+    const size = checkMessage(message, this.#rules, where, "refuse");
     const server = this.#server;
     if (server !== undefined) {
       if (message.qos > server.maximumQoS) {
@@ -632,16 +634,23 @@ export class ClientSession {
           0x9a,
         );
       }
-      const probe = {
-        type: "publish" as const,
-        ...message,
-        dup: false,
-        packetId: message.qos > 0 ? 1 : undefined,
-      };
+      // A message has the fields of a PUBLISH that count (a Packet
+      // Identifier for QoS > 0): the bound needs no copy.
+      const version = this.#rules.version;
       if (
-        publishSizeBound(probe, this.#rules.version) >
+        server.maximumPacketSize < DEFAULT_MAXIMUM_PACKET_SIZE &&
+        publishSizeBound(message as PublishPacket, version) >
           server.maximumPacketSize &&
-        !fitsWithin(probe, server.maximumPacketSize, this.#rules.version)
+        !fitsWithin(
+          {
+            ...message,
+            type: "publish",
+            dup: false,
+            packetId: message.qos > 0 ? 1 : undefined,
+          },
+          server.maximumPacketSize,
+          version,
+        )
       ) {
         throw new MqttError(
           `${where}: the message is larger than the server's Maximum Packet Size of ${server.maximumPacketSize} bytes [MQTT-3.2.2-15]`,
@@ -651,21 +660,16 @@ export class ClientSession {
     }
     const id = ++this.#lastId;
     const interval = message.messageExpiryInterval;
-    const entry: Outgoing = {
+    const queued = this.#sender.add(
       id,
       message,
-      qos: message.qos,
-      retain: message.retain,
-      subscriptionIdentifiers: undefined,
-      size: messageSize(message),
-      expiresAt: interval === undefined ? undefined : now + interval * 1000,
-      seq: this.#sender.nextSeq(),
-      packetId: 0,
-      stage: QUEUED,
-      sent: false,
-      expiryInterval: undefined,
-    };
-    if (!this.#sender.enqueue(entry)) {
+      message.qos,
+      message.retain,
+      undefined,
+      size,
+      interval === undefined ? undefined : now + interval * 1000,
+    );
+    if (!queued) {
       this.#events.push({ type: "dropped", reason: "queue-full", message, id });
     }
     return id;
@@ -1200,7 +1204,6 @@ export class ClientSession {
       );
     }
     this.#requests.delete(packet.packetId);
-    this.#ids.release(packet.packetId);
     if (packet.type === "suback") {
       this.#events.push({
         type: "subscribed",

@@ -5,59 +5,66 @@
  */
 
 /**
- * A FIFO queue over an array with a moving head: `shift` is O(1), and the
- * consumed front is cut off once it is at least half of the array, so the
- * memory held follows what is queued.
+ * A FIFO queue in a ring buffer whose capacity doubles when full: `push`
+ * and `shift` are O(1) and allocate nothing in a steady state, which the
+ * sessions' queues (packets to send, events, messages) are in.
  */
 export class Deque<T> {
-  #items: (T | undefined)[] = [];
+  #items: (T | undefined)[] = new Array(8);
   #head = 0;
+  #length = 0;
 
   /** How many items are queued. */
   get length(): number {
-    return this.#items.length - this.#head;
+    return this.#length;
   }
 
   /** Adds an item at the back. */
   push(item: T): void {
-    this.#items.push(item);
+    let items = this.#items;
+    if (this.#length === items.length) {
+      // Full: unroll into a buffer twice the size.
+      const grown: (T | undefined)[] = new Array(items.length * 2);
+      for (let i = 0; i < this.#length; i++) {
+        grown[i] = items[(this.#head + i) & (items.length - 1)];
+      }
+      this.#items = items = grown;
+      this.#head = 0;
+    }
+    items[(this.#head + this.#length) & (items.length - 1)] = item;
+    this.#length++;
   }
 
   /** The front item, without removing it. */
   peek(): T | undefined {
-    return this.#head < this.#items.length
-      ? this.#items[this.#head]
-      : undefined;
+    return this.#length === 0 ? undefined : this.#items[this.#head];
   }
 
   /** Removes and returns the front item. */
   shift(): T | undefined {
+    if (this.#length === 0) return undefined;
     const items = this.#items;
-    if (this.#head >= items.length) return undefined;
     const item = items[this.#head];
-    items[this.#head++] = undefined; // no reference kept to what left
-    if (this.#head === items.length) {
-      items.length = 0;
-      this.#head = 0;
-    } else if (this.#head >= 1024 && this.#head * 2 >= items.length) {
-      items.splice(0, this.#head);
-      this.#head = 0;
-    }
+    items[this.#head] = undefined; // no reference kept to what left
+    this.#head = (this.#head + 1) & (items.length - 1);
+    this.#length--;
     return item;
   }
 
   /** Removes every item and returns them, front first. */
   drain(): T[] {
-    const rest = this.#items.slice(this.#head) as T[];
-    this.#items = [];
+    const rest = [...this];
+    this.#items = new Array(8);
     this.#head = 0;
+    this.#length = 0;
     return rest;
   }
 
   /** The items, front first. */
   *[Symbol.iterator](): IterableIterator<T> {
-    for (let i = this.#head; i < this.#items.length; i++) {
-      yield this.#items[i] as T;
+    const items = this.#items;
+    for (let i = 0; i < this.#length; i++) {
+      yield items[(this.#head + i) & (items.length - 1)] as T;
     }
   }
 }

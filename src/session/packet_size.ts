@@ -104,9 +104,9 @@ export function fitsWithin(
 }
 
 /**
- * The bytes a message holds, as counted against a session's queue limit:
- * its payload, topic and properties (strings counted in UTF-16 code units,
- * close to their size in memory).
+ * The bytes a message holds, at most, as counted against a session's queue
+ * limit when its properties were not measured: its payload, topic and a
+ * bound of its properties.
  */
 export function messageSize(
   message: MessageProperties & { topic: string; payload: Uint8Array },

@@ -15,8 +15,10 @@ import type {
   PubrelPacket,
 } from "../packet.ts";
 import { isValidReasonCode } from "../reason_code.ts";
+import { IdTable } from "./id_table.ts";
 import type { InboundTopicAliases } from "./inbound_aliases.ts";
 import type { Acknowledgement, MessageReceivedEvent } from "./types.ts";
+import { markChecked } from "./validate.ts";
 import type { VersionRules } from "./version.ts";
 
 const PROTOCOL_ERROR = 0x82;
@@ -70,7 +72,7 @@ interface Unanswered {
 export class Receiver {
   readonly #options: ReceiverOptions;
   /** QoS 2 Packet Identifiers delivered and not yet released [MQTT-4.3.3-10]. */
-  readonly #awaitingRelease = new Set<number>();
+  readonly #awaitingRelease = new IdTable<true>();
   #limits: ReceiverLimits | undefined;
   /** Messages the application has not answered, in arrival order. */
   #unanswered: Unanswered[] = [];
@@ -127,6 +129,8 @@ export class Receiver {
       const topic = limits.aliases.resolve(packet.topic, packet.topicAlias);
       if (topic !== packet.topic) message = { ...packet, topic };
     }
+    // Decoded, so valid: delivering it on needs no second check.
+    markChecked(message);
     const options = this.#options;
     if (packet.qos === 0) {
       options.emit({ type: "message", message });
@@ -151,7 +155,7 @@ export class Receiver {
         RECEIVE_MAXIMUM_EXCEEDED,
       );
     }
-    if (qos === 2) this.#awaitingRelease.add(packetId);
+    if (qos === 2) this.#awaitingRelease.set(packetId, true);
     if (!options.manualAcknowledgement) {
       options.emit({ type: "message", message });
       // [MQTT-4.3.2-4], [MQTT-4.3.3-8]: answered at once, so in order

@@ -16,6 +16,7 @@ import type {
   QoS,
 } from "../packet.ts";
 import { Deque } from "./deque.ts";
+import { IdTable } from "./id_table.ts";
 import type { OutboundTopicAliases } from "./outbound_aliases.ts";
 import { fitsWithin } from "./packet_size.ts";
 import type { PacketIdAllocator } from "./packet_ids.ts";
@@ -65,6 +66,11 @@ export interface Outgoing {
   expiryInterval: number | undefined;
   /** QoS 2: the reason code of its PUBREC, the receiver's verdict on the message. */
   pubrecCode?: number;
+  /**
+   * Its place in the order of resending: given when sent, and again when
+   * its PUBREC arrives (PUBRELs go in the order of their PUBRECs).
+   */
+  order: number;
 }
 
 /** What the sender may do on the current network connection. */
@@ -93,7 +99,7 @@ export interface SenderOptions {
   readonly reportCompletion: boolean;
   /** Where events go. */
   readonly emit: (event: PublishedEvent | DroppedEvent) => void;
-  /** The Packet Identifiers of the session. */
+  /** The Packet Identifiers of the session (the sender's in-flight messages hold theirs). */
   readonly ids: PacketIdAllocator;
 }
 
@@ -112,9 +118,10 @@ export class Sender {
   readonly #options: SenderOptions;
   readonly #qos0 = new Deque<Outgoing>();
   readonly #qos12 = new Deque<Outgoing>();
-  readonly #inFlight = new Map<number, Outgoing>();
+  readonly #inFlight = new IdTable<Outgoing>();
   #bytes = 0;
   #seq = 0;
+  #order = 0;
   #limits: SenderLimits | undefined;
   /** In-flight messages not yet sent again on this connection, in order. */
   #resend: Outgoing[] = [];
@@ -124,6 +131,7 @@ export class Sender {
 
   constructor(options: SenderOptions) {
     this.#options = options;
+    options.ids.track(this.#inFlight);
   }
 
   /** How many messages wait to be sent. */
@@ -141,17 +149,42 @@ export class Sender {
     return this.#bytes;
   }
 
-  /** A new arrival number, for {@linkcode Outgoing.seq}. */
-  nextSeq(): number {
-    return ++this.#seq;
+  /**
+   * Queues a message, to be sent with `qos` and `retain`. Past a limit,
+   * queued QoS 0 messages are dropped oldest first to make room; if that is
+   * not enough the message is refused (`false`), and the caller reports it.
+   *
+   * @param id The id events report it with (0 for none).
+   * @param size The bytes it counts for against the byte limit.
+   * @param expiresAt When its Message Expiry Interval ends, if it has one.
+   */
+  add(
+    id: number,
+    message: ApplicationMessage,
+    qos: QoS,
+    retain: boolean,
+    subscriptionIdentifiers: number[] | undefined,
+    size: number,
+    expiresAt: number | undefined,
+  ): boolean {
+    return this.#enqueue({
+      id,
+      message,
+      qos,
+      retain,
+      subscriptionIdentifiers,
+      size,
+      expiresAt,
+      seq: ++this.#seq,
+      packetId: 0,
+      stage: QUEUED,
+      sent: false,
+      expiryInterval: undefined,
+      order: 0,
+    });
   }
 
-  /**
-   * Queues a message. Past a limit, queued QoS 0 messages are dropped
-   * oldest first to make room; if that is not enough the message is
-   * refused (`false`), and the caller reports it.
-   */
-  enqueue(entry: Outgoing): boolean {
+  #enqueue(entry: Outgoing): boolean {
     const options = this.#options;
     while (
       this.queued + this.#inFlight.size + 1 > options.maximumMessages ||
@@ -177,7 +210,7 @@ export class Sender {
     this.#active = 0;
     this.#resendAt = 0;
     if (resume) {
-      this.#resend = [...this.#inFlight.values()];
+      this.#resend = this.#inOrder();
       for (const entry of this.#resend) entry.sent = false;
     } else {
       this.#resend = [];
@@ -200,8 +233,7 @@ export class Sender {
    * dropped as `"session-lost"`.
    */
   discardInFlight(): void {
-    for (const entry of this.#inFlight.values()) {
-      this.#options.ids.release(entry.packetId);
+    for (const entry of this.#inOrder()) {
       this.#bytes -= entry.size;
       if (entry.stage === RELEASED) {
         this.#complete(entry, entry.pubrecCode ?? 0, undefined);
@@ -213,12 +245,9 @@ export class Sender {
   /** Drops every message, queued or in flight (the session ended). */
   end(reason: DropReason): void {
     const all = [
-      ...this.#inFlight.values(),
+      ...this.#inOrder(),
       ...merge(this.#qos0.drain(), this.#qos12.drain()),
     ];
-    for (const entry of this.#inFlight.values()) {
-      this.#options.ids.release(entry.packetId);
-    }
     this.#inFlight.clear();
     this.#resend = [];
     this.#bytes = 0;
@@ -227,7 +256,7 @@ export class Sender {
 
   /** The messages in flight and queued, in order (for taking a session over). */
   *[Symbol.iterator](): IterableIterator<Outgoing> {
-    yield* this.#inFlight.values();
+    yield* this.#inOrder();
     yield* merge([...this.#qos0], [...this.#qos12]);
   }
 
@@ -258,7 +287,6 @@ export class Sender {
       // Too large for this connection's peer: discarded as if sent
       // [MQTT-3.1.2-25].
       this.#inFlight.delete(entry.packetId);
-      this.#options.ids.release(entry.packetId);
       this.#active--;
       this.#bytes -= entry.size;
       this.#drop(entry, "too-large");
@@ -384,6 +412,7 @@ export class Sender {
         entry.packetId = id;
         entry.stage = PUBLISHED;
         entry.sent = true;
+        entry.order = ++this.#order;
         this.#inFlight.set(id, entry);
         this.#active++;
       }
@@ -434,8 +463,7 @@ export class Sender {
           entry.stage = RELEASED;
           entry.pubrecCode = reasonCode;
           // PUBRELs go in the order of their PUBRECs [MQTT-4.6.0-4].
-          this.#inFlight.delete(entry.packetId);
-          this.#inFlight.set(entry.packetId, entry);
+          entry.order = ++this.#order;
         }
         // [MQTT-4.3.3-4]: a PUBREL with the same identifier; the PUBLISH is
         // never sent again after it [MQTT-4.3.3-6].
@@ -458,7 +486,6 @@ export class Sender {
     packet: PubackPacket | PubrecPacket | PubcompPacket,
   ): void {
     this.#inFlight.delete(entry.packetId);
-    this.#options.ids.release(entry.packetId);
     if (entry.sent) this.#active--;
     this.#bytes -= entry.size;
     this.#complete(entry, reasonCode, packet);
@@ -487,6 +514,11 @@ export class Sender {
     };
     if (entry.id !== 0) event.id = entry.id;
     this.#options.emit(event);
+  }
+
+  /** The messages in flight in the order of resending. */
+  #inOrder(): Outgoing[] {
+    return this.#inFlight.values().sort((a, b) => a.order - b.order);
   }
 }
 

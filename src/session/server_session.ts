@@ -36,10 +36,9 @@ import { fitControlPacket, type PeerLimits } from "./control.ts";
 import { Deque } from "./deque.ts";
 import { InboundTopicAliases } from "./inbound_aliases.ts";
 import { OutboundTopicAliases } from "./outbound_aliases.ts";
-import { messageSize } from "./packet_size.ts";
 import { PacketIdAllocator } from "./packet_ids.ts";
 import { Receiver } from "./receiver.ts";
-import { type Outgoing, QUEUED, Sender } from "./sender.ts";
+import { Sender } from "./sender.ts";
 import type {
   Acknowledgement,
   ApplicationMessage,
@@ -57,6 +56,7 @@ import {
   checkNow,
   checkPacket,
   describe,
+  markChecked,
 } from "./validate.ts";
 import { rule, type VersionRules, versionRules } from "./version.ts";
 
@@ -1037,7 +1037,7 @@ export class ServerSession {
     if (state !== "connected" && state !== "disconnected") return false;
     const { message, topicFilters } = delivery;
     const rules = this.#rules!;
-    checkMessage(message, rules, "deliver", "ignore");
+    const size = checkMessage(message, rules, "deliver", "ignore");
     const subscriptions = this.#core.subscriptions;
     const self = delivery.publisher !== undefined &&
       delivery.publisher === this.#clientId;
@@ -1070,21 +1070,15 @@ export class ServerSession {
     const retain = delivery.retained === true ||
       (rules.mqtt5 && retainAsPublished && message.retain);
     const interval = rules.mqtt5 ? message.messageExpiryInterval : undefined;
-    const entry: Outgoing = {
-      id: 0,
+    return this.#core.sender.add(
+      0,
       message,
-      qos: sentQoS,
+      sentQoS,
       retain,
-      subscriptionIdentifiers: rules.mqtt5 ? identifiers : undefined,
-      size: messageSize(message),
-      expiresAt: interval === undefined ? undefined : now + interval * 1000,
-      seq: this.#core.sender.nextSeq(),
-      packetId: 0,
-      stage: QUEUED,
-      sent: false,
-      expiryInterval: undefined,
-    };
-    return this.#core.sender.enqueue(entry);
+      rules.mqtt5 ? identifiers : undefined,
+      size,
+      interval === undefined ? undefined : now + interval * 1000,
+    );
   }
 
   /**
@@ -1733,7 +1727,10 @@ export class ServerSession {
     const will = core.will;
     core.will = undefined;
     core.willAt = undefined;
-    if (will !== undefined) this.#events.push({ type: "will", message: will });
+    if (will !== undefined) {
+      markChecked(will); // decoded with the CONNECT
+      this.#events.push({ type: "will", message: will });
+    }
   }
 
   /** The session state ends: its pending Will goes, its messages are dropped. */

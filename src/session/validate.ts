@@ -9,14 +9,15 @@
 import { encode } from "../codec.ts";
 import { MqttError } from "../error.ts";
 import type { Packet, QoS } from "../packet.ts";
+import { Context, propertiesLength } from "../properties.ts";
 import { topicNameProblem } from "../topic.ts";
+import { messageSize } from "./packet_size.ts";
 import type { ApplicationMessage } from "./types.ts";
 import type { VersionRules } from "./version.ts";
 
 const MALFORMED = 0x81;
 const PROTOCOL_ERROR = 0x82;
 const TOPIC_NAME_INVALID = 0x90;
-const EMPTY = new Uint8Array(0);
 
 /** A short description of a value, for messages. */
 export function describe(value: unknown): string {
@@ -101,6 +102,29 @@ export function checkPacket(
   }
 }
 
+/**
+ * The last message found valid (or received, so decoded by the codec): a
+ * broker delivers one message to many sessions in a row, and it is then
+ * checked once, by an identity comparison, not once per subscriber. (A
+ * message must not change once handed over, as the sessions keep it.)
+ */
+let lastChecked: object | undefined;
+/** Its size as {@linkcode checkMessage} counts it; -1 until counted. */
+let lastSize = -1;
+
+/** Marks a message as valid: one decoded by the codec, say. */
+export function markChecked(message: ApplicationMessage): void {
+  lastChecked = message;
+  lastSize = -1;
+}
+
+function refuseProperties(where: string): never {
+  throw new MqttError(
+    `${where}: MQTT 3.1.1 cannot carry message properties (payloadFormatIndicator, messageExpiryInterval, contentType, responseTopic, correlationData, userProperties)`,
+    PROTOCOL_ERROR,
+  );
+}
+
 /** Whether a message has any MQTT 5 property. */
 export function hasProperties(message: ApplicationMessage): boolean {
   return message.payloadFormatIndicator !== undefined ||
@@ -112,9 +136,12 @@ export function hasProperties(message: ApplicationMessage): boolean {
 }
 
 /**
- * Checks an application message as cheaply as the common case allows: its
+ * Checks an application message as cheaply as the common case allows, and
+ * returns the bytes it holds as a session's queue limit counts them
+ * (payload, topic, properties as encoded): its
  * topic, payload, QoS and RETAIN by hand; its properties, when it has any,
- * by encoding them once. With `properties: "refuse"` (a 3.1.1 client's
+ * with the codec's check of properties (as `encode` would, without
+ * encoding). With `properties: "refuse"` (a 3.1.1 client's
  * own message) a property is an error, as MQTT 3.1.1 cannot carry it;
  * with `"ignore"` (a server forwarding to a 3.1.1 client) they are left
  * out when sent, as that version has no place for them.
@@ -124,7 +151,14 @@ export function checkMessage(
   rules: VersionRules,
   where: string,
   properties: "refuse" | "ignore",
-): void {
+): number {
+  if (message === lastChecked) {
+    if (properties === "refuse" && !rules.mqtt5 && hasProperties(message)) {
+      refuseProperties(where);
+    }
+    if (lastSize < 0) lastSize = messageSize(message);
+    return lastSize;
+  }
   if (typeof message !== "object" || message === null) {
     throw new MqttError(
       `${where}: expected a message object, got ${describe(message)}`,
@@ -174,30 +208,14 @@ export function checkMessage(
       MALFORMED,
     );
   }
-  if (!hasProperties(message)) return;
-  if (!rules.mqtt5) {
-    if (properties === "ignore") return;
-    throw new MqttError(
-      `${where}: MQTT 3.1.1 cannot carry message properties (payloadFormatIndicator, messageExpiryInterval, contentType, responseTopic, correlationData, userProperties)`,
-      PROTOCOL_ERROR,
-    );
+  let size = message.payload.length + topic.length;
+  if (hasProperties(message)) {
+    if (!rules.mqtt5 && properties === "refuse") refuseProperties(where);
+    // The codec's own check of the properties (no encoding), which also
+    // measures them.
+    size += propertiesLength(message, Context.Publish, where);
   }
-  checkPacket(
-    {
-      type: "publish",
-      topic: "t",
-      payload: EMPTY,
-      qos: 0,
-      retain: false,
-      dup: false,
-      payloadFormatIndicator: message.payloadFormatIndicator,
-      messageExpiryInterval: message.messageExpiryInterval,
-      contentType: message.contentType,
-      responseTopic: message.responseTopic,
-      correlationData: message.correlationData,
-      userProperties: message.userProperties,
-    },
-    rules,
-    where,
-  );
+  lastChecked = message;
+  lastSize = size;
+  return size;
 }

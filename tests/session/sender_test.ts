@@ -15,12 +15,7 @@ import type {
 } from "../../src/entries/session.ts";
 import { OutboundTopicAliases } from "../../src/session/outbound_aliases.ts";
 import { PacketIdAllocator } from "../../src/session/packet_ids.ts";
-import {
-  type Outgoing,
-  QUEUED,
-  Sender,
-  type SenderLimits,
-} from "../../src/session/sender.ts";
+import { Sender, type SenderLimits } from "../../src/session/sender.ts";
 import { versionRules } from "../../src/session/version.ts";
 
 const text = new TextEncoder();
@@ -62,21 +57,15 @@ function harness(
     ids,
     add(m, now = 0, id = ++lastId) {
       const interval = m.messageExpiryInterval;
-      const entry: Outgoing = {
+      return sender.add(
         id,
-        message: m,
-        qos: m.qos,
-        retain: m.retain,
-        subscriptionIdentifiers: undefined,
-        size: m.payload.length + m.topic.length,
-        expiresAt: interval === undefined ? undefined : now + interval * 1000,
-        seq: sender.nextSeq(),
-        packetId: 0,
-        stage: QUEUED,
-        sent: false,
-        expiryInterval: undefined,
-      };
-      return sender.enqueue(entry);
+        m,
+        m.qos,
+        m.retain,
+        undefined,
+        m.payload.length + m.topic.length,
+        interval === undefined ? undefined : now + interval * 1000,
+      );
     },
     drain(now = 0) {
       const out: PublishPacket[] = [];
