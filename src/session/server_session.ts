@@ -137,6 +137,12 @@ export interface ServerSessionOptions {
   queueQoS0WhileDisconnected?: boolean;
   /** At most this many subscriptions per session (default 1,000); more are refused with 0x97. */
   maximumSubscriptions?: number;
+  /**
+   * Milliseconds a CONNECT may wait for `accept()` or `reject()`, enhanced
+   * authentication included (default 30,000); then it is refused with
+   * 0x87 Not authorized.
+   */
+  connectTimeout?: number;
 }
 
 /**
@@ -388,6 +394,7 @@ export class ServerSession {
     maximumQueuedBytes: number;
     queueQoS0WhileDisconnected: boolean;
     maximumSubscriptions: number;
+    connectTimeout: number;
   }>;
   readonly #transmit = new Deque<Packet>();
   readonly #events = new Deque<ServerEvent>();
@@ -400,6 +407,8 @@ export class ServerSession {
   #now = 0;
   #lastId = 0;
   #lastReceived = 0;
+  /** When a CONNECT not decided by then is refused. */
+  #decisionDeadline = 0;
   /** Packets received between the CONNECT and the decision on it. */
   #early: Packet[] = [];
   /** Requests the application has not answered (manual acknowledgement). */
@@ -496,6 +505,13 @@ export class ServerSession {
         where,
         "maximumSubscriptions",
       ) ?? 1_000,
+      connectTimeout: checkInteger(
+        options.connectTimeout,
+        where,
+        "connectTimeout",
+        1,
+        Number.MAX_SAFE_INTEGER,
+      ) ?? 30_000,
     };
     this.#core = this.#newCore();
   }
@@ -624,13 +640,25 @@ export class ServerSession {
   /**
    * The deadline of {@linkcode pollTimeout} has passed: a client silent for
    * 1.5 times its Keep Alive is disconnected (0x8D) [MQTT-3.1.2-22]; a
-   * delayed Will is published; an expired session ends.
+   * CONNECT undecided after `connectTimeout` is refused (0x87); a delayed
+   * Will is published; an expired session ends.
    *
    * @param now The time, in milliseconds.
    */
   handleTimeout(now: number): void {
     this.#now = checkNow(now, "handleTimeout");
     const state = this.#state;
+    if (state === "connecting" && now >= this.#decisionDeadline) {
+      this.#refuse(
+        0x87,
+        {},
+        new MqttError(
+          `CONNECT: not accepted within connectTimeout (${this.#options.connectTimeout} ms)`,
+          0x87,
+        ),
+      );
+      return;
+    }
     if (state === "connecting" || state === "connected") {
       const deadline = this.#keepAliveDeadline();
       if (deadline !== undefined && now >= deadline) {
@@ -1176,8 +1204,9 @@ export class ServerSession {
   /**
    * When {@linkcode handleTimeout} is due next (absolute milliseconds), or
    * `undefined` for never: while connected, 1.5 times the Keep Alive after
-   * the last packet from the client; while disconnected, when the Will is
-   * due or the session expires.
+   * the last packet from the client; while its CONNECT waits for a decision,
+   * that or `connectTimeout`, whichever is first; while disconnected, when
+   * the Will is due or the session expires.
    *
    * @example Usage
    * ```ts
@@ -1198,9 +1227,13 @@ export class ServerSession {
    */
   pollTimeout(): number | undefined {
     const state = this.#state;
-    if (state === "connecting" || state === "connected") {
-      return this.#keepAliveDeadline();
+    if (state === "connecting") {
+      const keepAlive = this.#keepAliveDeadline();
+      return keepAlive === undefined
+        ? this.#decisionDeadline
+        : Math.min(keepAlive, this.#decisionDeadline);
     }
+    if (state === "connected") return this.#keepAliveDeadline();
     if (state !== "disconnected") return undefined;
     const { willAt, expiresAt } = this.#core;
     if (willAt === undefined) return expiresAt;
@@ -1281,6 +1314,7 @@ export class ServerSession {
     this.#rules = rules;
     this.#connect = connect;
     this.#state = "connecting";
+    this.#decisionDeadline = this.#now + this.#options.connectTimeout;
     const opts = this.#options;
     const will = connect.will;
     if (connect.clientId === "" && !connect.cleanStart && !rules.mqtt5) {

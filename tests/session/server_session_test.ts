@@ -334,6 +334,25 @@ describe("ServerSession: keep alive", () => {
     );
   });
 
+  it("a CONNECT left undecided past connectTimeout, enhanced authentication included, is refused with 0x87", () => {
+    const session = new ServerSession({ connectTimeout: 5_000 });
+    session.handlePacket(
+      connectPacket({ keepAlive: 0, authenticationMethod: "m" }),
+      1_000,
+    );
+    events(session);
+    session.authenticate({ reasonCode: 0x18 }, 1_000);
+    packets(session);
+    assertEquals(session.pollTimeout(), 6_000);
+    session.handleTimeout(6_000);
+    assertEquals(packets(session), [{
+      type: "connack",
+      sessionPresent: false,
+      reasonCode: 0x87,
+    }]);
+    assertEquals(session.state, "closed");
+  });
+
   it("Keep Alive 0: no deadline", () => {
     assertEquals(accepted({}, { keepAlive: 0 }).pollTimeout(), undefined);
   });
