@@ -10,6 +10,8 @@
  * - `<!-- readme-test: ws-client prints "TEXT" -->`: a WebSocket client of
  *   ws://127.0.0.1:8080; run against the README's server and against the
  *   example broker.
+ * - `<!-- readme-test: mosquitto-client prints "TEXT" -->`: a client of a
+ *   broker on 127.0.0.1:1883; run against a real mosquitto.
  *
  * The only change made to a snippet is the port number. Every snippet is
  * type-checked with the project's deno.json, which maps "@mqtt/codec" to
@@ -21,12 +23,13 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { afterAll, beforeAll, describe, it } from "@std/testing/bdd";
 import { type RunningBroker, startBroker } from "../examples/broker.ts";
+import { startMosquitto } from "./support/mosquitto.ts";
 
 const CONFIG = new URL("../deno.json", import.meta.url).pathname;
 const README = new URL("../README.md", import.meta.url);
 
 interface Snippet {
-  mode: "run" | "tcp-client" | "ws-server" | "ws-client";
+  mode: "run" | "tcp-client" | "ws-server" | "ws-client" | "mosquitto-client";
   prints?: string;
   code: string;
   /** Line of the README where the block starts, for messages. */
@@ -34,7 +37,7 @@ interface Snippet {
 }
 
 const MODE =
-  /^<!-- readme-test: (run|tcp-client|ws-server|ws-client)(?: prints "([^"]*)")? -->$/;
+  /^<!-- readme-test: (run|tcp-client|ws-server|ws-client|mosquitto-client)(?: prints "([^"]*)")? -->$/;
 
 /** The ```ts blocks of the README, each with the mode of its comment. */
 function readSnippets(markdown: string): Snippet[] {
@@ -158,6 +161,7 @@ describe("README.md snippets", {
   it("has every kind of snippet, each after its readme-test comment", () => {
     const modes = new Set(snippets.map((snippet) => snippet.mode));
     assertEquals([...modes].sort(), [
+      "mosquitto-client",
       "run",
       "tcp-client",
       "ws-client",
@@ -179,6 +183,22 @@ describe("README.md snippets", {
   it("runs the TCP clients against the example broker", async () => {
     for (const snippet of snippets.filter((s) => s.mode === "tcp-client")) {
       await runSnippet(snippet, await withPort(snippet, 1883, broker.tcpPort));
+    }
+  });
+
+  it("runs the mosquitto clients against a real mosquitto", async () => {
+    const mosquitto = await startMosquitto();
+    try {
+      for (
+        const snippet of snippets.filter((s) => s.mode === "mosquitto-client")
+      ) {
+        await runSnippet(
+          snippet,
+          await withPort(snippet, 1883, mosquitto.port),
+        );
+      }
+    } finally {
+      await mosquitto.stop();
     }
   });
 
