@@ -32,97 +32,80 @@ let sink = 0;
 
 const published = SMALL_PUBLISH as PublishPacket;
 
+/** The message of an exchange: the small PUBLISH's topic, payload and User Property. */
+function message(qos: 1 | 2): ApplicationMessage {
+  return {
+    topic: published.topic,
+    payload: published.payload,
+    qos,
+    retain: false,
+    userProperties: published.userProperties,
+  };
+}
+
+/**
+ * Moves packets between a client and a server session until both are quiet:
+ * the server accepts a CONNECT and echoes every message to the client's
+ * subscription. `carry` is what a packet goes through on its way.
+ */
+function exchange(
+  client: ClientSession,
+  server: ServerSession,
+  carry: (packet: Packet) => Packet,
+): void {
+  for (let moved = true; moved;) {
+    moved = false;
+    for (let p; (p = client.pollTransmit()) !== undefined; moved = true) {
+      server.handlePacket(carry(p), 0);
+    }
+    for (let e; (e = server.pollEvent()) !== undefined; moved = true) {
+      if (e.type === "connect") server.accept({}, 0);
+      if (e.type === "message") {
+        server.deliver({ message: e.message, topicFilters: ALL }, 0);
+      }
+    }
+    for (let p; (p = server.pollTransmit()) !== undefined; moved = true) {
+      client.handlePacket(carry(p), 0);
+    }
+    for (let e; (e = client.pollEvent()) !== undefined; moved = true) {
+      sink += e.type.length;
+    }
+  }
+}
+
+const ALL = ["#"];
+const same = (packet: Packet) => packet;
+
 /** A client connected to a server session, subscribed to everything at QoS 2. */
 function connectedPair(): { client: ClientSession; server: ServerSession } {
   const client = new ClientSession({ clientId: "bench", keepAlive: 0 });
   const server = new ServerSession({ maximumInFlight: 10 });
   client.connectionOpened(0);
   client.subscribe({ subscriptions: [{ topicFilter: "#", qos: 2 }] }, 0);
-  for (let moved = true; moved;) {
-    moved = false;
-    for (let p; (p = client.pollTransmit()) !== undefined; moved = true) {
-      server.handlePacket(p, 0);
-    }
-    for (let e; (e = server.pollEvent()) !== undefined; moved = true) {
-      if (e.type === "connect") server.accept({}, 0);
-    }
-    for (let p; (p = server.pollTransmit()) !== undefined; moved = true) {
-      client.handlePacket(p, 0);
-    }
-    while (client.pollEvent() !== undefined) moved = true;
-  }
+  exchange(client, server, same);
   return { client, server };
 }
 
-/** The session work of one exchange each way; `codec` also encodes and decodes every packet. */
+/** The session work of one exchange each way; with `codec`, every packet is encoded and decoded too. */
 function sessionExchange(qos: 1 | 2, codec: boolean): () => void {
   const { client, server } = connectedPair();
-  const message: ApplicationMessage = {
-    topic: published.topic,
-    payload: published.payload,
-    qos,
-    retain: false,
-    userProperties: published.userProperties,
-  };
-  const filters = ["#"];
-  const carry = codec ? (p: Packet) => decode(encode(p)) : (p: Packet) => p;
+  const outgoing = message(qos);
+  const carry = codec ? (p: Packet) => decode(encode(p)) : same;
   return () => {
-    client.publish(message, 0);
-    // Until both sides are quiet: at most 4 packets each way for QoS 2.
-    for (let moved = true; moved;) {
-      moved = false;
-      for (let p; (p = client.pollTransmit()) !== undefined; moved = true) {
-        server.handlePacket(carry(p), 0);
-      }
-      for (let e; (e = server.pollEvent()) !== undefined; moved = true) {
-        if (e.type === "message") {
-          server.deliver({ message: e.message, topicFilters: filters }, 0);
-        }
-      }
-      for (let p; (p = server.pollTransmit()) !== undefined; moved = true) {
-        client.handlePacket(carry(p), 0);
-      }
-      for (let e; (e = client.pollEvent()) !== undefined; moved = true) {
-        sink += e.type.length;
-      }
-    }
+    client.publish(outgoing, 0);
+    exchange(client, server, carry);
   };
 }
 
-/** The packets of one exchange each way, as the sessions send them. */
-function exchangePackets(qos: 1 | 2): Packet[] {
-  const out: Packet[] = [];
-  const { client, server } = connectedPair();
-  const message: ApplicationMessage = {
-    topic: published.topic,
-    payload: published.payload,
-    qos,
-    retain: false,
-    userProperties: published.userProperties,
-  };
-  client.publish(message, 0);
-  for (let moved = true; moved;) {
-    moved = false;
-    for (let p; (p = client.pollTransmit()) !== undefined; moved = true) {
-      out.push(p);
-      server.handlePacket(p, 0);
-    }
-    for (let e; (e = server.pollEvent()) !== undefined; moved = true) {
-      if (e.type === "message") {
-        server.deliver({ message: e.message, topicFilters: ["#"] }, 0);
-      }
-    }
-    for (let p; (p = server.pollTransmit()) !== undefined; moved = true) {
-      out.push(p);
-      client.handlePacket(p, 0);
-    }
-    while (client.pollEvent() !== undefined) moved = true;
-  }
-  return out;
-}
-
+/** The codec alone on the packets of one exchange each way, as the sessions send them. */
 function codecExchange(qos: 1 | 2): () => void {
-  const packets = exchangePackets(qos);
+  const packets: Packet[] = [];
+  const { client, server } = connectedPair();
+  client.publish(message(qos), 0);
+  exchange(client, server, (p) => {
+    packets.push(p);
+    return p;
+  });
   return () => {
     for (let i = 0; i < packets.length; i++) {
       sink += decode(encode(packets[i])).type.length;

@@ -35,7 +35,6 @@ import type {
   UserProperties,
   Will,
 } from "../packet.ts";
-import { isValidReasonCode } from "../reason_code.ts";
 import { isSharedSubscription } from "../topic.ts";
 import { fitControlPacket, type PeerLimits } from "./control.ts";
 import { Deque } from "./deque.ts";
@@ -44,12 +43,16 @@ import { OutboundTopicAliases } from "./outbound_aliases.ts";
 import { fitsWithin, publishSizeBound } from "./packet_size.ts";
 import { PacketIdAllocator } from "./packet_ids.ts";
 import { Receiver } from "./receiver.ts";
+import {
+  disconnectedEvent,
+  disconnectReason,
+  sessionStats,
+} from "./report.ts";
 import { Sender } from "./sender.ts";
 import type {
   Acknowledgement,
   ApplicationMessage,
   ClientEvent,
-  DisconnectedEvent,
   Initiator,
   SessionStats,
 } from "./types.ts";
@@ -450,15 +453,13 @@ export class ClientSession {
 
   /** The sizes of the session's state. */
   get stats(): SessionStats {
-    return {
-      queuedMessages: this.#sender.queued,
-      inFlightMessages: this.#sender.inFlight,
-      messageBytes: this.#sender.bytes,
-      awaitingRelease: this.#receiver.awaitingRelease,
-      unanswered: this.#receiver.unanswered,
-      pendingRequests: this.#requests.size,
-      packetIdentifiers: this.#ids.size,
-    };
+    return sessionStats(
+      this.#sender,
+      this.#receiver,
+      this.#ids,
+      0,
+      this.#requests.size,
+    );
   }
 
   // ---------------------------------------------------------------- inputs
@@ -1223,10 +1224,7 @@ export class ClientSession {
 
   /** A violation by the server: DISCONNECT with its reason code (MQTT 5.0), then close. */
   #fail(error: MqttError): void {
-    let code = error.reasonCode;
-    if (!isValidReasonCode("disconnect", code) || code < 0x80) {
-      code = PROTOCOL_ERROR;
-    }
+    const code = disconnectReason(error);
     if (this.#rules.mqtt5) {
       this.#transmit.push({ type: "disconnect", reasonCode: code });
     }
@@ -1243,10 +1241,6 @@ export class ClientSession {
     this.#server = undefined;
     this.#sender.detach();
     this.#receiver.detach();
-    const event: DisconnectedEvent = { type: "disconnected", initiator };
-    if (reasonCode !== undefined) event.reasonCode = reasonCode;
-    if (packet !== undefined) event.packet = packet;
-    if (error !== undefined) event.error = error;
-    this.#events.push(event);
+    this.#events.push(disconnectedEvent(initiator, reasonCode, packet, error));
   }
 }

@@ -38,11 +38,15 @@ import { InboundTopicAliases } from "./inbound_aliases.ts";
 import { OutboundTopicAliases } from "./outbound_aliases.ts";
 import { PacketIdAllocator } from "./packet_ids.ts";
 import { Receiver } from "./receiver.ts";
+import {
+  disconnectedEvent,
+  disconnectReason,
+  sessionStats,
+} from "./report.ts";
 import { Sender } from "./sender.ts";
 import type {
   Acknowledgement,
   ApplicationMessage,
-  DisconnectedEvent,
   GrantedSubscription,
   Initiator,
   PublishedEvent,
@@ -553,15 +557,13 @@ export class ServerSession {
   /** The sizes of the session's state. */
   get stats(): SessionStats {
     const core = this.#core;
-    return {
-      queuedMessages: core.sender.queued,
-      inFlightMessages: core.sender.inFlight,
-      messageBytes: core.sender.bytes,
-      awaitingRelease: core.receiver.awaitingRelease,
-      unanswered: core.receiver.unanswered + this.#pending.size,
-      pendingRequests: 0,
-      packetIdentifiers: core.ids.size,
-    };
+    return sessionStats(
+      core.sender,
+      core.receiver,
+      core.ids,
+      this.#pending.size,
+      0,
+    );
   }
 
   /** The topic filters the session is subscribed to, with their granted QoS. */
@@ -1696,10 +1698,7 @@ export class ServerSession {
       this.#refuse(code, {}, error);
       return;
     }
-    let code = error.reasonCode;
-    if (!isValidReasonCode("disconnect", code) || code < 0x80) {
-      code = PROTOCOL_ERROR;
-    }
+    const code = disconnectReason(error);
     if (rules?.mqtt5) this.#send({ type: "disconnect", reasonCode: code });
     this.#close("local", code, undefined, error);
   }
@@ -1727,11 +1726,7 @@ export class ServerSession {
     this.#pending.clear();
     core.sender.detach();
     core.receiver.detach();
-    const event: DisconnectedEvent = { type: "disconnected", initiator };
-    if (reasonCode !== undefined) event.reasonCode = reasonCode;
-    if (packet !== undefined) event.packet = packet;
-    if (error !== undefined) event.error = error;
-    this.#events.push(event);
+    this.#events.push(disconnectedEvent(initiator, reasonCode, packet, error));
     if (!wasConnected) return;
     const now = this.#now;
     // The Will (section 3.1.2.5): deleted by a normal DISCONNECT

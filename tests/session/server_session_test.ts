@@ -24,6 +24,7 @@ import {
   type ServerSessionOptions,
   type ServerSubscribedEvent,
 } from "../../src/entries/session.ts";
+import { drain, NO_STATE } from "../support/sessions.ts";
 
 const text = new TextEncoder();
 
@@ -38,17 +39,10 @@ function connectPacket(overrides: Partial<ConnectPacket> = {}): ConnectPacket {
   };
 }
 
-function packets(session: ServerSession): Packet[] {
-  const out: Packet[] = [];
-  for (let p; (p = session.pollTransmit()) !== undefined;) out.push(p);
-  return out;
-}
-
-function events(session: ServerSession): ServerEvent[] {
-  const out: ServerEvent[] = [];
-  for (let e; (e = session.pollEvent()) !== undefined;) out.push(e);
-  return out;
-}
+const packets = (session: ServerSession): Packet[] =>
+  drain(() => session.pollTransmit());
+const events = (session: ServerSession): ServerEvent[] =>
+  drain(() => session.pollEvent());
 
 /** A session whose CONNECT was accepted at `now`; its CONNACK and events drained. */
 function accepted(
@@ -1199,15 +1193,7 @@ describe("ServerSession: state", () => {
       }
     }
     packets(session);
-    assertEquals(session.stats, {
-      queuedMessages: 0,
-      inFlightMessages: 0,
-      messageBytes: 0,
-      awaitingRelease: 0,
-      unanswered: 0,
-      pendingRequests: 0,
-      packetIdentifiers: 0,
-    });
+    assertEquals(session.stats, NO_STATE);
   });
 
   it("checks its options", () => {

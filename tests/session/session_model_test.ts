@@ -32,6 +32,7 @@ import {
   ServerSession,
   type ServerSessionOptions,
 } from "../../src/entries/session.ts";
+import { NO_STATE } from "../support/sessions.ts";
 
 const CLIENT_RECEIVE_MAXIMUM = 3;
 const SERVER_RECEIVE_MAXIMUM = 4;
@@ -621,20 +622,11 @@ function check(world: World): void {
     );
     last.set(topic, seq);
   }
-  const empty = {
-    queuedMessages: 0,
-    inFlightMessages: 0,
-    messageBytes: 0,
-    awaitingRelease: 0,
-    unanswered: 0,
-    pendingRequests: 0,
-    packetIdentifiers: 0,
-  };
   for (const client of world.clients) {
-    assertEquals(client.session.stats, empty, client.id);
+    assertEquals(client.session.stats, NO_STATE, client.id);
   }
   for (const [id, session] of world.registry) {
-    assertEquals(session.stats, empty, id);
+    assertEquals(session.stats, NO_STATE, id);
   }
   for (const client of world.clients) {
     assertEquals(client.tracker.inFlight.size, 0);
