@@ -36,6 +36,7 @@ import type {
   Will,
 } from "../packet.ts";
 import { isSharedSubscription } from "../topic.ts";
+import { authPacket, checkAuth, unexpectedAuth } from "./auth.ts";
 import { fitControlPacket, type PeerLimits } from "./control.ts";
 import { Deque } from "./deque.ts";
 import { InboundTopicAliases } from "./inbound_aliases.ts";
@@ -43,25 +44,22 @@ import { OutboundTopicAliases } from "./outbound_aliases.ts";
 import { fitsWithin, publishSizeBound } from "./packet_size.ts";
 import { PacketIdAllocator } from "./packet_ids.ts";
 import { Receiver } from "./receiver.ts";
-import {
-  disconnectedEvent,
-  disconnectReason,
-  sessionStats,
-} from "./report.ts";
+import { disconnectedEvent, disconnectReason, sessionStats } from "./report.ts";
 import { Sender } from "./sender.ts";
 import type {
   Acknowledgement,
   ApplicationMessage,
   ClientEvent,
   Initiator,
+  SessionOptions,
   SessionStats,
 } from "./types.ts";
 import {
-  checkInteger,
-  checkLimit,
+  checkDuration,
   checkMessage,
   checkNow,
   checkPacket,
+  checkSessionOptions,
   describe,
 } from "./validate.ts";
 import { rule, type VersionRules, versionRules } from "./version.ts";
@@ -75,9 +73,9 @@ const RE_AUTHENTICATE = 0x19;
 const MQTT311_IN_FLIGHT = 20;
 
 /**
- * Options of a {@linkcode ClientSession}: what its CONNECT says (the first
- * group, named as the CONNECT's fields and properties), and how the session
- * behaves (the second).
+ * Options of a {@linkcode ClientSession}: what its CONNECT says (named as
+ * the CONNECT's fields and properties), and how the session behaves (the
+ * last two, and those of `SessionOptions`).
  *
  * @example A persistent MQTT 5.0 session
  * ```ts
@@ -92,7 +90,7 @@ const MQTT311_IN_FLIGHT = 20;
  * };
  * ```
  */
-export interface ClientSessionOptions {
+export interface ClientSessionOptions extends SessionOptions {
   /** 5 for MQTT 5.0 (the default), 4 for MQTT 3.1.1. */
   protocolVersion?: ProtocolVersion;
   /** The Client Identifier (default empty: the server assigns one, MQTT 5.0). */
@@ -131,33 +129,6 @@ export interface ClientSessionOptions {
   /** MQTT 5.0: the first authentication data of that method. */
   authenticationData?: Uint8Array;
 
-  /**
-   * Answer QoS 1 and 2 messages with `acknowledge()` instead of at once
-   * (default false): a message then holds a slot of our Receive Maximum
-   * until the application has dealt with it.
-   */
-  manualAcknowledgement?: boolean;
-  /**
-   * Count a QoS 2 message against our Receive Maximum until its PUBCOMP, as
-   * the specification says (default true). `false` counts it only until
-   * its PUBREC, which tolerates servers that free the slot there
-   * (mosquitto 2.0.11 does) instead of closing with 0x93.
-   */
-  strictReceiveMaximum?: boolean;
-  /** Use Topic Aliases when the server accepts them (default true); see `OutboundTopicAliases`' policy in the README. */
-  useTopicAliases?: boolean;
-  /**
-   * At most this many QoS 1 and 2 messages in flight, whatever the server's
-   * Receive Maximum (default 65,535). MQTT 3.1.1 has no Receive Maximum to
-   * learn the server's limit from: there the default is 20, mosquitto's
-   * default `max_inflight_messages`, to which mosquitto holds a 3.1.1
-   * client's QoS 2 messages (it closes the connection past it).
-   */
-  maximumInFlight?: number;
-  /** At most this many messages queued or in flight (default Infinity); past it, `dropped` events. */
-  maximumQueuedMessages?: number;
-  /** At most this many bytes of messages queued or in flight (default Infinity). */
-  maximumQueuedBytes?: number;
   /** Give up on a CONNACK after this many milliseconds (default 30,000). */
   connectTimeout?: number;
   /**
@@ -349,34 +320,24 @@ export class ClientSession {
     }
     // The codec checks every field and property, and that 3.1.1 carries none.
     checkPacket(connect, rules, where);
-    const receiveMaximum = options.receiveMaximum ?? DEFAULT_RECEIVE_MAXIMUM;
+    const shared = checkSessionOptions(options, where, {
+      maximumInFlight: rules.mqtt5 ? MAXIMUM_PACKET_ID : MQTT311_IN_FLIGHT,
+      maximumQueuedMessages: Infinity,
+      maximumQueuedBytes: Infinity,
+    });
     this.#options = {
-      receiveMaximum,
+      receiveMaximum: options.receiveMaximum ?? DEFAULT_RECEIVE_MAXIMUM,
       maximumPacketSize: options.maximumPacketSize,
       topicAliasMaximum: options.topicAliasMaximum ??
         DEFAULT_TOPIC_ALIAS_MAXIMUM,
-      useTopicAliases: options.useTopicAliases ?? true,
-      maximumInFlight: checkInteger(
-        options.maximumInFlight,
-        where,
-        "maximumInFlight",
-        1,
-        MAXIMUM_PACKET_ID,
-      ) ?? (rules.mqtt5 ? MAXIMUM_PACKET_ID : MQTT311_IN_FLIGHT),
-      connectTimeout: checkInteger(
+      useTopicAliases: shared.useTopicAliases,
+      maximumInFlight: shared.maximumInFlight,
+      connectTimeout: checkDuration(
         options.connectTimeout,
         where,
         "connectTimeout",
-        1,
-        Number.MAX_SAFE_INTEGER,
       ) ?? 30_000,
-      pingTimeout: checkInteger(
-        options.pingTimeout,
-        where,
-        "pingTimeout",
-        1,
-        Number.MAX_SAFE_INTEGER,
-      ),
+      pingTimeout: checkDuration(options.pingTimeout, where, "pingTimeout"),
       authenticationMethod: options.authenticationMethod,
       resumeOnReconnect: rules.mqtt5
         ? (options.sessionExpiryInterval ?? 0) > 0
@@ -389,24 +350,16 @@ export class ClientSession {
     this.#cleanStartNext = connect.cleanStart;
     const emit = (event: ClientEvent) => this.#events.push(event);
     this.#sender = new Sender({
-      maximumMessages: checkLimit(
-        options.maximumQueuedMessages,
-        where,
-        "maximumQueuedMessages",
-      ) ?? Infinity,
-      maximumBytes: checkLimit(
-        options.maximumQueuedBytes,
-        where,
-        "maximumQueuedBytes",
-      ) ?? Infinity,
+      maximumMessages: shared.maximumQueuedMessages,
+      maximumBytes: shared.maximumQueuedBytes,
       reportCompletion: true,
       emit,
       ids: this.#ids,
     });
     this.#ids.track(this.#requests);
     this.#receiver = new Receiver({
-      strictReceiveMaximum: options.strictReceiveMaximum ?? true,
-      manualAcknowledgement: options.manualAcknowledgement ?? false,
+      strictReceiveMaximum: shared.strictReceiveMaximum,
+      manualAcknowledgement: shared.manualAcknowledgement,
       emit,
       send: (packet) => this.#send(packet),
       nextId: () => ++this.#lastId,
@@ -823,19 +776,12 @@ export class ClientSession {
   ): void {
     this.#now = checkNow(now, "authenticate");
     const where = "authenticate";
-    const method = this.#options.authenticationMethod;
-    if (method === undefined) {
-      throw new MqttError(
-        `${where}: the CONNECT had no Authentication Method [MQTT-4.12.0-7]`,
-        PROTOCOL_ERROR,
-      );
-    }
-    const packet: AuthPacket = {
-      ...request,
-      type: "auth",
-      authenticationMethod: method,
-    };
-    checkPacket(packet, this.#rules, where);
+    const packet = authPacket(
+      request,
+      this.#options.authenticationMethod,
+      this.#rules,
+      "[MQTT-4.12.0-7]",
+    );
     const code = packet.reasonCode ?? 0;
     if (code === CONTINUE_AUTHENTICATION) {
       if (!this.#authStepDue) {
@@ -1144,22 +1090,11 @@ export class ClientSession {
   }
 
   #handleAuth(packet: AuthPacket): void {
-    const method = this.#options.authenticationMethod;
-    if (method === undefined) {
-      throw new MqttError(
-        "AUTH: the CONNECT had no Authentication Method [MQTT-4.12.0-6]",
-        PROTOCOL_ERROR,
-      );
-    }
-    if (packet.authenticationMethod !== method) {
-      throw new MqttError(
-        `AUTH: the Authentication Method must be ${
-          describe(method)
-        } as in the CONNECT [MQTT-4.12.0-5]`,
-        PROTOCOL_ERROR,
-      );
-    }
-    const code = packet.reasonCode ?? 0;
+    const code = checkAuth(
+      packet,
+      this.#options.authenticationMethod,
+      "[MQTT-4.12.0-6]",
+    );
     const underWay = this.#state === "connecting" || this.#reauthenticating;
     if (code === CONTINUE_AUTHENTICATION && underWay) {
       this.#authStepDue = true;
@@ -1167,12 +1102,7 @@ export class ClientSession {
       this.#reauthenticating = false;
       this.#authStepDue = false;
     } else {
-      throw new MqttError(
-        `AUTH: reason code ${
-          describe(code)
-        } is not expected now (section 4.12)`,
-        PROTOCOL_ERROR,
-      );
+      throw unexpectedAuth(code);
     }
     this.#events.push({ type: "auth", packet });
   }

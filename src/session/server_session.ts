@@ -32,17 +32,14 @@ import type {
 } from "../packet.ts";
 import { isValidReasonCode } from "../reason_code.ts";
 import { isSharedSubscription, topicMatches } from "../topic.ts";
+import { authPacket, checkAuth, unexpectedAuth } from "./auth.ts";
 import { fitControlPacket, type PeerLimits } from "./control.ts";
 import { Deque } from "./deque.ts";
 import { InboundTopicAliases } from "./inbound_aliases.ts";
 import { OutboundTopicAliases } from "./outbound_aliases.ts";
 import { PacketIdAllocator } from "./packet_ids.ts";
 import { Receiver } from "./receiver.ts";
-import {
-  disconnectedEvent,
-  disconnectReason,
-  sessionStats,
-} from "./report.ts";
+import { disconnectedEvent, disconnectReason, sessionStats } from "./report.ts";
 import { Sender } from "./sender.ts";
 import type {
   Acknowledgement,
@@ -51,14 +48,17 @@ import type {
   Initiator,
   PublishedEvent,
   ServerEvent,
+  SessionOptions,
   SessionStats,
 } from "./types.ts";
 import {
+  checkDuration,
   checkInteger,
   checkLimit,
   checkMessage,
   checkNow,
   checkPacket,
+  checkSessionOptions,
   describe,
   markChecked,
 } from "./validate.ts";
@@ -77,8 +77,9 @@ const EARLY_PACKETS = 64;
 
 /**
  * Options of a {@linkcode ServerSession}: the server's limits, announced in
- * the CONNACK (MQTT 5.0) and enforced, and how the session behaves. One
- * object usually serves every session of a server.
+ * the CONNACK (MQTT 5.0) and enforced, and how the session behaves (with
+ * those of `SessionOptions`). One object usually serves every session of a
+ * server.
  *
  * @example A server with bounded sessions
  * ```ts
@@ -93,7 +94,7 @@ const EARLY_PACKETS = 64;
  * };
  * ```
  */
-export interface ServerSessionOptions {
+export interface ServerSessionOptions extends SessionOptions {
   /** How many QoS 1 and 2 messages we take at once from a client (default 65,535). */
   receiveMaximum?: number;
   /** The largest packet we take (default: no limit); pass it to the `PacketReader` too. */
@@ -122,21 +123,6 @@ export interface ServerSessionOptions {
    */
   maximumSessionExpiryInterval?: number;
 
-  /**
-   * Answer QoS 1 and 2 messages, SUBSCRIBE and UNSUBSCRIBE with
-   * `acknowledge()` (default false: the session answers by its rules).
-   */
-  manualAcknowledgement?: boolean;
-  /** Count a QoS 2 message against our Receive Maximum until its PUBCOMP (default true). */
-  strictReceiveMaximum?: boolean;
-  /** Send Topic Aliases to clients that accept them (default true). */
-  useTopicAliases?: boolean;
-  /** At most this many QoS 1 and 2 messages in flight to a client, whatever its Receive Maximum (default 100). */
-  maximumInFlight?: number;
-  /** At most this many messages queued or in flight for a client (default 1,000). */
-  maximumQueuedMessages?: number;
-  /** At most this many bytes of messages queued or in flight for a client (default 16 MiB). */
-  maximumQueuedBytes?: number;
   /** Queue QoS 0 messages for a client while it is disconnected (default false). */
   queueQoS0WhileDisconnected?: boolean;
   /** At most this many subscriptions per session (default 1,000); more are refused with 0x97. */
@@ -483,38 +469,21 @@ export class ServerSession {
         0,
         SESSION_NEVER_EXPIRES,
       ) ?? SESSION_NEVER_EXPIRES,
-      manualAcknowledgement: options.manualAcknowledgement ?? false,
-      strictReceiveMaximum: options.strictReceiveMaximum ?? true,
-      useTopicAliases: options.useTopicAliases ?? true,
-      maximumInFlight: checkInteger(
-        options.maximumInFlight,
-        where,
-        "maximumInFlight",
-        1,
-        MAXIMUM_PACKET_ID,
-      ) ?? 100,
-      maximumQueuedMessages: checkLimit(
-        options.maximumQueuedMessages,
-        where,
-        "maximumQueuedMessages",
-      ) ?? 1_000,
-      maximumQueuedBytes: checkLimit(
-        options.maximumQueuedBytes,
-        where,
-        "maximumQueuedBytes",
-      ) ?? 16 * 1024 * 1024,
+      ...checkSessionOptions(options, where, {
+        maximumInFlight: 100,
+        maximumQueuedMessages: 1_000,
+        maximumQueuedBytes: 16 * 1024 * 1024,
+      }),
       queueQoS0WhileDisconnected: options.queueQoS0WhileDisconnected ?? false,
       maximumSubscriptions: checkLimit(
         options.maximumSubscriptions,
         where,
         "maximumSubscriptions",
       ) ?? 1_000,
-      connectTimeout: checkInteger(
+      connectTimeout: checkDuration(
         options.connectTimeout,
         where,
         "connectTimeout",
-        1,
-        Number.MAX_SAFE_INTEGER,
       ) ?? 30_000,
     };
     this.#core = this.#newCore();
@@ -968,20 +937,12 @@ export class ServerSession {
     now: number,
   ): void {
     this.#now = checkNow(now, "authenticate");
-    const where = "authenticate";
-    const method = this.#connect?.authenticationMethod;
-    if (method === undefined) {
-      throw new MqttError(
-        `${where}: the CONNECT had no Authentication Method [MQTT-4.12.0-6]`,
-        PROTOCOL_ERROR,
-      );
-    }
-    const packet: AuthPacket = {
-      ...request,
-      type: "auth",
-      authenticationMethod: method,
-    };
-    checkPacket(packet, this.#rules!, where);
+    const packet = authPacket(
+      request,
+      this.#connect?.authenticationMethod,
+      this.#rules ?? versionRules(5),
+      "[MQTT-4.12.0-6]",
+    );
     const code = packet.reasonCode ?? 0;
     const connecting = this.#state === "connecting";
     const reauthenticating = this.#state === "connected" &&
@@ -992,7 +953,7 @@ export class ServerSession {
       (code !== CONTINUE_AUTHENTICATION && !(code === 0 && reauthenticating))
     ) {
       throw new MqttError(
-        `${where}: AUTH ${describe(code)} is not due now (section 4.12)`,
+        `authenticate: AUTH ${describe(code)} is not due now (section 4.12)`,
         PROTOCOL_ERROR,
       );
     }
@@ -1612,22 +1573,11 @@ export class ServerSession {
   }
 
   #handleAuth(packet: AuthPacket): void {
-    const method = this.#connect!.authenticationMethod;
-    if (method === undefined) {
-      throw new MqttError(
-        "AUTH: the CONNECT had no Authentication Method [MQTT-4.12.0-7]",
-        PROTOCOL_ERROR,
-      );
-    }
-    if (packet.authenticationMethod !== method) {
-      throw new MqttError(
-        `AUTH: the Authentication Method must be ${
-          describe(method)
-        } as in the CONNECT [MQTT-4.12.0-5]`,
-        PROTOCOL_ERROR,
-      );
-    }
-    const code = packet.reasonCode ?? 0;
+    const code = checkAuth(
+      packet,
+      this.#connect!.authenticationMethod,
+      "[MQTT-4.12.0-7]",
+    );
     if (code === CONTINUE_AUTHENTICATION && this.#awaitingClientAuth) {
       this.#awaitingClientAuth = false;
       this.#authStepDue = true;
@@ -1638,12 +1588,7 @@ export class ServerSession {
       this.#reauthenticating = true;
       this.#authStepDue = true;
     } else {
-      throw new MqttError(
-        `AUTH: reason code ${
-          describe(code)
-        } is not expected now (section 4.12)`,
-        PROTOCOL_ERROR,
-      );
+      throw unexpectedAuth(code);
     }
     this.#events.push({ type: "auth", packet });
   }

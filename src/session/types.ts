@@ -579,3 +579,48 @@ export interface SessionStats {
   /** Packet Identifiers in use. */
   packetIdentifiers: number;
 }
+
+/**
+ * How a session behaves, for clients and servers alike
+ * (`ClientSessionOptions` and `ServerSessionOptions` add the rest).
+ *
+ * @example Usage
+ * ```ts
+ * import type { SessionOptions } from "@mqtt/codec/session";
+ * const options: SessionOptions = { maximumInFlight: 10, strictReceiveMaximum: false };
+ * ```
+ */
+export interface SessionOptions {
+  /**
+   * Answer QoS 1 and 2 messages (and, on a server, SUBSCRIBE and
+   * UNSUBSCRIBE) with `acknowledge()` instead of at once (default false). A
+   * message then holds a slot of our Receive Maximum until the application
+   * has dealt with it, and may be refused (a server's 0x87 Not authorized).
+   */
+  manualAcknowledgement?: boolean;
+  /**
+   * Count a QoS 2 message against our Receive Maximum until its PUBCOMP, as
+   * the specification says (default true). `false` counts it only until its
+   * PUBREC, which tolerates peers that free the slot there (mosquitto 2.0.11
+   * does) instead of closing with 0x93; the identifiers waiting for a
+   * PUBREL are then bounded only by their number, 65,535.
+   */
+  strictReceiveMaximum?: boolean;
+  /** Send Topic Aliases to a peer that takes them (default true). */
+  useTopicAliases?: boolean;
+  /**
+   * At most this many QoS 1 and 2 messages in flight, whatever the peer's
+   * Receive Maximum (default: server 100; client 65,535, or 20 in MQTT 3.1.1,
+   * which cannot learn the server's limit: mosquitto's default
+   * `max_inflight_messages`, to which it holds a 3.1.1 client's QoS 2
+   * messages, closing the connection past it).
+   */
+  maximumInFlight?: number;
+  /**
+   * At most this many messages queued or in flight (default: client
+   * Infinity, server 1,000); past it, see `DropReason` `"queue-full"`.
+   */
+  maximumQueuedMessages?: number;
+  /** At most this many bytes of messages queued or in flight (default: client Infinity, server 16 MiB). */
+  maximumQueuedBytes?: number;
+}

@@ -12,7 +12,8 @@ import type { Packet, QoS } from "../packet.ts";
 import { Context, propertiesLength } from "../properties.ts";
 import { topicNameProblem } from "../topic.ts";
 import { messageSize } from "./packet_size.ts";
-import type { ApplicationMessage } from "./types.ts";
+import { MAXIMUM_PACKET_ID } from "../defaults.ts";
+import type { ApplicationMessage, SessionOptions } from "./types.ts";
 import type { VersionRules } from "./version.ts";
 
 const MALFORMED = 0x81;
@@ -84,6 +85,50 @@ export function checkLimit(
     );
   }
   return value;
+}
+
+/** Checks an optional duration option, in milliseconds. */
+export function checkDuration(
+  value: unknown,
+  where: string,
+  name: string,
+): number | undefined {
+  return checkInteger(value, where, name, 1, Number.MAX_SAFE_INTEGER);
+}
+
+/** Checks the options both sessions take, and fills in the defaults. */
+export function checkSessionOptions(
+  options: SessionOptions,
+  where: string,
+  defaults: Required<
+    Pick<
+      SessionOptions,
+      "maximumInFlight" | "maximumQueuedMessages" | "maximumQueuedBytes"
+    >
+  >,
+): Required<SessionOptions> {
+  return {
+    manualAcknowledgement: options.manualAcknowledgement ?? false,
+    strictReceiveMaximum: options.strictReceiveMaximum ?? true,
+    useTopicAliases: options.useTopicAliases ?? true,
+    maximumInFlight: checkInteger(
+      options.maximumInFlight,
+      where,
+      "maximumInFlight",
+      1,
+      MAXIMUM_PACKET_ID,
+    ) ?? defaults.maximumInFlight,
+    maximumQueuedMessages: checkLimit(
+      options.maximumQueuedMessages,
+      where,
+      "maximumQueuedMessages",
+    ) ?? defaults.maximumQueuedMessages,
+    maximumQueuedBytes: checkLimit(
+      options.maximumQueuedBytes,
+      where,
+      "maximumQueuedBytes",
+    ) ?? defaults.maximumQueuedBytes,
+  };
 }
 
 /** Encodes `packet` only to check it; rethrows the codec's error under `where`. */
