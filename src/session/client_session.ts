@@ -62,7 +62,12 @@ import {
   checkSessionOptions,
   describe,
 } from "./validate.ts";
-import { rule, type VersionRules, versionRules } from "./version.ts";
+import {
+  isKnownVersion,
+  rule,
+  type VersionRules,
+  versionRules,
+} from "./version.ts";
 
 const PROTOCOL_ERROR = 0x82;
 const KEEP_ALIVE_TIMEOUT = 0x8d;
@@ -281,7 +286,7 @@ export class ClientSession {
   constructor(options: ClientSessionOptions = {}) {
     const where = "ClientSession";
     const version = options.protocolVersion ?? 5;
-    if ((version as number) !== 4 && version !== 5) {
+    if (!isKnownVersion(version)) {
       throw new MqttError(
         `${where}: protocolVersion must be 4 (MQTT 3.1.1) or 5 (MQTT 5.0), got ${
           describe(version)

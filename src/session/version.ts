@@ -39,6 +39,11 @@ export function versionRules(version: ProtocolVersion): VersionRules {
   return RULES[version];
 }
 
+/** Whether `value` is a protocol level the sessions know (3, 4 or 5). */
+export function isKnownVersion(value: unknown): value is ProtocolVersion {
+  return typeof value === "number" && RULES[value] !== undefined;
+}
+
 /** A conformance reference: the 5.0 one in MQTT 5.0, else the 3.1.1 one (the numbering differs). */
 export function rule(
   rules: VersionRules,
