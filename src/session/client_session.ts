@@ -59,6 +59,7 @@ import {
   checkMessage,
   checkNow,
   checkPacket,
+  checkPacketObject,
   checkSessionOptions,
   describe,
 } from "./validate.ts";
@@ -468,11 +469,14 @@ export class ClientSession {
    * A packet arrived from the server. Packets after the connection ended
    * are ignored.
    *
-   * @param packet The packet, as a `PacketReader` gives it.
+   * @param packet The packet, as a `PacketReader` (or `decode`) gives it:
+   * its fields are taken as the codec checked them.
+   * @throws {MqttError} When `packet` is not a packet object at all.
    * @param now The time, in milliseconds.
    */
   handlePacket(packet: Packet, now: number): void {
     this.#now = checkNow(now, "handlePacket");
+    checkPacketObject(packet);
     if (this.#state === "disconnected") return;
     this.#lastReceived = now;
     try {

@@ -58,6 +58,7 @@ import {
   checkMessage,
   checkNow,
   checkPacket,
+  checkPacketObject,
   checkSessionOptions,
   describe,
   markChecked,
@@ -551,11 +552,14 @@ export class ServerSession {
    * `connect` event follows) [MQTT-3.1.0-1]; a second one is a protocol
    * error [MQTT-3.1.0-2]. Packets after the connection ended are ignored.
    *
-   * @param packet The packet, as a `PacketReader` gives it.
+   * @param packet The packet, as a `PacketReader` (or `decode`) gives it:
+   * its fields are taken as the codec checked them.
+   * @throws {MqttError} When `packet` is not a packet object at all.
    * @param now The time, in milliseconds (any monotonic origin).
    */
   handlePacket(packet: Packet, now: number): void {
     this.#now = checkNow(now, "handlePacket");
+    checkPacketObject(packet);
     const state = this.#state;
     if (state === "disconnected" || state === "closed") return;
     this.#lastReceived = now;

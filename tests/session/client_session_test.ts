@@ -705,6 +705,16 @@ describe("ClientSession: DISCONNECT and the end of a connection", () => {
     );
   });
 
+  it("handlePacket refuses what is not a packet object with an MqttError", () => {
+    for (const value of [null, 42, {}, { type: "nonsense" }]) {
+      assertThrows(
+        () => connected().handlePacket(value as unknown as Packet, 1),
+        MqttError,
+        "packet object",
+      );
+    }
+  });
+
   it("every command checks its time", () => {
     assertThrows(
       () => new ClientSession().connectionOpened(NaN),
