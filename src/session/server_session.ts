@@ -391,7 +391,8 @@ export class ServerSession {
   readonly #events = new Deque<ServerEvent>();
   #core: SessionCore;
   #state: ServerSessionState = "new";
-  #rules: VersionRules | undefined;
+  /** The rules of the CONNECT's version (MQTT 5.0's until it arrives). */
+  #rules: VersionRules = versionRules(5);
   #connect: ConnectPacket | undefined;
   #clientId = "";
   #client: ClientLimits | undefined;
@@ -512,7 +513,7 @@ export class ServerSession {
 
   /** The protocol version of the connection's CONNECT (5 before it). */
   get protocolVersion(): ProtocolVersion {
-    return this.#rules?.version ?? 5;
+    return this.#rules.version;
   }
 
   /**
@@ -640,10 +641,10 @@ export class ServerSession {
         const error = new MqttError(
           `no packet from the client within 1.5 times its Keep Alive of ${
             this.#keepAlive() / 1000
-          } s ${rule(this.#rules!, "[MQTT-3.1.2-22]", "[MQTT-3.1.2-24]")}`,
+          } s ${rule(this.#rules, "[MQTT-3.1.2-22]", "[MQTT-3.1.2-24]")}`,
           KEEP_ALIVE_TIMEOUT,
         );
-        if (state === "connected" && this.#rules!.mqtt5) {
+        if (state === "connected" && this.#rules.mqtt5) {
           this.#send({ type: "disconnect", reasonCode: KEEP_ALIVE_TIMEOUT });
         }
         this.#close("local", KEEP_ALIVE_TIMEOUT, undefined, error);
@@ -694,7 +695,7 @@ export class ServerSession {
     this.#now = checkNow(now, "accept");
     const where = "accept";
     const connect = this.#awaitingDecision(where);
-    const rules = this.#rules!;
+    const rules = this.#rules;
     let clientId = connect.clientId;
     const assigned = options.assignedClientIdentifier;
     if (clientId === "") {
@@ -911,7 +912,7 @@ export class ServerSession {
     this.#awaitingDecision(where);
     const code = options.reasonCode;
     if (!isValidReasonCode("connack", code) || code < 0x80) {
-      if (!(this.#rules!.mqtt5 === false && code >= 1 && code <= 5)) {
+      if (!(this.#rules.mqtt5 === false && code >= 1 && code <= 5)) {
         throw new MqttError(
           `${where}: ${
             describe(code)
@@ -944,7 +945,7 @@ export class ServerSession {
     const packet = authPacket(
       request,
       this.#connect?.authenticationMethod,
-      this.#rules ?? versionRules(5),
+      this.#rules,
       "[MQTT-4.12.0-6]",
     );
     const code = packet.reasonCode ?? 0;
@@ -997,8 +998,8 @@ export class ServerSession {
       return;
     }
     if (state !== "connecting" && state !== "connected") return;
-    checkPacket(packet, this.#rules!, where);
-    if (state === "connected" && this.#rules!.mqtt5) this.#send(packet);
+    checkPacket(packet, this.#rules, where);
+    if (state === "connected" && this.#rules.mqtt5) this.#send(packet);
     this.#close("local", packet.reasonCode ?? NORMAL_DISCONNECTION);
   }
 
@@ -1031,7 +1032,7 @@ export class ServerSession {
     const state = this.#state;
     if (state !== "connected" && state !== "disconnected") return false;
     const { message, topicFilters } = delivery;
-    const rules = this.#rules!;
+    const rules = this.#rules;
     const size = checkMessage(message, rules, "deliver", "ignore");
     const subscriptions = this.#core.subscriptions;
     const self = delivery.publisher !== undefined &&
@@ -1392,7 +1393,7 @@ export class ServerSession {
 
   /** The answer the session proposes for a SUBSCRIBE or UNSUBSCRIBE. */
   #proposal(packet: SubscribePacket | UnsubscribePacket): number[] {
-    const rules = this.#rules!;
+    const rules = this.#rules;
     const subscriptions = this.#core.subscriptions;
     if (packet.type === "unsubscribe") {
       return packet.topicFilters.map((filter) =>
@@ -1451,7 +1452,7 @@ export class ServerSession {
     codes: number[],
     answer: Omit<Acknowledgement, "id">,
   ): void {
-    const rules = this.#rules!;
+    const rules = this.#rules;
     const subscriptions = this.#core.subscriptions;
     const granted: GrantedSubscription[] = [];
     const sent = codes.slice();
@@ -1530,7 +1531,7 @@ export class ServerSession {
     codes: number[],
     answer: Omit<Acknowledgement, "id">,
   ): void {
-    const rules = this.#rules!;
+    const rules = this.#rules;
     const subscriptions = this.#core.subscriptions;
     const removed: string[] = [];
     packet.topicFilters.forEach((filter, i) => {
@@ -1603,7 +1604,7 @@ export class ServerSession {
     options: Omit<RejectOptions, "reasonCode">,
     error?: MqttError,
   ): void {
-    const rules = this.#rules!;
+    const rules = this.#rules;
     let wireCode: number | undefined = code;
     if (!rules.mqtt5) wireCode = code <= 5 ? code : RETURN_CODES_311[code];
     if (wireCode !== undefined) {
@@ -1648,14 +1649,14 @@ export class ServerSession {
       return;
     }
     const code = disconnectReason(error);
-    if (rules?.mqtt5) this.#send({ type: "disconnect", reasonCode: code });
+    if (rules.mqtt5) this.#send({ type: "disconnect", reasonCode: code });
     this.#close("local", code, undefined, error);
   }
 
   /** Our connection was taken over by the client's new one [MQTT-3.1.4-3]. */
   #takenOver(now: number): void {
     this.#now = now;
-    if (this.#state === "connected" && this.#rules!.mqtt5) {
+    if (this.#state === "connected" && this.#rules.mqtt5) {
       this.#send({ type: "disconnect", reasonCode: SESSION_TAKEN_OVER });
     }
     this.#close("local", SESSION_TAKEN_OVER);
@@ -1681,7 +1682,7 @@ export class ServerSession {
     // The Will (section 3.1.2.5): deleted by a normal DISCONNECT
     // [MQTT-3.1.2-10]; else published after its Will Delay Interval, or
     // when the session ends, whichever is first [MQTT-3.1.2-8].
-    const rules = this.#rules!;
+    const rules = this.#rules;
     if (
       core.will !== undefined &&
       (this.#willDeleted || (!rules.mqtt5 && initiator === "peer"))
