@@ -15,7 +15,6 @@ import {
   DEFAULT_SUBSCRIPTION_IDENTIFIERS_AVAILABLE,
   DEFAULT_TOPIC_ALIAS_MAXIMUM,
   DEFAULT_WILDCARD_SUBSCRIPTION_AVAILABLE,
-  MAXIMUM_PACKET_ID,
   MAXIMUM_TOPIC_ALIAS,
 } from "../defaults.ts";
 import { MqttError } from "../error.ts";
@@ -75,8 +74,6 @@ const KEEP_ALIVE_TIMEOUT = 0x8d;
 const UNSPECIFIED_ERROR = 0x80;
 const CONTINUE_AUTHENTICATION = 0x18;
 const RE_AUTHENTICATE = 0x19;
-/** The default in-flight limit of MQTT 3.1.1, which has no Receive Maximum. */
-const MQTT311_IN_FLIGHT = 20;
 
 /**
  * Options of a {@linkcode ClientSession}: what its CONNECT says (named as
@@ -327,7 +324,7 @@ export class ClientSession {
     // The codec checks every field and property, and that 3.1.1 carries none.
     checkPacket(connect, rules, where);
     const shared = checkSessionOptions(options, where, {
-      maximumInFlight: rules.mqtt5 ? MAXIMUM_PACKET_ID : MQTT311_IN_FLIGHT,
+      maximumInFlight: rules.defaultInFlight,
       maximumQueuedMessages: Infinity,
       maximumQueuedBytes: Infinity,
     });
@@ -345,7 +342,7 @@ export class ClientSession {
       ) ?? 30_000,
       pingTimeout: checkDuration(options.pingTimeout, where, "pingTimeout"),
       authenticationMethod: options.authenticationMethod,
-      resumeOnReconnect: rules.mqtt5
+      resumeOnReconnect: rules.sessionExpiry
         ? (options.sessionExpiryInterval ?? 0) > 0
         : !connect.cleanStart,
     };
@@ -448,7 +445,7 @@ export class ClientSession {
     this.#transmit.drain();
     const connect: ConnectPacket = { ...this.#connectTemplate, cleanStart };
     connect.clientId = this.#clientId;
-    if (this.#rules.mqtt5) {
+    if (this.#rules.sessionExpiry) {
       if (this.#sessionExpiryInterval !== 0) {
         connect.sessionExpiryInterval = this.#sessionExpiryInterval;
       } else delete connect.sessionExpiryInterval;
@@ -602,7 +599,7 @@ export class ClientSession {
       const version = this.#rules.version;
       if (
         server.maximumPacketSize < DEFAULT_MAXIMUM_PACKET_SIZE &&
-        publishSizeBound(message as PublishPacket, version) >
+        publishSizeBound(message as PublishPacket) >
           server.maximumPacketSize &&
         !fitsWithin(
           {
@@ -675,7 +672,8 @@ export class ClientSession {
       }
       for (const { topicFilter } of request.subscriptions) {
         if (
-          this.#rules.mqtt5 && isSharedSubscription(topicFilter) &&
+          this.#rules.sharedSubscriptions &&
+          isSharedSubscription(topicFilter) &&
           !server.sharedSubscriptionAvailable
         ) {
           throw new MqttError(
@@ -763,7 +761,7 @@ export class ClientSession {
         this.#transmit.push(next);
       }
     }
-    this.#send(this.#rules.mqtt5 ? packet : { type: "disconnect" });
+    this.#send(this.#rules.reasonCodes ? packet : { type: "disconnect" });
     this.#close("local", packet.reasonCode ?? 0);
   }
 
@@ -924,7 +922,9 @@ export class ClientSession {
   #setSessionExpiry(seconds: number): void {
     this.#sessionExpiryInterval = seconds;
     this.#cleanStartNext =
-      !(this.#rules.mqtt5 ? seconds > 0 : this.#options.resumeOnReconnect);
+      !(this.#rules.sessionExpiry
+        ? seconds > 0
+        : this.#options.resumeOnReconnect);
   }
 
   #request(packet: SubscribePacket | UnsubscribePacket, where: string): number {
@@ -1001,7 +1001,7 @@ export class ClientSession {
 
   #handleConnack(connack: ConnackPacket): void {
     const rules = this.#rules;
-    const refused = rules.mqtt5
+    const refused = rules.connectReasonCodes
       ? connack.reasonCode >= 0x80
       : connack.reasonCode !== 0;
     if (refused) {
@@ -1134,7 +1134,7 @@ export class ClientSession {
       ? request.packet.subscriptions.length
       : request.packet.topicFilters.length;
     const codes = packet.reasonCodes;
-    const hasCodes = packet.type === "suback" || this.#rules.mqtt5;
+    const hasCodes = packet.type === "suback" || this.#rules.reasonCodes;
     if (hasCodes && codes.length !== count) {
       throw new MqttError(
         `${packet.type.toUpperCase()}: ${codes.length} reason codes for ${count} topic filters ${
@@ -1164,7 +1164,7 @@ export class ClientSession {
   /** A violation by the server: DISCONNECT with its reason code (MQTT 5.0), then close. */
   #fail(error: MqttError): void {
     const code = disconnectReason(error);
-    if (this.#rules.mqtt5) {
+    if (this.#rules.reasonCodes) {
       this.#transmit.push({ type: "disconnect", reasonCode: code });
     }
     this.#close("local", code, undefined, error);

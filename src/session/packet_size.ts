@@ -45,20 +45,17 @@ function messagePropertiesBound(message: MessageProperties): number {
  * never below the exact size, and equal to it for an ASCII topic without
  * properties but for the Remaining Length's bytes.
  */
-export function publishSizeBound(
-  packet: PublishPacket,
-  version: ProtocolVersion,
-): number {
+export function publishSizeBound(packet: PublishPacket): number {
   // type byte, Remaining Length (at most 4 bytes), topic length prefix
   let size = 1 + 4 + 2 + UTF8_PER_UNIT * packet.topic.length +
     packet.payload.length;
   if (packet.qos > 0) size += 2;
-  if (version === 5) {
-    size += 4 + messagePropertiesBound(packet); // Property Length is a VBI: at most 4 bytes
-    if (packet.topicAlias !== undefined) size += 3;
-    const identifiers = packet.subscriptionIdentifiers;
-    if (identifiers !== undefined) size += 5 * identifiers.length;
-  }
+  // Properties (none in 3.1.1, where this only adds 4): a Property Length
+  // of at most 4 bytes, then each property.
+  size += 4 + messagePropertiesBound(packet);
+  if (packet.topicAlias !== undefined) size += 3;
+  const identifiers = packet.subscriptionIdentifiers;
+  if (identifiers !== undefined) size += 5 * identifiers.length;
   return size;
 }
 
@@ -97,7 +94,7 @@ export function fitsWithin(
 ): boolean {
   if (maximum >= MAXIMUM_PACKET_SIZE) return true;
   const bound = packet.type === "publish"
-    ? publishSizeBound(packet, version)
+    ? publishSizeBound(packet)
     : 9 + genericSizeBound(packet);
   if (bound <= maximum) return true;
   return encode(packet, { protocolVersion: version }).length <= maximum;

@@ -200,7 +200,7 @@ export class Receiver {
         PROTOCOL_ERROR,
       );
     }
-    if (rules.mqtt5) {
+    if (rules.reasonCodes) {
       if (reasonCode !== 0) packet.reasonCode = reasonCode;
       if (answer.reasonString !== undefined) {
         packet.reasonString = answer.reasonString;
@@ -252,11 +252,13 @@ export class Receiver {
     }
     const known = this.#awaitingRelease.delete(packetId);
     this.#options.send(
-      known || !this.#limits!.rules.mqtt5 ? { type: "pubcomp", packetId } : {
-        type: "pubcomp",
-        packetId,
-        reasonCode: PACKET_IDENTIFIER_NOT_FOUND,
-      },
+      known || !this.#limits!.rules.reasonCodes
+        ? { type: "pubcomp", packetId }
+        : {
+          type: "pubcomp",
+          packetId,
+          reasonCode: PACKET_IDENTIFIER_NOT_FOUND,
+        },
     );
   }
 

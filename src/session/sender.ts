@@ -353,7 +353,7 @@ export class Sender {
       retain: entry.retain,
       dup,
     };
-    if (limits.rules.mqtt5) {
+    if (limits.rules.properties) {
       if (message.payloadFormatIndicator !== undefined) {
         packet.payloadFormatIndicator = message.payloadFormatIndicator;
       }
@@ -445,7 +445,7 @@ export class Sender {
       case "pubrec":
         if (entry === undefined) {
           const rules = this.#limits?.rules;
-          return rules?.mqtt5
+          return rules?.reasonCodes
             ? {
               type: "pubrel",
               packetId: packet.packetId,

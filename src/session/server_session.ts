@@ -63,7 +63,12 @@ import {
   describe,
   markChecked,
 } from "./validate.ts";
-import { rule, type VersionRules, versionRules } from "./version.ts";
+import {
+  connectReturnCode,
+  rule,
+  type VersionRules,
+  versionRules,
+} from "./version.ts";
 
 const PROTOCOL_ERROR = 0x82;
 const NORMAL_DISCONNECTION = 0x00;
@@ -644,7 +649,7 @@ export class ServerSession {
           } s ${rule(this.#rules, "[MQTT-3.1.2-22]", "[MQTT-3.1.2-24]")}`,
           KEEP_ALIVE_TIMEOUT,
         );
-        if (state === "connected" && this.#rules.mqtt5) {
+        if (state === "connected" && this.#rules.serverDisconnect) {
           this.#send({ type: "disconnect", reasonCode: KEEP_ALIVE_TIMEOUT });
         }
         this.#close("local", KEEP_ALIVE_TIMEOUT, undefined, error);
@@ -731,7 +736,7 @@ export class ServerSession {
     }
     const opts = this.#options;
     let serverKeepAlive = options.serverKeepAlive;
-    if (serverKeepAlive === undefined && rules.mqtt5) {
+    if (serverKeepAlive === undefined && rules.properties) {
       const maximum = opts.maximumKeepAlive;
       if (
         maximum !== undefined &&
@@ -740,7 +745,7 @@ export class ServerSession {
         serverKeepAlive = maximum;
       }
     }
-    const requestedExpiry = rules.mqtt5
+    const requestedExpiry = rules.sessionExpiry
       ? connect.sessionExpiryInterval ?? 0
       : connect.cleanStart
       ? 0
@@ -754,7 +759,7 @@ export class ServerSession {
       sessionPresent: false,
       reasonCode: 0,
     };
-    if (rules.mqtt5) {
+    if (rules.properties) {
       if (expiryInterval !== requestedExpiry) {
         connack.sessionExpiryInterval = expiryInterval;
       }
@@ -876,11 +881,11 @@ export class ServerSession {
       rules,
       // MQTT 3.1.1 cannot tell the client a Receive Maximum: none is held
       // against it (its QoS 2 identifiers are bounded by their 65,535).
-      receiveMaximum: rules.mqtt5
+      receiveMaximum: rules.receiveMaximum
         ? opts.receiveMaximum
         : DEFAULT_RECEIVE_MAXIMUM,
       aliases: new InboundTopicAliases(
-        rules.mqtt5 ? opts.topicAliasMaximum : 0,
+        rules.topicAliases ? opts.topicAliasMaximum : 0,
       ),
     });
     const early = this.#early;
@@ -912,7 +917,7 @@ export class ServerSession {
     this.#awaitingDecision(where);
     const code = options.reasonCode;
     if (!isValidReasonCode("connack", code) || code < 0x80) {
-      if (!(this.#rules.mqtt5 === false && code >= 1 && code <= 5)) {
+      if (this.#rules.connectReasonCodes || code < 1 || code > 5) {
         throw new MqttError(
           `${where}: ${
             describe(code)
@@ -999,7 +1004,9 @@ export class ServerSession {
     }
     if (state !== "connecting" && state !== "connected") return;
     checkPacket(packet, this.#rules, where);
-    if (state === "connected" && this.#rules.mqtt5) this.#send(packet);
+    if (state === "connected" && this.#rules.serverDisconnect) {
+      this.#send(packet);
+    }
     this.#close("local", packet.reasonCode ?? NORMAL_DISCONNECTION);
   }
 
@@ -1064,14 +1071,16 @@ export class ServerSession {
     // published with Retain As Published, 0 otherwise (3.1.1 has no such
     // option: always 0, 3.1.1 [MQTT-3.3.1-9]).
     const retain = delivery.retained === true ||
-      (rules.mqtt5 && retainAsPublished && message.retain);
-    const interval = rules.mqtt5 ? message.messageExpiryInterval : undefined;
+      (rules.subscriptionOptions && retainAsPublished && message.retain);
+    const interval = rules.messageExpiry
+      ? message.messageExpiryInterval
+      : undefined;
     return this.#core.sender.add(
       0,
       message,
       sentQoS,
       retain,
-      rules.mqtt5 ? identifiers : undefined,
+      rules.properties ? identifiers : undefined,
       size,
       interval === undefined ? undefined : now + interval * 1000,
     );
@@ -1285,7 +1294,10 @@ export class ServerSession {
     this.#decisionDeadline = this.#now + this.#options.connectTimeout;
     const opts = this.#options;
     const will = connect.will;
-    if (connect.clientId === "" && !connect.cleanStart && !rules.mqtt5) {
+    if (
+      connect.clientId === "" && !connect.cleanStart &&
+      !rules.emptyClientIdResumes
+    ) {
       this.#refuse(0x85, {}); // 3.1.1 [MQTT-3.1.3-8]: return code 2
       return;
     }
@@ -1397,15 +1409,17 @@ export class ServerSession {
     const subscriptions = this.#core.subscriptions;
     if (packet.type === "unsubscribe") {
       return packet.topicFilters.map((filter) =>
-        rules.mqtt5 && !subscriptions.has(filter) ? NO_SUBSCRIPTION_EXISTED : 0
+        rules.reasonCodes && !subscriptions.has(filter)
+          ? NO_SUBSCRIPTION_EXISTED
+          : 0
       );
     }
     const opts = this.#options;
-    const failure = (code: number) => rules.mqtt5 ? code : 0x80;
+    const failure = (code: number) => rules.reasonCodes ? code : 0x80;
     let added = 0;
     return packet.subscriptions.map(({ topicFilter, qos }) => {
       if (
-        rules.mqtt5 && isSharedSubscription(topicFilter) &&
+        rules.sharedSubscriptions && isSharedSubscription(topicFilter) &&
         !opts.sharedSubscriptionAvailable
       ) {
         return failure(0x9e); // section 3.2.2.3.13
@@ -1465,7 +1479,7 @@ export class ServerSession {
       if (
         !existed && subscriptions.size >= this.#options.maximumSubscriptions
       ) {
-        sent[i] = rules.mqtt5 ? QUOTA_EXCEEDED : 0x80;
+        sent[i] = rules.reasonCodes ? QUOTA_EXCEEDED : 0x80;
         return;
       }
       const stored: StoredSubscription = {
@@ -1476,8 +1490,10 @@ export class ServerSession {
       };
       // A subscription to the same filter replaces the old [MQTT-3.8.4-3].
       subscriptions.set(filter, stored);
-      const retainHandling = rules.mqtt5 ? subscription.retainHandling ?? 0 : 0;
-      const shared = rules.mqtt5 && isSharedSubscription(filter);
+      const retainHandling = rules.subscriptionOptions
+        ? subscription.retainHandling ?? 0
+        : 0;
+      const shared = rules.sharedSubscriptions && isSharedSubscription(filter);
       const entry: GrantedSubscription = {
         topicFilter: filter,
         qos: code as QoS,
@@ -1485,7 +1501,7 @@ export class ServerSession {
         sendRetained: !shared &&
           (retainHandling === 0 || (retainHandling === 1 && !existed)),
       };
-      if (rules.mqtt5) {
+      if (rules.subscriptionOptions) {
         entry.noLocal = stored.noLocal;
         entry.retainAsPublished = stored.retainAsPublished;
         entry.retainHandling = retainHandling;
@@ -1541,7 +1557,7 @@ export class ServerSession {
     const unsuback: UnsubackPacket = {
       type: "unsuback",
       packetId: packet.packetId,
-      reasonCodes: rules.mqtt5 ? codes : [],
+      reasonCodes: rules.reasonCodes ? codes : [],
     };
     addProperties(unsuback, answer, rules);
     // Even when nothing was removed [MQTT-3.10.4-5].
@@ -1605,15 +1621,14 @@ export class ServerSession {
     error?: MqttError,
   ): void {
     const rules = this.#rules;
-    let wireCode: number | undefined = code;
-    if (!rules.mqtt5) wireCode = code <= 5 ? code : RETURN_CODES_311[code];
+    const wireCode = rules.connectReasonCodes ? code : connectReturnCode(code);
     if (wireCode !== undefined) {
       const connack: ConnackPacket = {
         type: "connack",
         sessionPresent: false, // [MQTT-3.2.2-6]
         reasonCode: wireCode,
       };
-      if (rules.mqtt5) {
+      if (rules.properties) {
         if (options.reasonString !== undefined) {
           connack.reasonString = options.reasonString;
         }
@@ -1649,14 +1664,16 @@ export class ServerSession {
       return;
     }
     const code = disconnectReason(error);
-    if (rules.mqtt5) this.#send({ type: "disconnect", reasonCode: code });
+    if (rules.serverDisconnect) {
+      this.#send({ type: "disconnect", reasonCode: code });
+    }
     this.#close("local", code, undefined, error);
   }
 
   /** Our connection was taken over by the client's new one [MQTT-3.1.4-3]. */
   #takenOver(now: number): void {
     this.#now = now;
-    if (this.#state === "connected" && this.#rules.mqtt5) {
+    if (this.#state === "connected" && this.#rules.serverDisconnect) {
       this.#send({ type: "disconnect", reasonCode: SESSION_TAKEN_OVER });
     }
     this.#close("local", SESSION_TAKEN_OVER);
@@ -1685,12 +1702,13 @@ export class ServerSession {
     const rules = this.#rules;
     if (
       core.will !== undefined &&
-      (this.#willDeleted || (!rules.mqtt5 && initiator === "peer"))
+      (this.#willDeleted ||
+        (rules.everyDisconnectDeletesWill && initiator === "peer"))
     ) {
       core.will = undefined;
     }
     if (core.will !== undefined) {
-      const delay = rules.mqtt5 ? core.will.willDelayInterval ?? 0 : 0;
+      const delay = rules.willDelay ? core.will.willDelayInterval ?? 0 : 0;
       if (delay === 0 || core.expiryInterval === 0) this.#publishWill();
       else core.willAt = now + delay * 1000;
     }
@@ -1725,21 +1743,11 @@ export class ServerSession {
   }
 }
 
-/** The Connect Return Codes of MQTT 3.1.1 (section 3.2.2.3) for MQTT 5.0 reason codes. */
-const RETURN_CODES_311: Readonly<Record<number, number>> = {
-  0x84: 1,
-  0x85: 2,
-  0x88: 3,
-  0x89: 3,
-  0x86: 4,
-  0x87: 5,
-  0x8a: 5,
-  0x8c: 5,
-};
-
 /** The filter to match topics with: a shared subscription's without `$share/{ShareName}/`. */
 function shareFilter(filter: string, rules: VersionRules): string {
-  if (!rules.mqtt5 || !isSharedSubscription(filter)) return filter;
+  if (!rules.sharedSubscriptions || !isSharedSubscription(filter)) {
+    return filter;
+  }
   return filter.slice(filter.indexOf("/", 7) + 1);
 }
 
@@ -1749,7 +1757,7 @@ function addProperties(
   answer: Omit<Acknowledgement, "id">,
   rules: VersionRules,
 ): void {
-  if (!rules.mqtt5) return;
+  if (!rules.properties) return;
   if (answer.reasonString !== undefined) {
     packet.reasonString = answer.reasonString;
   }

@@ -239,7 +239,9 @@ export function checkMessage(
   properties: "refuse" | "ignore",
 ): number {
   if (message === lastChecked) {
-    if (properties === "refuse" && !rules.mqtt5 && hasProperties(message)) {
+    if (
+      properties === "refuse" && !rules.properties && hasProperties(message)
+    ) {
       refuseProperties(where);
     }
     if (lastSize < 0) lastSize = messageSize(message);
@@ -296,7 +298,7 @@ export function checkMessage(
   }
   let size = message.payload.length + topic.length;
   if (hasProperties(message)) {
-    if (!rules.mqtt5 && properties === "refuse") refuseProperties(where);
+    if (!rules.properties && properties === "refuse") refuseProperties(where);
     // The codec's own check of the properties (no encoding), which also
     // measures them.
     size += propertiesLength(message, Context.Publish, where);
