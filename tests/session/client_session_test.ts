@@ -705,14 +705,17 @@ describe("ClientSession: DISCONNECT and the end of a connection", () => {
     );
   });
 
-  it("handlePacket refuses what is not a packet object with an MqttError", () => {
-    for (const value of [null, 42, {}, { type: "nonsense" }]) {
+  it("handlePacket refuses what is not a packet object with an MqttError; an unknown type is a protocol error", () => {
+    for (const value of [null, 42, {}]) {
       assertThrows(
         () => connected().handlePacket(value as unknown as Packet, 1),
         MqttError,
         "packet object",
       );
     }
+    const session = connected();
+    session.handlePacket({ type: "nonsense" } as unknown as Packet, 1);
+    assertViolation(session, 0x82, "NONSENSE");
   });
 
   it("every command checks its time", () => {
