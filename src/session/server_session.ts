@@ -223,7 +223,11 @@ export interface RejectOptions {
  * ```
  */
 export interface Delivery {
-  /** The message, as published (a decoded PUBLISH may be passed as it is). */
+  /**
+   * The message, as published (a decoded PUBLISH may be passed as it is).
+   * Its Message Expiry Interval counts from `now`: for a message the broker
+   * held meanwhile (a retained one), give the interval left.
+   */
   message: ApplicationMessage;
   /**
    * The topic filters of this session's subscriptions that match the
