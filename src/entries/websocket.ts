@@ -19,4 +19,7 @@
  * @module
  */
 
-export { type WebSocketStreams, webSocketStreams } from "../websocket.ts";
+export {
+  type WebSocketStreams,
+  webSocketStreams,
+} from "../web_socket_streams.ts";
