@@ -73,7 +73,15 @@ export {
   topicMatches,
 } from "./src/topic.ts";
 export {
+  type WebSocketLike,
+  type WebSocketListener,
   type WebSocketStreams,
   webSocketStreams,
+  type WebSocketStreamsOptions,
 } from "./src/web_socket_streams.ts";
+export {
+  connectWebSocket,
+  type ConnectWebSocketOptions,
+  type WebSocketConnection,
+} from "./src/connect_web_socket.ts";
 export type * from "./src/packet.ts";

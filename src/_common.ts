@@ -118,13 +118,27 @@ function isErrorLike(value: unknown): boolean {
  * resource was closed under a pending read, as closing a `Deno.Conn`'s
  * `writable` does) and `BadResource` (read from a connection already
  * closed), and the `AbortError` of a stream aborted here (Node's
- * `Readable.toWeb` after `destroy()` or an aborted `Writable.toWeb`).
+ * `Readable.toWeb` after `destroy()` or an aborted `Writable.toWeb`), and
+ * the reason of an abort made here (see `abortingWith`).
  */
 export function closedByThisSide(error: unknown): boolean {
   if (typeof error !== "object" || error === null) return false;
+  if (ABORTED_HERE.has(error)) return true;
   const name = (error as { name?: unknown }).name;
   return name === "Interrupted" || name === "BadResource" ||
     name === "AbortError";
+}
+
+/** The reasons given to this side's aborts, which a stream may fail with. */
+const ABORTED_HERE = new WeakSet<object>();
+
+/**
+ * Notes the reason of an abort made here: a stream of the same connection
+ * that fails with it (Node's `Writable.toWeb` destroys the socket with it,
+ * which fails its `Readable.toWeb` too) failed because this side said so.
+ */
+export function abortingWith(reason: unknown): void {
+  if (typeof reason === "object" && reason !== null) ABORTED_HERE.add(reason);
 }
 
 /**

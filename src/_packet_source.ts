@@ -7,6 +7,7 @@
  */
 
 import {
+  abortingWith,
   checkParserOptions,
   closedByThisSide,
   connectionError,
@@ -118,6 +119,7 @@ export class PacketSource {
     if (this.#cancelled) return;
     this.#cancelled = true;
     this.#done = true;
+    abortingWith(reason);
     try {
       await this.#reader.cancel(reason);
     } catch {

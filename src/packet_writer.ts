@@ -5,7 +5,7 @@
  * @module
  */
 
-import { connectionError } from "./_common.ts";
+import { abortingWith, connectionError } from "./_common.ts";
 import { PacketEncoder } from "./_packet_encoder.ts";
 import { MqttError } from "./error.ts";
 import type { Packet, ProtocolVersion } from "./packet.ts";
@@ -460,6 +460,7 @@ export class PacketWriter {
         cause: reason,
       }),
     );
+    abortingWith(reason);
     try {
       await this.#writer.abort(reason);
     } catch {

@@ -20,6 +20,14 @@
  */
 
 export {
+  type WebSocketLike,
+  type WebSocketListener,
   type WebSocketStreams,
   webSocketStreams,
+  type WebSocketStreamsOptions,
 } from "../web_socket_streams.ts";
+export {
+  connectWebSocket,
+  type ConnectWebSocketOptions,
+  type WebSocketConnection,
+} from "../connect_web_socket.ts";
