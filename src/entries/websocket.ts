@@ -1,7 +1,10 @@
 /**
  * MQTT over WebSocket (section 6): {@linkcode webSocketStreams} turns a
  * standard `WebSocket` (browser, Deno, Node 22+, Bun, Cloudflare Workers)
- * into a pair of byte streams for `PacketReader` and `PacketWriter`.
+ * into a pair of byte streams for `PacketReader` and `PacketWriter`, with
+ * back-pressure on its writes; {@linkcode connectWebSocket} opens a client
+ * socket for MQTT and uses the runtime's `WebSocketStream` where there is
+ * one.
  *
  * @example Packet streams over a WebSocket
  * ```ts
