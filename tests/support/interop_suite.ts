@@ -1,0 +1,168 @@
+/**
+ * The frame of the black-box broker tests: each behaviour is a row, run
+ * against our broker and against mosquitto 2.0.11, each started as a
+ * process for the suite (a row that needs options gets a broker of its
+ * own). A row that fails today against a broker is marked with the reason:
+ * it is then ignored there, the reason in its name, so that the suite stays
+ * green and the table of what passes where stays in the code. Set
+ * `BROKER_TESTS_ALL=1` to run the ignored rows too (to see which pass now),
+ * `BROKER_TESTS_ONLY=text` to run only the rows whose name holds `text`.
+ */
+
+import { assertEquals } from "@std/assert";
+import { afterAll, afterEach, beforeAll, describe, it } from "@std/testing/bdd";
+import type { ConnackPacket, ProtocolVersion } from "../../mod.ts";
+import { AutoClient } from "./auto_client.ts";
+import {
+  type BrokerName,
+  type BrokerOptions,
+  BROKERS,
+  type RunningBroker,
+} from "./brokers.ts";
+import type { Address, ConnectFields } from "./test_client.ts";
+import { TestClient } from "./test_client.ts";
+
+/** What a row gets to work with. */
+export interface RowContext {
+  /** The broker under test. */
+  broker: RunningBroker;
+  /** The protocol version of the suite: what `connect` uses unless told. */
+  version: ProtocolVersion;
+  /** A name unique to the row (`r7-name`), for client ids and topics. */
+  id(name: string): string;
+  /** Connects an {@linkcode AutoClient} (accepted), closed after the row. */
+  connect(fields?: ConnectFields): Promise<AutoClient>;
+  /** Connects an {@linkcode AutoClient} whatever the CONNACK says. */
+  connectRaw(fields?: ConnectFields): Promise<AutoClient>;
+  /** Opens a {@linkcode TestClient} connection, nothing sent, closed after the row. */
+  open(version?: ProtocolVersion): Promise<TestClient>;
+  /** Connects a {@linkcode TestClient} (packet by packet, nothing automatic). */
+  connectTest(
+    fields?: ConnectFields,
+  ): Promise<{ client: TestClient; connack: ConnackPacket }>;
+}
+
+/** One behaviour, checked against each broker. */
+export interface Row {
+  /** What is checked, naming the Paho test (`test_basic`) it mirrors. */
+  name: string;
+  /** A broker of its own with these options, instead of the suite's. */
+  broker?: BrokerOptions;
+  /**
+   * Why the row fails today against a broker (`"ours"`), or against a
+   * broker in one protocol version only (`"mosquitto@4"`): it is ignored
+   * there, with the reason in its name.
+   */
+  fails?: Partial<
+    Record<BrokerName | `${BrokerName}@${ProtocolVersion}`, string>
+  >;
+  fn(context: RowContext): Promise<void>;
+}
+
+const RUN_ALL = Deno.env.get("BROKER_TESTS_ALL") === "1";
+const ONLY = Deno.env.get("BROKER_TESTS_ONLY");
+
+/** Registers one `describe` per broker running every row. */
+export function interopSuite(
+  title: string,
+  version: ProtocolVersion,
+  rows: Row[],
+  brokers: BrokerName[] = ["ours", "mosquitto"],
+): void {
+  for (const name of brokers) {
+    describe(`${title}, against ${name}`, {
+      // Brokers and clients are stopped and closed in afterEach/afterAll.
+      sanitizeOps: false,
+      sanitizeResources: false,
+    }, () => {
+      let shared: RunningBroker;
+      let ownBroker: RunningBroker | undefined;
+      let clients: (AutoClient | TestClient)[] = [];
+
+      beforeAll(async () => {
+        shared = await BROKERS[name]();
+      });
+
+      afterAll(async () => {
+        await shared?.stop();
+      });
+
+      afterEach(async () => {
+        const autos = clients.filter((c) => c instanceof AutoClient);
+        for (const client of clients) client.close();
+        clients = [];
+        await Promise.all(autos.map((client) => client.closed));
+        await ownBroker?.stop();
+        ownBroker = undefined;
+        assertEquals(
+          autos.flatMap((client) => client.surprises),
+          [],
+          "what the broker sent that a client would not expect",
+        );
+      });
+
+      rows.forEach((row, index) => {
+        const reason = row.fails?.[`${name}@${version}`] ?? row.fails?.[name];
+        it({
+          name: reason === undefined
+            ? row.name
+            : `${row.name} — fails today: ${reason}`,
+          ignore: (reason !== undefined && !RUN_ALL) ||
+            (ONLY !== undefined && !row.name.includes(ONLY)),
+          fn: async () => {
+            if (row.broker !== undefined) {
+              ownBroker = await BROKERS[name](row.broker);
+            }
+            const broker = ownBroker ?? shared;
+            const address: Address = broker.port;
+            const prefix = `r${index}`;
+            const withDefaults = (fields: ConnectFields): ConnectFields => ({
+              protocolVersion: version,
+              clientId: `${prefix}-client`,
+              ...fields,
+            });
+            await row.fn({
+              broker,
+              version,
+              id: (name) => `${prefix}-${name}`,
+              async connect(fields = {}) {
+                const client = await AutoClient.connectRaw(
+                  address,
+                  withDefaults(fields),
+                );
+                clients.push(client);
+                assertEquals(
+                  client.connack.reasonCode,
+                  0,
+                  "CONNACK reason code",
+                );
+                return client;
+              },
+              async connectRaw(fields = {}) {
+                const client = await AutoClient.connectRaw(
+                  address,
+                  withDefaults(fields),
+                );
+                clients.push(client);
+                return client;
+              },
+              async open(openVersion = version) {
+                const client = await TestClient.open(address, openVersion);
+                clients.push(client);
+                return client;
+              },
+              async connectTest(fields = {}) {
+                const result = await TestClient.connectRaw(
+                  address,
+                  withDefaults(fields),
+                );
+                clients.push(result.client);
+                return result;
+              },
+            });
+          },
+        });
+      });
+    });
+  }
+}
