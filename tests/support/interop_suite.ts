@@ -75,12 +75,15 @@ export function interopSuite(
       sanitizeOps: false,
       sanitizeResources: false,
     }, () => {
-      let shared: RunningBroker;
+      let shared: RunningBroker | undefined;
       let ownBroker: RunningBroker | undefined;
       let clients: (AutoClient | TestClient)[] = [];
 
       beforeAll(async () => {
-        shared = await BROKERS[name]();
+        // Not needed when every row starts a broker of its own.
+        if (rows.some((row) => row.broker === undefined)) {
+          shared = await BROKERS[name]();
+        }
       });
 
       afterAll(async () => {
@@ -113,7 +116,7 @@ export function interopSuite(
             if (row.broker !== undefined) {
               ownBroker = await BROKERS[name](row.broker);
             }
-            const broker = ownBroker ?? shared;
+            const broker = ownBroker ?? shared!;
             const address: Address = broker.port;
             const prefix = `r${index}`;
             const withDefaults = (fields: ConnectFields): ConnectFields => ({
