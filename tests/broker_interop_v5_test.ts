@@ -67,6 +67,7 @@ const ROWS_5: Row[] = [
   {
     name:
       "test_session_expiry: a session lasts its Session Expiry Interval after the connection, as changed by DISCONNECT; 0 ends it at once [MQTT-3.1.2-23]",
+    slow: true,
     async fn(t) {
       const id = t.id("expiring");
       const { topics } = pahoTopics(t);
@@ -159,6 +160,7 @@ const ROWS_5: Row[] = [
   {
     name:
       "test_publication_expiry: a queued message past its Message Expiry Interval is dropped; the others carry what is left of it [MQTT-3.3.2-5, MQTT-3.3.2-6]",
+    slow: true,
     async fn(t) {
       const { topics } = pahoTopics(t);
       const kept = { clientId: t.id("away"), sessionExpiryInterval: LONG };
@@ -620,6 +622,7 @@ const ROWS_5: Row[] = [
   {
     name:
       "test_will_delay: the Will is published after its Will Delay Interval, or when the session ends if that is sooner [MQTT-3.1.3-9]",
+    slow: true,
     fails: {
       mosquitto:
         "with Session Expiry 0 the Will waits its whole delay (6 s for 5) instead of going when the session ends",

@@ -10,7 +10,7 @@
  */
 
 import { assertEquals } from "@std/assert";
-import { afterAll, afterEach, beforeAll, describe, it } from "@std/testing/bdd";
+import { afterAll, beforeAll, describe, it } from "@std/testing/bdd";
 import type { ConnackPacket, ProtocolVersion } from "../../mod.ts";
 import { AutoClient } from "./auto_client.ts";
 import {
@@ -49,6 +49,12 @@ export interface Row {
   /** A broker of its own with these options, instead of the suite's. */
   broker?: BrokerOptions;
   /**
+   * It waits for real time to pass (keep alive, expiry, delays): it starts
+   * with the suite and runs alongside the other rows (with the suite's
+   * broker only).
+   */
+  slow?: boolean;
+  /**
    * Why the row fails today against a broker (`"ours"`), or against a
    * broker in one protocol version only (`"mosquitto@4"`): it is ignored
    * there, with the reason in its name.
@@ -62,7 +68,83 @@ export interface Row {
 const RUN_ALL = Deno.env.get("BROKER_TESTS_ALL") === "1";
 const ONLY = Deno.env.get("BROKER_TESTS_ONLY");
 
-/** Registers one `describe` per broker running every row. */
+/** What a row's run left to clean up. */
+interface RowRun {
+  clients: (AutoClient | TestClient)[];
+  broker?: RunningBroker;
+}
+
+/**
+ * Runs one row against a broker: its own broker if it asks for one, else
+ * `shared`. Every client it opened is closed, and its own broker stopped,
+ * when it ends; then no client may have seen a surprise.
+ */
+async function runRow(
+  row: Row,
+  index: number,
+  name: BrokerName,
+  version: ProtocolVersion,
+  shared: RunningBroker | undefined,
+): Promise<void> {
+  const run: RowRun = { clients: [] };
+  try {
+    if (row.broker !== undefined) run.broker = await BROKERS[name](row.broker);
+    const broker = run.broker ?? shared!;
+    const address: Address = broker.port;
+    const prefix = `r${index}`;
+    const withDefaults = (fields: ConnectFields): ConnectFields => ({
+      protocolVersion: version,
+      clientId: `${prefix}-client`,
+      ...fields,
+    });
+    const connectRaw = async (fields: ConnectFields = {}) => {
+      const client = await AutoClient.connectRaw(address, withDefaults(fields));
+      run.clients.push(client);
+      return client;
+    };
+    await row.fn({
+      broker,
+      version,
+      id: (name) => `${prefix}-${name}`,
+      async connect(fields = {}) {
+        const client = await connectRaw(fields);
+        assertEquals(client.connack.reasonCode, 0, "CONNACK reason code");
+        return client;
+      },
+      connectRaw,
+      async open(openVersion = version) {
+        const client = await TestClient.open(address, openVersion);
+        run.clients.push(client);
+        return client;
+      },
+      async connectTest(fields = {}) {
+        const result = await TestClient.connectRaw(
+          address,
+          withDefaults(fields),
+        );
+        run.clients.push(result.client);
+        return result;
+      },
+    });
+  } finally {
+    const autos = run.clients.filter((c) => c instanceof AutoClient);
+    for (const client of run.clients) client.close();
+    await Promise.all(autos.map((client) => client.closed));
+    await run.broker?.stop();
+    assertEquals(
+      autos.flatMap((client) => client.surprises),
+      [],
+      "what the broker sent that a client would not expect",
+    );
+  }
+}
+
+/**
+ * Registers one `describe` per broker running every row. Rows marked
+ * `slow` (they wait for real time to pass) and using the suite's broker
+ * start together when the suite starts, and run alongside the others; each
+ * still passes or fails as its own test.
+ */
 export function interopSuite(
   title: string,
   version: ProtocolVersion,
@@ -70,102 +152,59 @@ export function interopSuite(
   brokers: BrokerName[] = ["ours", "mosquitto"],
 ): void {
   for (const name of brokers) {
+    const runs = rows.map((row, index) => {
+      const reason = row.fails?.[`${name}@${version}`] ?? row.fails?.[name];
+      const ignore = (reason !== undefined && !RUN_ALL) ||
+        (ONLY !== undefined && !row.name.includes(ONLY));
+      const early = row.slow === true && row.broker === undefined && !ignore;
+      return { row, index, reason, ignore, early };
+    });
     describe(`${title}, against ${name}`, {
-      // Brokers and clients are stopped and closed in afterEach/afterAll.
+      // Brokers and clients are stopped and closed by runRow and afterAll.
       sanitizeOps: false,
       sanitizeResources: false,
     }, () => {
       let shared: RunningBroker | undefined;
-      let ownBroker: RunningBroker | undefined;
-      let clients: (AutoClient | TestClient)[] = [];
+      /** The runs of the rows started early, by row index. */
+      const started = new Map<number, Promise<unknown>>();
 
       beforeAll(async () => {
         // Not needed when every row starts a broker of its own.
         if (rows.some((row) => row.broker === undefined)) {
           shared = await BROKERS[name]();
         }
+        for (const { row, index, early } of runs) {
+          if (!early) continue;
+          // Settled here, awaited (and so reported) by the row's own test.
+          const result = runRow(row, index, name, version, shared).then(
+            () => ({ ok: true }),
+            (error) => ({ ok: false, error }),
+          );
+          started.set(index, result);
+        }
       });
 
       afterAll(async () => {
+        await Promise.all(started.values());
         await shared?.stop();
       });
 
-      afterEach(async () => {
-        const autos = clients.filter((c) => c instanceof AutoClient);
-        for (const client of clients) client.close();
-        clients = [];
-        await Promise.all(autos.map((client) => client.closed));
-        await ownBroker?.stop();
-        ownBroker = undefined;
-        assertEquals(
-          autos.flatMap((client) => client.surprises),
-          [],
-          "what the broker sent that a client would not expect",
-        );
-      });
-
-      rows.forEach((row, index) => {
-        const reason = row.fails?.[`${name}@${version}`] ?? row.fails?.[name];
+      for (const { row, index, reason, ignore, early } of runs) {
         it({
           name: reason === undefined
             ? row.name
             : `${row.name} — fails today: ${reason}`,
-          ignore: (reason !== undefined && !RUN_ALL) ||
-            (ONLY !== undefined && !row.name.includes(ONLY)),
+          ignore,
           fn: async () => {
-            if (row.broker !== undefined) {
-              ownBroker = await BROKERS[name](row.broker);
-            }
-            const broker = ownBroker ?? shared!;
-            const address: Address = broker.port;
-            const prefix = `r${index}`;
-            const withDefaults = (fields: ConnectFields): ConnectFields => ({
-              protocolVersion: version,
-              clientId: `${prefix}-client`,
-              ...fields,
-            });
-            await row.fn({
-              broker,
-              version,
-              id: (name) => `${prefix}-${name}`,
-              async connect(fields = {}) {
-                const client = await AutoClient.connectRaw(
-                  address,
-                  withDefaults(fields),
-                );
-                clients.push(client);
-                assertEquals(
-                  client.connack.reasonCode,
-                  0,
-                  "CONNACK reason code",
-                );
-                return client;
-              },
-              async connectRaw(fields = {}) {
-                const client = await AutoClient.connectRaw(
-                  address,
-                  withDefaults(fields),
-                );
-                clients.push(client);
-                return client;
-              },
-              async open(openVersion = version) {
-                const client = await TestClient.open(address, openVersion);
-                clients.push(client);
-                return client;
-              },
-              async connectTest(fields = {}) {
-                const result = await TestClient.connectRaw(
-                  address,
-                  withDefaults(fields),
-                );
-                clients.push(result.client);
-                return result;
-              },
-            });
+            if (!early) return await runRow(row, index, name, version, shared);
+            const result = await started.get(index)! as {
+              ok: boolean;
+              error?: unknown;
+            };
+            if (!result.ok) throw result.error;
           },
         });
-      });
+      }
     });
   }
 }

@@ -261,6 +261,7 @@ export const COMMON_ROWS: Row[] = [
   {
     name:
       "test_keepalive: a client silent for 1.5 times its Keep Alive is disconnected and its Will published [MQTT-3.1.2-22]",
+    slow: true,
     async fn(t) {
       const { topics } = pahoTopics(t);
       const subscriber = await t.connect({ clientId: t.id("subscriber") });
