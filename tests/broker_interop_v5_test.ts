@@ -21,11 +21,16 @@ import {
   type PublishPacket,
   ReasonCode,
 } from "../mod.ts";
-import { sync } from "./support/auto_client.ts";
-import { interopSuite, type Row } from "./support/interop_suite.ts";
+import { type AutoClient, sync } from "./support/auto_client.ts";
+import {
+  interopSuite,
+  type Row,
+  type RowContext,
+} from "./support/interop_suite.ts";
 import { delay } from "./support/net.ts";
 import {
   COMMON_ROWS,
+  ownMessagesAtEachQoS,
   pahoTopics,
   USER_PROPERTIES,
 } from "./support/paho_rows.ts";
@@ -115,18 +120,13 @@ const ROWS_5: Row[] = [
       "test_user_properties: User Properties reach the subscriber at QoS 0, 1 and 2, in order [MQTT-3.3.2-17, MQTT-3.3.2-18]",
     async fn(t) {
       const { topics } = pahoTopics(t);
-      const client = await t.connect();
-      await client.subscribe(topics[0]);
-      for (const qos of [0, 1, 2] as const) {
-        await client.publish({
-          topic: topics[0],
-          qos,
-          userProperties: USER_PROPERTIES,
-        });
-      }
-      await sync(client);
-      assertEquals(client.messages.map((m) => m.qos), [0, 1, 2]);
-      for (const message of client.messages) {
+      const messages = await ownMessagesAtEachQoS(
+        await t.connect(),
+        topics[0],
+        () => ({ userProperties: USER_PROPERTIES }),
+      );
+      assertEquals(messages.map((m) => m.qos), [0, 1, 2]);
+      for (const message of messages) {
         assertEquals(message.userProperties, USER_PROPERTIES);
       }
     },
@@ -136,23 +136,13 @@ const ROWS_5: Row[] = [
       "test_payload_format: Payload Format Indicator and Content Type reach the subscriber unchanged [MQTT-3.3.2-4, MQTT-3.3.2-20]",
     async fn(t) {
       const { topics } = pahoTopics(t);
-      const client = await t.connect();
-      await client.subscribe(topics[0]);
-      for (const qos of [0, 1, 2] as const) {
-        await client.publish({
-          topic: topics[0],
-          qos,
-          payloadFormatIndicator: true,
-          contentType: "My name",
-        });
-      }
-      await sync(client);
+      const messages = await ownMessagesAtEachQoS(
+        await t.connect(),
+        topics[0],
+        () => ({ payloadFormatIndicator: true, contentType: "My name" }),
+      );
       assertEquals(
-        client.messages.map((m) => [
-          m.qos,
-          m.payloadFormatIndicator,
-          m.contentType,
-        ]),
+        messages.map((m) => [m.qos, m.payloadFormatIndicator, m.contentType]),
         [[0, true, "My name"], [1, true, "My name"], [2, true, "My name"]],
       );
     },
@@ -196,15 +186,7 @@ const ROWS_5: Row[] = [
       "test_subscribe_options: No Local keeps a client's own messages from its subscription [MQTT-3.8.3-3]",
     async fn(t) {
       const { topics } = pahoTopics(t);
-      const a = await t.connect({ clientId: t.id("a") });
-      const b = await t.connect({ clientId: t.id("b") });
-      for (const client of [a, b]) {
-        await client.subscribe([{
-          topicFilter: topics[0],
-          qos: 2,
-          noLocal: true,
-        }]);
-      }
+      const [a, b] = await noLocalSubscribers(t, topics[0], ["a", "b"]);
       await a.publish({
         topic: topics[0],
         qos: 1,
@@ -315,15 +297,10 @@ const ROWS_5: Row[] = [
       "test_request_response: Response Topic and Correlation Data reach the responder, whose answer reaches the requester",
     async fn(t) {
       const { topics } = pahoTopics(t);
-      const requester = await t.connect({ clientId: t.id("requester") });
-      const responder = await t.connect({ clientId: t.id("responder") });
-      for (const client of [requester, responder]) {
-        await client.subscribe([{
-          topicFilter: topics[0],
-          qos: 2,
-          noLocal: true,
-        }]);
-      }
+      const [requester, responder] = await noLocalSubscribers(t, topics[0], [
+        "requester",
+        "responder",
+      ]);
       await requester.publish({
         topic: topics[0],
         qos: 1,
@@ -723,6 +700,21 @@ const ROWS_5: Row[] = [
     },
   },
 ];
+
+/** Clients of the given names, each subscribed to `topic` with No Local. */
+async function noLocalSubscribers(
+  t: RowContext,
+  topic: string,
+  names: string[],
+): Promise<AutoClient[]> {
+  const clients: AutoClient[] = [];
+  for (const name of names) {
+    const client = await t.connect({ clientId: t.id(name) });
+    await client.subscribe([{ topicFilter: topic, qos: 2, noLocal: true }]);
+    clients.push(client);
+  }
+  return clients;
+}
 
 /** A QoS 1 PUBLISH carrying a Topic Alias property, as bytes (for alias 0). */
 function publishWithAlias(

@@ -38,13 +38,10 @@ import {
   type Address,
   type ConnectFields,
   type PacketOf,
+  type PublishFields,
+  publishPacket,
   TestClient,
 } from "./test_client.ts";
-
-/** What a PUBLISH needs besides its topic; the rest has defaults. */
-export type PublishFields = Partial<Omit<PublishPacket, "type">> & {
-  topic: string;
-};
 
 /** A SUBSCRIBE's properties. */
 export interface SubscribeProperties {
@@ -159,14 +156,7 @@ export class AutoClient {
    * broker's acknowledgements.
    */
   async publish(fields: PublishFields): Promise<Packet[]> {
-    const packet: PublishPacket = {
-      type: "publish",
-      payload: new Uint8Array(),
-      qos: 0,
-      retain: false,
-      dup: false,
-      ...fields,
-    };
+    const packet = publishPacket(fields);
     if (packet.qos === 0) {
       await this.raw.send(packet);
       return [];

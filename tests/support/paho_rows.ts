@@ -12,7 +12,8 @@
  */
 
 import { assert, assertEquals, assertNotEquals } from "@std/assert";
-import { sync } from "./auto_client.ts";
+import type { PublishPacket, QoS } from "../../mod.ts";
+import { type AutoClient, sync } from "./auto_client.ts";
 import type { Row, RowContext } from "./interop_suite.ts";
 import { bytes, text } from "./test_client.ts";
 
@@ -27,6 +28,24 @@ export function pahoTopics(t: RowContext) {
   const wild = ["TopicA/+", "+/C", "#", "/#", "/+", "+/+", "TopicA/#"]
     .map((filter) => `${ns}/${filter}`);
   return { topics, wild };
+}
+
+/**
+ * Subscribes `client` to `topic` (QoS 2 granted), publishes one message to
+ * it at each QoS with the fields given, and returns what came back once the
+ * broker is done.
+ */
+export async function ownMessagesAtEachQoS(
+  client: AutoClient,
+  topic: string,
+  fields: (qos: QoS) => Partial<PublishPacket> = () => ({}),
+): Promise<PublishPacket[]> {
+  assertEquals((await client.subscribe(topic)).reasonCodes, [2]);
+  for (const qos of [0, 1, 2] as const) {
+    await client.publish({ ...fields(qos), topic, qos });
+  }
+  await sync(client);
+  return client.messages;
 }
 
 /** Paho's User Properties: two pairs, whose order must be kept. */
@@ -64,17 +83,11 @@ export const COMMON_ROWS: Row[] = [
       const { topics } = pahoTopics(t);
       await (await t.connect()).disconnect();
       const client = await t.connect();
-      assertEquals((await client.subscribe(topics[0])).reasonCodes, [2]);
-      for (const qos of [0, 1, 2] as const) {
-        await client.publish({
-          topic: topics[0],
-          qos,
-          payload: bytes(`qos ${qos}`),
-        });
-      }
-      await sync(client);
+      const messages = await ownMessagesAtEachQoS(client, topics[0], (qos) => ({
+        payload: bytes(`qos ${qos}`),
+      }));
       assertEquals(
-        client.messages.map((m) => [m.topic, text(m.payload), m.qos]),
+        messages.map((m) => [m.topic, text(m.payload), m.qos]),
         [
           [topics[0], "qos 0", 0],
           [topics[0], "qos 1", 1],
