@@ -777,9 +777,9 @@ describe("where mqtt-packet and the specification disagree", () => {
     // a PUBACK repeats the identifier of its PUBLISH, which cannot be 0
     const bytes = bytesOf(0x40, 0x02, 0x00, 0x00);
     assertEquals(assertMqttPacketAccepts(bytes, 5).messageId, 0);
-    assertWeReject(bytes, 5, 0x82, "(section 2.2.1)");
+    assertWeReject(bytes, 5, 0x82, "[MQTT-2.2.1-5]");
     assertEquals(assertMqttPacketAccepts(bytes, 4).messageId, 0);
-    assertWeReject(bytes, 4, 0x82, "(section 2.3.1)");
+    assertWeReject(bytes, 4, 0x82, "[MQTT-2.3.1-6]");
     const publish = bytesOf(0x32, 0x05, 0x00, 0x01, "a", 0x00, 0x00);
     assertWeReject(publish, 4, 0x82, "[MQTT-2.3.1-1]");
   });

@@ -14,10 +14,12 @@ import {
   PROPERTIES,
   propertiesLength,
   propertiesOf,
+  type PropertyFields,
   writeProperties,
 } from "../src/properties.ts";
 import { Cursor } from "../src/primitives/cursor.ts";
 import { ByteWriter } from "../src/primitives/writer.ts";
+import { MQTT_3_1_1, MQTT_5_0 } from "../src/protocol.ts";
 
 const C = Context;
 const ACKS = C.PublishAck;
@@ -70,7 +72,7 @@ const TABLE: [number, string, string, number][] = [
 
 function cursor(bytes: number[], packet = "TEST"): Cursor {
   const array = new Uint8Array(bytes);
-  return new Cursor(array, 0, 0, array.length, packet, 5);
+  return new Cursor(array, 0, 0, array.length, packet, MQTT_5_0);
 }
 
 describe("the property table", () => {
@@ -85,7 +87,12 @@ describe("the property table", () => {
 
   it("gives each identifier its field, data type and packets", () => {
     assertEquals(
-      PROPERTIES.map((d) => [d.id, d.field, d.type, d.contexts]),
+      PROPERTIES.map((d): [number, string, string, number] => [
+        d.id,
+        d.field,
+        d.type,
+        d.contexts,
+      ]),
       TABLE,
     );
   });
@@ -149,7 +156,7 @@ describe("decodeProperties", () => {
       0x00, // beyond the properties: not read
     ];
     const c = cursor(bytes);
-    const target: Record<string, unknown> = {};
+    const target: PropertyFields = {};
     decodeProperties(c, C.Publish, target);
     assertEquals(target, {
       correlationData: new Uint8Array([0xaa]),
@@ -286,9 +293,9 @@ describe("propertiesLength and writeProperties", () => {
 
 describe("assertNoProperties", () => {
   it("allows no property, an undefined one and an empty list", () => {
-    assertNoProperties({ type: "puback", packetId: 1 }, "x");
-    assertNoProperties({ reasonString: undefined }, "x");
-    assertNoProperties({ userProperties: [] }, "x");
+    assertNoProperties({ type: "puback", packetId: 1 }, MQTT_3_1_1, "x");
+    assertNoProperties({ reasonString: undefined }, MQTT_3_1_1, "x");
+    assertNoProperties({ userProperties: [] }, MQTT_3_1_1, "x");
   });
 
   it("throws 0x82 for any property, allowed in 5.0 or not", () => {
@@ -298,7 +305,7 @@ describe("assertNoProperties", () => {
       }]
     ) {
       const error = assertThrows(
-        () => assertNoProperties(source, "PUBACK (MQTT 3.1.1)"),
+        () => assertNoProperties(source, MQTT_3_1_1, "PUBACK (MQTT 3.1.1)"),
         MqttError,
         "MQTT 3.1.1",
       );
