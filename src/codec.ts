@@ -54,7 +54,7 @@ export const MAXIMUM_PACKET_SIZE = 268_435_460;
  * ```
  */
 export interface DecodeOptions {
-  /** The version to decode with: 5 (MQTT 5.0, the default) or 4 (MQTT 3.1.1). A CONNECT uses its own. */
+  /** The version to decode with: 5 (MQTT 5.0, the default), 4 (MQTT 3.1.1) or 3 (MQTT 3.1). A CONNECT uses its own. */
   protocolVersion?: ProtocolVersion;
   /** Reject packets larger than this many bytes, fixed header included, with 0x95 Packet too large. */
   maximumPacketSize?: number;
@@ -70,7 +70,7 @@ export interface DecodeOptions {
  * ```
  */
 export interface EncodeOptions {
-  /** The version to encode with: 5 (MQTT 5.0, the default) or 4 (MQTT 3.1.1). A CONNECT uses its own. */
+  /** The version to encode with: 5 (MQTT 5.0, the default), 4 (MQTT 3.1.1) or 3 (MQTT 3.1). A CONNECT uses its own. */
   protocolVersion?: ProtocolVersion;
 }
 

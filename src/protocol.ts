@@ -213,6 +213,18 @@ const RETURN_CODES_311: Readonly<
   suback: [0x00, 0x01, 0x02, 0x80],
 };
 
+/**
+ * MQTT 3.1 return codes: section 3.2 (CONNACK, 0 to 5) and section 3.9
+ * (SUBACK: the granted QoS, 0 to 2; 3.1 has no failure code, 0x80 came with
+ * 3.1.1).
+ */
+const RETURN_CODES_31: Readonly<
+  Partial<Record<PacketType, readonly number[]>>
+> = {
+  connack: [0, 1, 2, 3, 4, 5],
+  suback: [0x00, 0x01, 0x02],
+};
+
 const PACKET_TYPES: readonly PacketType[] = [
   "connect",
   "connack",
@@ -375,12 +387,77 @@ export const MQTT_3_1_1: Protocol = protocol({
   },
 });
 
+/**
+ * MQTT 3.1 (IBM and Eurotech, "MQTT V3.1 Protocol Specification", 2010):
+ * protocol name "MQIsdp", level 3. It has no conformance statements: its
+ * rules are cited by section. It differs from 3.1.1 in: the Client
+ * Identifier is 1 to 23 characters (section 3.1), CONNACK has no Session
+ * Present (its first byte is reserved, section 3.2), SUBACK has no failure
+ * code (section 3.9: the granted QoS), UTF-8 strings are UTF-8 with no
+ * further restriction (section 2.5: U+0000 is allowed), and a PUBREL,
+ * SUBSCRIBE or UNSUBSCRIBE sent again may set DUP (section 2.1).
+ */
+export const MQTT_3_1: Protocol = protocol({
+  version: 3,
+  protocolName: "MQIsdp",
+  label: "MQTT 3.1",
+  properties: false,
+  ackReasonCodes: false,
+  unsubackReasonCodes: false,
+  subscriptionOptions: false,
+  sharedSubscriptions: false,
+  sessionPresent: false,
+  auth: false,
+  emptyTopicWithAlias: false,
+  passwordNeedsUsername: true,
+  forbidsNullCharacter: false,
+  clientIdMinimum: 1,
+  clientIdMaximum: 23,
+  emptyClientIdNeedsCleanStart: false,
+  dupOnQoS1Packets: true,
+  codes: RETURN_CODES_31,
+  rules: {
+    fixedHeaderFlags: "(MQTT 3.1 sections 2.1 and 2.6: unused bits are 0)",
+    reservedType: "(MQTT 3.1 section 2.1)",
+    utf8WellFormed: "(MQTT 3.1 section 2.5)",
+    utf8NoNull: "(MQTT 3.1 section 2.5)",
+    packetId: "(MQTT 3.1 section 2.4: Message ID 0 is reserved as invalid)",
+    ackPacketId: "(MQTT 3.1 section 2.4: Message ID 0 is reserved as invalid)",
+    subackPacketId:
+      "(MQTT 3.1 section 2.4: Message ID 0 is reserved as invalid)",
+    packetIdWithQoS0:
+      "(MQTT 3.1 section 3.3: only QoS 1 and 2 messages have a Message ID)",
+    protocolName: "(MQTT 3.1 section 3.1, Protocol name)",
+    protocolLevel: "(MQTT 3.1 section 3.1, Protocol version)",
+    connectReserved: "(MQTT 3.1 sections 3.1 and 2.6: unused bits are 0)",
+    willQoSWithoutWill: "(MQTT 3.1 section 3.1, Will QoS)",
+    willQoS3: "(MQTT 3.1 section 3.1, Will QoS)",
+    willRetainWithoutWill: "(MQTT 3.1 section 3.1, Will Retain)",
+    willTopic: "(MQTT 3.1 Appendix A: wildcards are for subscriptions only)",
+    passwordWithoutUsername:
+      "(MQTT 3.1 section 3.1, User name and password flags)",
+    clientId: "(MQTT 3.1 section 3.1, Client Identifier)",
+    connackReserved:
+      "(MQTT 3.1 section 3.2: the first byte of the variable header is reserved)",
+    sessionPresent: "(MQTT 3.1 section 3.2)",
+    subscribeAtLeastOne: "(MQTT 3.1 section 3.8, Payload)",
+    unsubscribeAtLeastOne: "(MQTT 3.1 section 3.10, Payload)",
+    requestedQoS: "(MQTT 3.1 section 3.8: the upper 6 bits are reserved)",
+    hashPlacement: "(MQTT 3.1 Appendix A)",
+    plusPlacement: "(MQTT 3.1 Appendix A)",
+    reasonCodes: {
+      connack: "(MQTT 3.1 section 3.2: return codes 0 to 5)",
+      suback: "(MQTT 3.1 section 3.9: the granted QoS, 0 to 2)",
+    },
+  },
+});
+
 /** Every protocol object by its level; 0 to 2 are not MQTT levels. */
 const BY_VERSION: readonly (Protocol | undefined)[] = [
   undefined,
   undefined,
   undefined,
-  undefined,
+  MQTT_3_1,
   MQTT_3_1_1,
   MQTT_5_0,
 ];
@@ -401,4 +478,5 @@ export const PROTOCOL_NAMES: ReadonlySet<string> = new Set(
 );
 
 /** The versions accepted, for messages. */
-export const SUPPORTED_VERSIONS = "4 (MQTT 3.1.1) or 5 (MQTT 5.0)";
+export const SUPPORTED_VERSIONS =
+  "3 (MQTT 3.1), 4 (MQTT 3.1.1) or 5 (MQTT 5.0)";

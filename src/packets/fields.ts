@@ -27,13 +27,18 @@ export function packetIdRule(protocol: Protocol, type: PacketType): string {
     case "pubrec":
     case "pubrel":
     case "pubcomp":
-      return `${rules.ackPacketId} ${rules.packetId}`;
+      return both(rules.ackPacketId, rules.packetId);
     case "suback":
     case "unsuback":
-      return `${rules.subackPacketId} ${rules.packetId}`;
+      return both(rules.subackPacketId, rules.packetId);
     default:
       return rules.packetId;
   }
+}
+
+/** Two citations, or one when a version states both rules at once. */
+function both(first: string, second: string): string {
+  return first === second ? first : `${first} ${second}`;
 }
 
 /** Reads a Packet Identifier: a non-zero Two Byte Integer. */
