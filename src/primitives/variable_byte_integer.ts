@@ -99,9 +99,9 @@ function lengthOf(value: number): number {
  * ```
  */
 export function variableByteIntegerLength(value: number): number {
-  // the codec's own callers pass checked values: the range check is one
-  // comparison on that path
-  if (!(value >= 0 && value <= MAX_VARIABLE_BYTE_INTEGER)) {
+  // the codec's own callers pass checked values: on that path the check is
+  // two comparisons (`>>> 0` keeps only integers from 0 to 2^32 - 1 equal)
+  if (!((value >>> 0) === value && value <= MAX_VARIABLE_BYTE_INTEGER)) {
     checkRange(NAME, value, MAX_VARIABLE_BYTE_INTEGER);
   }
   return lengthOf(value);
