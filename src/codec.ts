@@ -9,12 +9,14 @@
 import { MqttError } from "./error.ts";
 import type { Packet, ProtocolVersion } from "./packet.ts";
 import { BY_CODE, codecOf, PACKET_NAMES } from "./packets/registry.ts";
+import { isOwn } from "./packets/shape.ts";
 import { Cursor } from "./primitives/cursor.ts";
 import { describe } from "./primitives/writer.ts";
 import {
   problemOf,
   readVariableByteInteger,
   VBI_CUT_OFF,
+  vbiLength,
 } from "./primitives/variable_byte_integer.ts";
 import {
   MQTT_5_0,
@@ -107,6 +109,17 @@ export function checkVersionOption(
     }`,
     UNSUPPORTED_PROTOCOL_VERSION,
   );
+}
+
+/** An option given in `options` itself: an inherited key is not an option. */
+function ownOption<O extends object, K extends keyof O>(
+  options: O | undefined,
+  key: K,
+): O[K] | undefined {
+  return options !== undefined && options !== null &&
+      isOwn(options, key as string)
+    ? options[key]
+    : undefined;
 }
 
 /** The protocol object of a version option; `undefined` means 5.0. */
@@ -309,7 +322,10 @@ export function decode(bytes: Uint8Array, options?: DecodeOptions): Packet {
       MALFORMED,
     );
   }
-  const protocol = protocolOption(options?.protocolVersion, "decode");
+  const protocol = protocolOption(
+    ownOption(options, "protocolVersion"),
+    "decode",
+  );
   const size = packetSize(bytes, 0);
   if (size === -1) {
     throw new MqttError(
@@ -319,9 +335,10 @@ export function decode(bytes: Uint8Array, options?: DecodeOptions): Packet {
       MALFORMED,
     );
   }
-  const maximum = options?.maximumPacketSize === undefined
+  const maximumOption = ownOption(options, "maximumPacketSize");
+  const maximum = maximumOption === undefined
     ? MAXIMUM_PACKET_SIZE
-    : checkMaximumOption(options.maximumPacketSize, "decode");
+    : checkMaximumOption(maximumOption, "decode");
   if (size > maximum) {
     throw new MqttError(
       `${
@@ -426,7 +443,10 @@ function encodePacket(
   into: Uint8Array | undefined,
   what: string,
 ): Uint8Array {
-  const protocol = protocolOption(options?.protocolVersion, what);
+  const protocol = protocolOption(
+    ownOption(options, "protocolVersion"),
+    what,
+  );
   if (typeof packet !== "object" || packet === null) {
     throw new MqttError(
       `${what}: expected a packet object, got ${
@@ -435,7 +455,7 @@ function encodePacket(
       MALFORMED,
     );
   }
-  const type = Object.hasOwn(packet, "type") ? packet.type : undefined;
+  const type = isOwn(packet, "type") ? packet.type : undefined;
   const codec = codecOf(type);
   if (codec === undefined) {
     throw new MqttError(

@@ -32,12 +32,13 @@ import {
 } from "./primitives/writer.ts";
 import {
   MAX_VARIABLE_BYTE_INTEGER,
-  variableByteIntegerLength,
+  vbiLength,
 } from "./primitives/variable_byte_integer.ts";
 import { utf8Length } from "./primitives/utf8.ts";
 import { MQTT_5_0, type Protocol } from "./protocol.ts";
 
 const MALFORMED = 0x81;
+const hasOwnProperty = Object.prototype.hasOwnProperty;
 const PROTOCOL_ERROR = 0x82;
 const WILDCARD_PROBLEM =
   "contains a wildcard character, but is used as a Topic Name [MQTT-3.3.2-14]";
@@ -250,7 +251,7 @@ const VBI: DataType<number> = {
   read: (c, definition, at) =>
     checkNonZero(c, definition, c.vbi(definition.field), at),
   size(value, definition, where) {
-    return variableByteIntegerLength(
+    return vbiLength(
       checkInteger(
         value,
         1,
@@ -535,7 +536,7 @@ export function decodeProperties(
       "Property Length",
       `announces ${length} bytes but the packet has ${c.end - c.pos} left`,
       MALFORMED,
-      c.pos - variableByteIntegerLength(length),
+      c.pos - vbiLength(length),
     );
   }
   const packetEnd = c.end;
@@ -626,29 +627,6 @@ export function propertyNotAllowed(
   );
 }
 
-/**
- * Checks the properties of `source` (its own fields only) that `context`
- * allows and returns the bytes they take, without the Property Length in
- * front. Fields that are not properties are left to the caller.
- */
-export function propertiesLength(
-  source: object,
-  context: Context,
-  where: string,
-): number {
-  const values = source as Record<string, unknown>;
-  let length = 0;
-  for (const field of Object.keys(values)) {
-    const definition = byField[field];
-    if (definition === undefined) continue;
-    const value = values[field];
-    if (value === undefined) continue;
-    if (!(definition.contexts & context)) propertyNotAllowed(definition, where);
-    length += propertySize(definition, value, where);
-  }
-  return length;
-}
-
 function writeValue(
   w: ByteWriter,
   definition: PropertyDefinition,
@@ -670,63 +648,24 @@ export function writeProperties(
   w.vbi(length);
   if (length === 0) return;
   const values = source as Record<string, unknown>;
-  for (const field of Object.keys(values)) {
+  for (const field in values) {
+    if (!hasOwnProperty.call(values, field)) continue;
     const definition = byField[field];
     if (definition === undefined) continue;
     const value = values[field];
     if (value === undefined) continue;
     if (definition.repeats) {
-      for (const item of value as unknown[]) writeValue(w, definition, item);
+      const items = value as unknown[];
+      for (let i = 0; i < items.length; i++) {
+        writeValue(w, definition, items[i]);
+      }
     } else {
       writeValue(w, definition, value);
     }
   }
 }
 
-/**
- * Throws when `source` carries a property (its own fields only): used for
- * the versions that have no properties, so that none is dropped silently.
- * An empty list of User Properties says nothing and passes.
- */
-export function assertNoProperties(
-  source: object,
-  protocol: Protocol,
-  where: string,
-): void {
-  const values = source as Record<string, unknown>;
-  for (const field of Object.keys(values)) {
-    if (byField[field] === undefined) continue;
-    const value = values[field];
-    if (
-      value !== undefined && !(Array.isArray(value) && value.length === 0)
-    ) {
-      throw encodeError(
-        where,
-        field,
-        `is an MQTT 5.0 property, which ${protocol.label} cannot carry`,
-        PROTOCOL_ERROR,
-      );
-    }
-  }
-}
-
-/**
- * Checks and measures the properties of `source` for `context`: their size
- * without the Property Length, or 0 when `protocol` has no properties (and
- * `source` carries none).
- */
-export function measureProperties(
-  source: object,
-  context: Context,
-  protocol: Protocol,
-  where: string,
-): number {
-  if (protocol.properties) return propertiesLength(source, context, where);
-  assertNoProperties(source, protocol, where);
-  return 0;
-}
-
 /** The bytes a Property Length and `size` bytes of properties take under `protocol`. */
 export function propertiesSize(size: number, protocol: Protocol): number {
-  return protocol.properties ? variableByteIntegerLength(size) + size : 0;
+  return protocol.properties ? vbiLength(size) + size : 0;
 }

@@ -111,6 +111,13 @@ export interface Protocol {
   readonly dupOnQoS1Packets: boolean;
   /** The rules cited in messages. */
   readonly rules: ProtocolRules;
+  /**
+   * The rule each packet type's Packet Identifier cites when it is 0: the
+   * one stated for PUBLISH, SUBSCRIBE and UNSUBSCRIBE, and for an
+   * acknowledgement also the rule that it repeats that identifier. Made
+   * once, not per encode.
+   */
+  readonly packetIdRules: Readonly<Record<PacketType, string>>;
   /** The labels of each packet type in messages, such as "PUBLISH (MQTT 5.0)". */
   readonly where: Readonly<Record<PacketType, string>>;
   /** Per packet type, a table of 256 entries: 1 where the code is valid. */
@@ -265,7 +272,25 @@ function labels(label: string): Record<PacketType, string> {
   return where;
 }
 
-type Definition = Omit<Protocol, "where" | "validCodes"> & {
+/** Two citations, or one when a version states both rules at once. */
+function both(first: string, second: string): string {
+  return first === second ? first : `${first} ${second}`;
+}
+
+function packetIdRules(rules: ProtocolRules): Record<PacketType, string> {
+  const byType = {} as Record<PacketType, string>;
+  for (const type of PACKET_TYPES) {
+    byType[type] = type === "puback" || type === "pubrec" ||
+        type === "pubrel" || type === "pubcomp"
+      ? both(rules.ackPacketId, rules.packetId)
+      : type === "suback" || type === "unsuback"
+      ? both(rules.subackPacketId, rules.packetId)
+      : rules.packetId;
+  }
+  return byType;
+}
+
+type Definition = Omit<Protocol, "where" | "validCodes" | "packetIdRules"> & {
   readonly codes: Readonly<Partial<Record<PacketType, readonly number[]>>>;
 };
 
@@ -274,6 +299,7 @@ function protocol(definition: Definition): Protocol {
   return Object.freeze({
     ...rest,
     rules: Object.freeze(rest.rules),
+    packetIdRules: Object.freeze(packetIdRules(rest.rules)),
     where: Object.freeze(labels(rest.label)),
     validCodes: Object.freeze(codeTables(codes)),
   });

@@ -621,6 +621,7 @@ describe("fuzzing encode (seeded)", () => {
     const packets = [
       ...fc.sample(packetArbitrary(5), { seed: SEED, numRuns: 300 }),
       ...fc.sample(packetArbitrary(4), { seed: SEED, numRuns: 300 }),
+      ...fc.sample(packetArbitrary(3), { seed: SEED, numRuns: 100 }),
     ].filter((p) => p.type !== "publish" || p.payload.length < 4_096);
     const r = new Random(SEED ^ 0xabcdef);
     let written = 0;
@@ -662,7 +663,8 @@ describe("fuzzing encode (seeded)", () => {
         }
       }, packet);
     }
-    // the garbage is not all rejected up front
-    assert(written > GARBAGE_OBJECTS / 20, `only ${written} were written`);
+    // the garbage is not all rejected up front (strict objects refuse every
+    // packet given a field of another type, which is most of the changes)
+    assert(written > GARBAGE_OBJECTS / 40, `only ${written} were written`);
   });
 });

@@ -12,6 +12,7 @@ import { Context } from "../properties.ts";
 import type { Protocol } from "../protocol.ts";
 import { decodeReasonPacket, encodeReasonPacket } from "./layouts.ts";
 import { type PacketCodec, packetCodec } from "./packet_codec.ts";
+import { isOwn } from "./shape.ts";
 
 const PROTOCOL_ERROR = 0x82;
 const METHOD_RULE = "(section 3.15.2.2.2)";
@@ -49,7 +50,8 @@ function encodeAuth(
   }
   // Checked first, on a throwaway encoding: a failed encode leaves `into` untouched.
   if (
-    packet.authenticationMethod === undefined &&
+    !(isOwn(packet, "authenticationMethod") &&
+      packet.authenticationMethod !== undefined) &&
     encodeReasonPacket(
         packet,
         protocol,

@@ -14,16 +14,22 @@ import {
 import {
   Context,
   decodeProperties,
-  measureProperties,
   propertiesSize,
   writeProperties,
 } from "../properties.ts";
 import type { Protocol } from "../protocol.ts";
 import { checkReasonCode, readReasonCode } from "./fields.ts";
 import { type PacketCodec, packetCodec } from "./packet_codec.ts";
+import { checkFields, propertiesSizeOf, shape } from "./shape.ts";
 
 const MALFORMED = 0x81;
 const PROTOCOL_ERROR = 0x82;
+
+const FIELDS = shape(
+  "a CONNACK packet",
+  ["type", "sessionPresent", "reasonCode"],
+  Context.Connack,
+);
 
 /** Decodes the variable header of a CONNACK. */
 function decodeConnack(c: Cursor): ConnackPacket {
@@ -66,11 +72,12 @@ function encodeConnack(
   into?: Uint8Array,
 ): Uint8Array {
   const where = protocol.where.connack;
-  const sessionPresent = packet.sessionPresent === undefined
-    ? false
-    : checkBoolean(packet.sessionPresent, where, "sessionPresent");
+  const present = checkFields(packet, FIELDS, protocol, where);
+  const sessionPresent = present & FIELDS.bits.sessionPresent
+    ? checkBoolean(packet.sessionPresent, where, "sessionPresent")
+    : false;
   const reasonCode = checkReasonCode(
-    packet.reasonCode,
+    present & FIELDS.bits.reasonCode ? packet.reasonCode : undefined,
     "connack",
     protocol,
     where,
@@ -91,7 +98,7 @@ function encodeConnack(
       PROTOCOL_ERROR,
     );
   }
-  const size = measureProperties(packet, Context.Connack, protocol, where);
+  const size = propertiesSizeOf(present);
   const remainingLength = 2 + propertiesSize(size, protocol);
   const w = startPacket(CONNACK.firstByte, remainingLength, where, into);
   w.u8(sessionPresent ? 1 : 0);

@@ -20,7 +20,6 @@ import {
 import {
   Context,
   decodeProperties,
-  measureProperties,
   propertiesSize,
   writeProperties,
 } from "../properties.ts";
@@ -33,6 +32,7 @@ import {
 } from "../protocol.ts";
 import { topicNameProblem } from "../topic.ts";
 import { type PacketCodec, packetCodec } from "./packet_codec.ts";
+import { checkFields, isOwn, propertiesSizeOf, shape } from "./shape.ts";
 
 const MALFORMED = 0x81;
 const PROTOCOL_ERROR = 0x82;
@@ -45,6 +45,31 @@ const FLAG_WILL = 0x04;
 const FLAG_WILL_RETAIN = 0x20;
 const FLAG_PASSWORD = 0x40;
 const FLAG_USERNAME = 0x80;
+
+const FIELDS = shape(
+  "a CONNECT packet",
+  [
+    "type",
+    "protocolVersion",
+    "clientId",
+    "cleanStart",
+    "keepAlive",
+    "username",
+    "password",
+    "will",
+  ],
+  Context.Connect,
+);
+const { clientId: CLIENT_ID, cleanStart: CLEAN_START } = FIELDS.bits;
+const { keepAlive: KEEP_ALIVE, will: WILL } = FIELDS.bits;
+const { username: USERNAME, password: PASSWORD } = FIELDS.bits;
+const WILL_FIELDS = shape(
+  "a Will",
+  ["topic", "payload", "qos", "retain"],
+  Context.Will,
+);
+const { topic: WILL_TOPIC, payload: WILL_PAYLOAD } = WILL_FIELDS.bits;
+const { qos: WILL_QOS, retain: WILL_RETAIN } = WILL_FIELDS.bits;
 
 /** The number of characters (code points, not UTF-16 units) of a string. */
 function characters(text: string): number {
@@ -226,38 +251,38 @@ function encodeConnect(
   _protocol: Protocol,
   into?: Uint8Array,
 ): Uint8Array {
-  const protocol = protocolOf(packet.protocolVersion);
+  const version = isOwn(packet, "protocolVersion")
+    ? packet.protocolVersion
+    : undefined;
+  const protocol = protocolOf(version);
   if (protocol === undefined) {
     throw encodeError(
       MQTT_5_0.where.connect,
       "protocolVersion",
       `must be ${SUPPORTED_VERSIONS}, got ${
-        describe(packet.protocolVersion)
+        describe(version)
       } ${MQTT_5_0.rules.protocolLevel}`,
       UNSUPPORTED_PROTOCOL_VERSION,
     );
   }
   const where = protocol.where.connect;
   const rules = protocol.rules;
-  const cleanStart = packet.cleanStart === undefined
-    ? false
-    : checkBoolean(packet.cleanStart, where, "cleanStart");
+  const present = checkFields(packet, FIELDS, protocol, where);
+  const cleanStart = present & CLEAN_START
+    ? checkBoolean(packet.cleanStart, where, "cleanStart")
+    : false;
   const keepAlive = checkInteger(
-    packet.keepAlive,
+    present & KEEP_ALIVE ? packet.keepAlive : undefined,
     0,
     0xffff,
     where,
     "keepAlive",
     "(section 3.1.2.10)",
   );
-  const clientIdLength = stringLength(
-    packet.clientId,
-    where,
-    "clientId",
-    protocol,
-  );
+  const clientId = present & CLIENT_ID ? packet.clientId : undefined;
+  const clientIdLength = stringLength(clientId, where, "clientId", protocol);
   const clientIdProblemText = clientIdProblem(
-    packet.clientId,
+    clientId as string,
     cleanStart,
     protocol,
     "cleanStart is false",
@@ -273,10 +298,12 @@ function encodeConnect(
   const name = protocol.protocolName;
   // Protocol Name, Protocol Level, Connect Flags, Keep Alive
   let remainingLength = 2 + name.length + 1 + 1 + 2 + 2 + clientIdLength;
-  const size = measureProperties(packet, Context.Connect, protocol, where);
+  const size = propertiesSizeOf(present);
   if (
-    protocol.properties && packet.authenticationData !== undefined &&
-    packet.authenticationMethod === undefined
+    size > 0 && isOwn(packet, "authenticationData") &&
+    packet.authenticationData !== undefined &&
+    !(isOwn(packet, "authenticationMethod") &&
+      packet.authenticationMethod !== undefined)
   ) {
     throw encodeError(
       where,
@@ -287,41 +314,54 @@ function encodeConnect(
   }
   remainingLength += propertiesSize(size, protocol);
   let flags = cleanStart ? FLAG_CLEAN_START : 0;
-  const will = packet.will;
+  const will = present & WILL ? packet.will : undefined;
   let willSize = 0;
+  let willTopic = "";
   let willTopicLength = 0;
+  let willPayload: Uint8Array | undefined;
   if (will !== undefined) {
     if (typeof will !== "object" || will === null) {
       throw encodeError(where, "will", "must be an object");
     }
-    const qos = checkQoS(will.qos, where, "will.qos", rules.willQoS3);
-    const retain = will.retain === undefined
-      ? false
-      : checkBoolean(will.retain, where, "will.retain");
-    willTopicLength = stringLength(will.topic, where, "will.topic", protocol);
-    const problem = topicNameProblem(will.topic, rules.willTopic);
+    const has = checkFields(will, WILL_FIELDS, protocol, where, "will.");
+    const qos = checkQoS(
+      has & WILL_QOS ? will.qos : undefined,
+      where,
+      "will.qos",
+      rules.willQoS3,
+    );
+    const retain = has & WILL_RETAIN
+      ? checkBoolean(will.retain, where, "will.retain")
+      : false;
+    const topic = has & WILL_TOPIC ? will.topic : undefined;
+    willTopicLength = stringLength(topic, where, "will.topic", protocol);
+    willTopic = topic as string;
+    const problem = topicNameProblem(willTopic, rules.willTopic);
     if (problem !== undefined) throw encodeError(where, "will.topic", problem);
-    const payloadLength = binaryLength(will.payload, where, "will.payload");
-    willSize = measureProperties(will, Context.Will, protocol, where);
+    willPayload = has & WILL_PAYLOAD ? will.payload : undefined;
+    const payloadLength = binaryLength(willPayload, where, "will.payload");
+    willSize = propertiesSizeOf(has);
     remainingLength += propertiesSize(willSize, protocol) + 2 +
       willTopicLength + 2 + payloadLength;
     flags |= FLAG_WILL | (qos << 3) | (retain ? FLAG_WILL_RETAIN : 0);
   }
+  const username = present & USERNAME ? packet.username : undefined;
   let usernameLength = 0;
-  if (packet.username !== undefined) {
-    usernameLength = stringLength(packet.username, where, "username", protocol);
+  if (username !== undefined) {
+    usernameLength = stringLength(username, where, "username", protocol);
     remainingLength += 2 + usernameLength;
     flags |= FLAG_USERNAME;
   }
-  if (packet.password !== undefined) {
-    if (protocol.passwordNeedsUsername && packet.username === undefined) {
+  const password = present & PASSWORD ? packet.password : undefined;
+  if (password !== undefined) {
+    if (protocol.passwordNeedsUsername && username === undefined) {
       throw encodeError(
         where,
         "password",
         `needs a username in ${protocol.label} ${rules.passwordWithoutUsername}`,
       );
     }
-    remainingLength += 2 + binaryLength(packet.password, where, "password");
+    remainingLength += 2 + binaryLength(password, where, "password");
     flags |= FLAG_PASSWORD;
   }
   const w = startPacket(CONNECT.firstByte, remainingLength, where, into);
@@ -331,14 +371,14 @@ function encodeConnect(
   w.u8(flags);
   w.u16(keepAlive);
   if (protocol.properties) writeProperties(w, packet, size);
-  w.utf8(packet.clientId, clientIdLength);
+  w.utf8(clientId as string, clientIdLength);
   if (will !== undefined) {
     if (protocol.properties) writeProperties(w, will, willSize);
-    w.utf8(will.topic, willTopicLength);
-    w.binary(will.payload);
+    w.utf8(willTopic, willTopicLength);
+    w.binary(willPayload!);
   }
-  if (packet.username !== undefined) w.utf8(packet.username, usernameLength);
-  if (packet.password !== undefined) w.binary(packet.password);
+  if (username !== undefined) w.utf8(username, usernameLength);
+  if (password !== undefined) w.binary(password);
   return w.bytes;
 }
 

@@ -14,33 +14,6 @@ import { reasonCodeName } from "../reason_code.ts";
 const MALFORMED = 0x81;
 const PROTOCOL_ERROR = 0x82;
 
-/**
- * The rule that a packet's Packet Identifier is non-zero, as the version
- * numbers it. The rule is stated for the packets that assign an identifier
- * (PUBLISH, SUBSCRIBE, UNSUBSCRIBE); an acknowledgement repeats the
- * identifier it answers, so it is non-zero by the rule that says so.
- */
-export function packetIdRule(protocol: Protocol, type: PacketType): string {
-  const rules = protocol.rules;
-  switch (type) {
-    case "puback":
-    case "pubrec":
-    case "pubrel":
-    case "pubcomp":
-      return both(rules.ackPacketId, rules.packetId);
-    case "suback":
-    case "unsuback":
-      return both(rules.subackPacketId, rules.packetId);
-    default:
-      return rules.packetId;
-  }
-}
-
-/** Two citations, or one when a version states both rules at once. */
-function both(first: string, second: string): string {
-  return first === second ? first : `${first} ${second}`;
-}
-
 /** Reads a Packet Identifier: a non-zero Two Byte Integer. */
 export function readPacketId(c: Cursor, type: PacketType): number {
   const at = c.pos;
@@ -48,7 +21,7 @@ export function readPacketId(c: Cursor, type: PacketType): number {
   if (id === 0) {
     c.fail(
       "Packet Identifier",
-      `must not be 0 ${packetIdRule(c.protocol, type)}`,
+      `must not be 0 ${c.protocol.packetIdRules[type]}`,
       PROTOCOL_ERROR,
       at,
     );
@@ -68,7 +41,7 @@ export function checkPacketId(
     0xffff,
     protocol.where[type],
     "packetId",
-    packetIdRule(protocol, type),
+    protocol.packetIdRules[type],
     PROTOCOL_ERROR,
   );
 }

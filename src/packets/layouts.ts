@@ -31,9 +31,8 @@ import {
   stringLength,
 } from "../primitives/writer.ts";
 import {
-  type Context,
+  Context,
   decodeProperties,
-  measureProperties,
   propertiesSize,
   writeProperties,
 } from "../properties.ts";
@@ -45,6 +44,7 @@ import {
   readPacketId,
   readReasonCode,
 } from "./fields.ts";
+import { checkFields, propertiesSizeOf, type Shape, shape } from "./shape.ts";
 
 const MALFORMED = 0x81;
 const PROTOCOL_ERROR = 0x82;
@@ -54,6 +54,17 @@ const PROTOCOL_ERROR = 0x82;
 
 /** The type of a PUBLISH acknowledgement. */
 export type AckType = "puback" | "pubrec" | "pubrel" | "pubcomp";
+
+type AckField = "type" | "packetId" | "reasonCode";
+const ACK_FIELDS: readonly AckField[] = ["type", "packetId", "reasonCode"];
+
+/** The fields of each PUBLISH acknowledgement. */
+const ACK_SHAPES: Readonly<Record<AckType, Shape<AckField>>> = {
+  puback: shape("a PUBACK packet", ACK_FIELDS, Context.PublishAck),
+  pubrec: shape("a PUBREC packet", ACK_FIELDS, Context.PublishAck),
+  pubrel: shape("a PUBREL packet", ACK_FIELDS, Context.PublishAck),
+  pubcomp: shape("a PUBCOMP packet", ACK_FIELDS, Context.PublishAck),
+};
 
 /** Decodes the variable header of a PUBLISH acknowledgement. */
 export function decodeAck<T extends AckType>(
@@ -83,9 +94,21 @@ export function encodeAck(
 ): Uint8Array {
   const type = packet.type;
   const where = protocol.where[type];
-  const packetId = checkPacketId(packet.packetId, type, protocol);
-  const reasonCode = reasonCodeOf(packet.reasonCode, type, protocol, where);
-  const size = measureProperties(packet, context, protocol, where);
+  const fields = ACK_SHAPES[type];
+  const present = checkFields(packet, fields, protocol, where);
+  const bits = fields.bits;
+  const packetId = checkPacketId(
+    present & bits.packetId ? packet.packetId : undefined,
+    type,
+    protocol,
+  );
+  const reasonCode = reasonCodeOf(
+    present & bits.reasonCode ? packet.reasonCode : undefined,
+    type,
+    protocol,
+    where,
+  );
+  const size = propertiesSizeOf(present);
   const remainingLength = size > 0
     ? 3 + propertiesSize(size, protocol)
     : reasonCode !== 0
@@ -131,6 +154,19 @@ function reasonCodeOf(
 /** SUBACK or UNSUBACK. */
 export type AckListPacket = SubackPacket | UnsubackPacket;
 
+type AckListField = "type" | "packetId" | "reasonCodes";
+const ACK_LIST_FIELDS: readonly AckListField[] = [
+  "type",
+  "packetId",
+  "reasonCodes",
+];
+const ACK_LIST_SHAPES: Readonly<
+  Record<AckListPacket["type"], Shape<AckListField>>
+> = {
+  suback: shape("a SUBACK packet", ACK_LIST_FIELDS, Context.Suback),
+  unsuback: shape("an UNSUBACK packet", ACK_LIST_FIELDS, Context.Unsuback),
+};
+
 /** Decodes a Packet Identifier, properties (5.0) and a list of reason codes. */
 export function decodeAckList<T extends AckListPacket["type"]>(
   c: Cursor,
@@ -167,12 +203,20 @@ export function encodeAckList(
 ): Uint8Array {
   const type = packet.type;
   const where = protocol.where[type];
-  const packetId = checkPacketId(packet.packetId, type, protocol);
-  const codes = packet.reasonCodes;
+  const fields = ACK_LIST_SHAPES[type];
+  const present = checkFields(packet, fields, protocol, where);
+  const packetId = checkPacketId(
+    present & fields.bits.packetId ? packet.packetId : undefined,
+    type,
+    protocol,
+  );
+  const codes = present & fields.bits.reasonCodes
+    ? packet.reasonCodes
+    : undefined;
   if (!Array.isArray(codes)) {
     throw encodeError(where, "reasonCodes", "must be an array");
   }
-  const size = measureProperties(packet, context, protocol, where);
+  const size = propertiesSizeOf(present);
   if (type === "unsuback" && !protocol.unsubackReasonCodes) {
     // no codes on the wire: only Success ones say nothing that is lost
     for (let i = 0; i < codes.length; i++) {
@@ -215,6 +259,17 @@ export function encodeAckList(
 export type ReasonPacket = DisconnectPacket | AuthPacket;
 type ReasonType = ReasonPacket["type"];
 
+const REASON_SHAPES: Readonly<
+  Record<ReasonType, Shape<"type" | "reasonCode">>
+> = {
+  disconnect: shape(
+    "a DISCONNECT packet",
+    ["type", "reasonCode"],
+    Context.Disconnect,
+  ),
+  auth: shape("an AUTH packet", ["type", "reasonCode"], Context.Auth),
+};
+
 /**
  * Decodes a reason code and properties; a Remaining Length of 0 means 0x00
  * and no properties, of 1 a reason code and no properties (sections
@@ -247,8 +302,15 @@ export function encodeReasonPacket(
 ): Uint8Array {
   const type = packet.type;
   const where = protocol.where[type];
-  const reasonCode = reasonCodeOf(packet.reasonCode, type, protocol, where);
-  const size = measureProperties(packet, context, protocol, where);
+  const fields = REASON_SHAPES[type];
+  const present = checkFields(packet, fields, protocol, where);
+  const reasonCode = reasonCodeOf(
+    present & fields.bits.reasonCode ? packet.reasonCode : undefined,
+    type,
+    protocol,
+    where,
+  );
+  const size = propertiesSizeOf(present);
   const remainingLength = size > 0
     ? 1 + propertiesSize(size, protocol)
     : reasonCode !== 0

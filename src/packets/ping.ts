@@ -8,6 +8,10 @@
 import type { PingreqPacket, PingrespPacket } from "../packet.ts";
 import { startPacket } from "../primitives/writer.ts";
 import { type PacketCodec, packetCodec } from "./packet_codec.ts";
+import { checkFields, shape } from "./shape.ts";
+
+const PINGREQ_FIELDS = shape("a PINGREQ packet", ["type"], 0);
+const PINGRESP_FIELDS = shape("a PINGRESP packet", ["type"], 0);
 
 /** PINGREQ: control packet type 12, flags 0000 (section 3.12.1). */
 export const PINGREQ: PacketCodec<PingreqPacket> = packetCodec<PingreqPacket>(
@@ -15,8 +19,11 @@ export const PINGREQ: PacketCodec<PingreqPacket> = packetCodec<PingreqPacket>(
   12,
   0,
   () => ({ type: "pingreq" }),
-  (_packet, protocol, into) =>
-    startPacket(PINGREQ.firstByte, 0, protocol.where.pingreq, into).bytes,
+  (packet, protocol, into) => {
+    checkFields(packet, PINGREQ_FIELDS, protocol, protocol.where.pingreq);
+    return startPacket(PINGREQ.firstByte, 0, protocol.where.pingreq, into)
+      .bytes;
+  },
 );
 
 /** PINGRESP: control packet type 13, flags 0000 (section 3.13.1). */
@@ -27,6 +34,9 @@ export const PINGRESP: PacketCodec<PingrespPacket> = packetCodec<
   13,
   0,
   () => ({ type: "pingresp" }),
-  (_packet, protocol, into) =>
-    startPacket(PINGRESP.firstByte, 0, protocol.where.pingresp, into).bytes,
+  (packet, protocol, into) => {
+    checkFields(packet, PINGRESP_FIELDS, protocol, protocol.where.pingresp);
+    return startPacket(PINGRESP.firstByte, 0, protocol.where.pingresp, into)
+      .bytes;
+  },
 );

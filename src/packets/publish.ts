@@ -17,18 +17,27 @@ import {
 import {
   Context,
   decodeProperties,
-  measureProperties,
   propertiesSize,
   writeProperties,
 } from "../properties.ts";
 import type { Protocol } from "../protocol.ts";
 import { topicNameProblem } from "../topic.ts";
 import { checkPacketId, readPacketId } from "./fields.ts";
+import { checkFields, isOwn, propertiesSizeOf, shape } from "./shape.ts";
 import { type PacketCodec, packetCodec } from "./packet_codec.ts";
 
 const MALFORMED = 0x81;
 const PROTOCOL_ERROR = 0x82;
 const EMPTY = new Uint8Array(0);
+
+const FIELDS = shape(
+  "a PUBLISH packet",
+  ["type", "topic", "payload", "qos", "retain", "dup", "packetId"],
+  Context.Publish,
+);
+const { topic: TOPIC, payload: PAYLOAD, qos: QOS, retain: RETAIN } =
+  FIELDS.bits;
+const { dup: DUP, packetId: PACKET_ID } = FIELDS.bits;
 
 /** Decodes the variable header and payload of a PUBLISH; `flags` are the fixed header's low 4 bits. */
 function decodePublish(c: Cursor, flags: number): PublishPacket {
@@ -80,22 +89,28 @@ function encodePublish(
   into?: Uint8Array,
 ): Uint8Array {
   const where = protocol.where.publish;
-  const qos = checkQoS(packet.qos, where, "qos", "[MQTT-3.3.1-4]");
-  const retain = packet.retain === undefined
-    ? false
-    : checkBoolean(packet.retain, where, "retain");
-  const dup = packet.dup === undefined
-    ? false
-    : checkBoolean(packet.dup, where, "dup");
+  const present = checkFields(packet, FIELDS, protocol, where);
+  const qos = checkQoS(
+    present & QOS ? packet.qos : undefined,
+    where,
+    "qos",
+    "[MQTT-3.3.1-4]",
+  );
+  const retain = present & RETAIN
+    ? checkBoolean(packet.retain, where, "retain")
+    : false;
+  const dup = present & DUP ? checkBoolean(packet.dup, where, "dup") : false;
   if (dup && qos === 0) {
     throw encodeError(where, "dup", "must be false for QoS 0 [MQTT-3.3.1-2]");
   }
-  const topic = packet.topic;
+  const topic = present & TOPIC ? packet.topic : undefined;
   const topicLength = stringLength(topic, where, "topic", protocol);
   if (topicLength > 0 || !protocol.emptyTopicWithAlias) {
-    const problem = topicNameProblem(topic);
+    const problem = topicNameProblem(topic as string);
     if (problem !== undefined) throw encodeError(where, "topic", problem);
-  } else if (packet.topicAlias === undefined) {
+  } else if (
+    !isOwn(packet, "topicAlias") || packet.topicAlias === undefined
+  ) {
     throw encodeError(
       where,
       "topic",
@@ -105,8 +120,12 @@ function encodePublish(
   }
   let packetId = 0;
   if (qos > 0) {
-    packetId = checkPacketId(packet.packetId, "publish", protocol);
-  } else if (packet.packetId !== undefined) {
+    packetId = checkPacketId(
+      present & PACKET_ID ? packet.packetId : undefined,
+      "publish",
+      protocol,
+    );
+  } else if (present & PACKET_ID) {
     throw encodeError(
       where,
       "packetId",
@@ -114,8 +133,12 @@ function encodePublish(
       PROTOCOL_ERROR,
     );
   }
-  const payload = checkBytes(packet.payload, where, "payload");
-  const size = measureProperties(packet, Context.Publish, protocol, where);
+  const payload = checkBytes(
+    present & PAYLOAD ? packet.payload : undefined,
+    where,
+    "payload",
+  );
+  const size = propertiesSizeOf(present);
   const remainingLength = 2 + topicLength + (qos > 0 ? 2 : 0) +
     propertiesSize(size, protocol) + payload.length;
   const w = startPacket(
@@ -124,7 +147,7 @@ function encodePublish(
     where,
     into,
   );
-  w.utf8(topic, topicLength);
+  w.utf8(topic as string, topicLength);
   if (qos > 0) w.u16(packetId);
   if (protocol.properties) writeProperties(w, packet, size);
   w.raw(payload);

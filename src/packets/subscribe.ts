@@ -14,12 +14,7 @@ import {
   encodeError,
   startPacket,
 } from "../primitives/writer.ts";
-import {
-  Context,
-  measureProperties,
-  propertiesSize,
-  writeProperties,
-} from "../properties.ts";
+import { Context, propertiesSize, writeProperties } from "../properties.ts";
 import type { Protocol } from "../protocol.ts";
 import { isSharedSubscription } from "../topic.ts";
 import { checkPacketId, readPacketId } from "./fields.ts";
@@ -30,9 +25,25 @@ import {
   topicFilterLength,
 } from "./layouts.ts";
 import { type PacketCodec, packetCodec } from "./packet_codec.ts";
+import { checkFields, propertiesSizeOf, shape } from "./shape.ts";
 
 const MALFORMED = 0x81;
 const PROTOCOL_ERROR = 0x82;
+
+const FIELDS = shape(
+  "a SUBSCRIBE packet",
+  ["type", "packetId", "subscriptions"],
+  Context.Subscribe,
+);
+const SUBSCRIPTION = shape(
+  "a subscription",
+  ["topicFilter", "qos", "noLocal", "retainAsPublished", "retainHandling"],
+  0,
+);
+const { topicFilter: TOPIC_FILTER, qos: QOS, noLocal: NO_LOCAL } =
+  SUBSCRIPTION.bits;
+const { retainAsPublished: RETAIN_AS_PUBLISHED } = SUBSCRIPTION.bits;
+const { retainHandling: RETAIN_HANDLING } = SUBSCRIPTION.bits;
 
 /** Decodes the variable header and payload of a SUBSCRIBE. */
 function decodeSubscribe(c: Cursor): SubscribePacket {
@@ -109,27 +120,31 @@ function decodeSubscribe(c: Cursor): SubscribePacket {
 /** The Subscription Options byte (5.0) or Requested QoS byte of a subscription. */
 function optionsByte(
   subscription: Subscription,
+  present: number,
+  topicFilter: string,
   where: string,
   field: string,
   protocol: Protocol,
 ): number {
   const qos = checkQoS(
-    subscription.qos,
+    present & QOS ? subscription.qos : undefined,
     where,
     `${field}.qos`,
     protocol.rules.requestedQoS,
   );
-  const noLocal = subscription.noLocal === undefined
-    ? false
-    : checkBoolean(subscription.noLocal, where, `${field}.noLocal`);
-  const retainAsPublished = subscription.retainAsPublished === undefined
-    ? false
-    : checkBoolean(
+  const noLocal = present & NO_LOCAL
+    ? checkBoolean(subscription.noLocal, where, `${field}.noLocal`)
+    : false;
+  const retainAsPublished = present & RETAIN_AS_PUBLISHED
+    ? checkBoolean(
       subscription.retainAsPublished,
       where,
       `${field}.retainAsPublished`,
-    );
-  const retainHandling = subscription.retainHandling ?? 0;
+    )
+    : false;
+  const retainHandling = present & RETAIN_HANDLING
+    ? subscription.retainHandling
+    : 0;
   if (retainHandling !== 0 && retainHandling !== 1 && retainHandling !== 2) {
     throw encodeError(
       where,
@@ -149,7 +164,7 @@ function optionsByte(
     }
     return qos;
   }
-  if (noLocal && isSharedSubscription(subscription.topicFilter)) {
+  if (noLocal && isSharedSubscription(topicFilter)) {
     throw encodeError(
       where,
       `${field}.noLocal`,
@@ -168,13 +183,19 @@ function encodeSubscribe(
   into?: Uint8Array,
 ): Uint8Array {
   const where = protocol.where.subscribe;
-  const packetId = checkPacketId(packet.packetId, "subscribe", protocol);
+  const present = checkFields(packet, FIELDS, protocol, where);
+  const packetId = checkPacketId(
+    present & FIELDS.bits.packetId ? packet.packetId : undefined,
+    "subscribe",
+    protocol,
+  );
   const subscriptions = checkFilterList(
-    packet.subscriptions,
+    present & FIELDS.bits.subscriptions ? packet.subscriptions : undefined,
     "subscribe",
     "subscriptions",
     protocol,
   ) as Subscription[];
+  const filters = new Array<string>(subscriptions.length);
   const lengths = new Array<number>(subscriptions.length);
   const options = new Array<number>(subscriptions.length);
   let remainingLength = 2;
@@ -184,22 +205,40 @@ function encodeSubscribe(
     if (typeof subscription !== "object" || subscription === null) {
       throw encodeError(where, field, "must be an object");
     }
+    const has = checkFields(
+      subscription,
+      SUBSCRIPTION,
+      protocol,
+      where,
+      `${field}.`,
+    );
+    const topicFilter = has & TOPIC_FILTER
+      ? subscription.topicFilter
+      : undefined;
     lengths[i] = topicFilterLength(
-      subscription.topicFilter,
+      topicFilter,
       where,
       `${field}.topicFilter`,
       protocol,
     );
-    options[i] = optionsByte(subscription, where, field, protocol);
+    filters[i] = topicFilter as string;
+    options[i] = optionsByte(
+      subscription,
+      has,
+      filters[i],
+      where,
+      field,
+      protocol,
+    );
     remainingLength += 3 + lengths[i];
   }
-  const size = measureProperties(packet, Context.Subscribe, protocol, where);
+  const size = propertiesSizeOf(present);
   remainingLength += propertiesSize(size, protocol);
   const w = startPacket(SUBSCRIBE.firstByte, remainingLength, where, into);
   w.u16(packetId);
   if (protocol.properties) writeProperties(w, packet, size);
   for (let i = 0; i < subscriptions.length; i++) {
-    w.utf8(subscriptions[i].topicFilter, lengths[i]);
+    w.utf8(filters[i], lengths[i]);
     w.u8(options[i]);
   }
   return w.bytes;

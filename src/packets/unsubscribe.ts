@@ -8,12 +8,7 @@
 import type { UnsubscribePacket } from "../packet.ts";
 import type { Cursor } from "../primitives/cursor.ts";
 import { startPacket } from "../primitives/writer.ts";
-import {
-  Context,
-  measureProperties,
-  propertiesSize,
-  writeProperties,
-} from "../properties.ts";
+import { Context, propertiesSize, writeProperties } from "../properties.ts";
 import type { Protocol } from "../protocol.ts";
 import { checkPacketId, readPacketId } from "./fields.ts";
 import {
@@ -23,6 +18,13 @@ import {
   topicFilterLength,
 } from "./layouts.ts";
 import { type PacketCodec, packetCodec } from "./packet_codec.ts";
+import { checkFields, propertiesSizeOf, shape } from "./shape.ts";
+
+const FIELDS = shape(
+  "an UNSUBSCRIBE packet",
+  ["type", "packetId", "topicFilters"],
+  Context.Unsubscribe,
+);
 
 /** Decodes the variable header and payload of an UNSUBSCRIBE. */
 function decodeUnsubscribe(c: Cursor): UnsubscribePacket {
@@ -44,9 +46,14 @@ function encodeUnsubscribe(
   into?: Uint8Array,
 ): Uint8Array {
   const where = protocol.where.unsubscribe;
-  const packetId = checkPacketId(packet.packetId, "unsubscribe", protocol);
+  const present = checkFields(packet, FIELDS, protocol, where);
+  const packetId = checkPacketId(
+    present & FIELDS.bits.packetId ? packet.packetId : undefined,
+    "unsubscribe",
+    protocol,
+  );
   const filters = checkFilterList(
-    packet.topicFilters,
+    present & FIELDS.bits.topicFilters ? packet.topicFilters : undefined,
     "unsubscribe",
     "topicFilters",
     protocol,
@@ -63,7 +70,7 @@ function encodeUnsubscribe(
     );
     remainingLength += 2 + lengths[i];
   }
-  const size = measureProperties(packet, Context.Unsubscribe, protocol, where);
+  const size = propertiesSizeOf(present);
   remainingLength += propertiesSize(size, protocol);
   const w = startPacket(UNSUBSCRIBE.firstByte, remainingLength, where, into);
   w.u16(packetId);

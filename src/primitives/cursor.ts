@@ -15,7 +15,7 @@ import { decodeUtf8 } from "./utf8.ts";
 import {
   problemOf,
   readVariableByteInteger,
-  variableByteIntegerLength,
+  vbiLength,
 } from "./variable_byte_integer.ts";
 
 const MALFORMED = 0x81;
@@ -111,7 +111,7 @@ export class Cursor {
   vbi(field: string): number {
     const value = readVariableByteInteger(this.bytes, this.pos, this.end);
     if (value < 0) this.fail(field, problemOf(value));
-    this.pos += variableByteIntegerLength(value);
+    this.pos += vbiLength(value);
     return value;
   }
 

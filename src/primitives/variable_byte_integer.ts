@@ -76,9 +76,10 @@ export function writeVariableByteInteger(
 
 /**
  * The number of bytes the Variable Byte Integer `value` takes (1 to 4), for
- * a value already checked.
+ * a value already checked: the codec's own path, without the check of
+ * {@linkcode variableByteIntegerLength}.
  */
-function lengthOf(value: number): number {
+export function vbiLength(value: number): number {
   return value < 128 ? 1 : value < 16_384 ? 2 : value < 2_097_152 ? 3 : 4;
 }
 
@@ -99,12 +100,8 @@ function lengthOf(value: number): number {
  * ```
  */
 export function variableByteIntegerLength(value: number): number {
-  // the codec's own callers pass checked values: on that path the check is
-  // two comparisons (`>>> 0` keeps only integers from 0 to 2^32 - 1 equal)
-  if (!((value >>> 0) === value && value <= MAX_VARIABLE_BYTE_INTEGER)) {
-    checkRange(NAME, value, MAX_VARIABLE_BYTE_INTEGER);
-  }
-  return lengthOf(value);
+  checkRange(NAME, value, MAX_VARIABLE_BYTE_INTEGER);
+  return vbiLength(value);
 }
 
 /**
@@ -133,7 +130,7 @@ export function encodeVariableByteInteger(
   offset = 0,
 ): number {
   checkRange(NAME, value, MAX_VARIABLE_BYTE_INTEGER);
-  checkRoom(NAME, target, offset, lengthOf(value));
+  checkRoom(NAME, target, offset, vbiLength(value));
   return writeVariableByteInteger(target, offset, value);
 }
 
@@ -161,7 +158,7 @@ export function decodeVariableByteInteger(
   checkAvailable(NAME, source, offset, 1);
   const value = readVariableByteInteger(source, offset, source.length);
   if (value < 0) throw dataTypeError(NAME, problemOf(value), offset);
-  return [value, offset + lengthOf(value)];
+  return [value, offset + vbiLength(value)];
 }
 
 /** What a negative result of {@linkcode readVariableByteInteger} means, for messages. */

@@ -14,7 +14,7 @@ import { utf8Length, writeUtf8 } from "./utf8.ts";
 import { stringProblem } from "./utf8_string.ts";
 import {
   MAX_VARIABLE_BYTE_INTEGER,
-  variableByteIntegerLength,
+  vbiLength,
   writeVariableByteInteger,
 } from "./variable_byte_integer.ts";
 
@@ -94,7 +94,7 @@ export function startPacket(
       0x95,
     );
   }
-  const size = 1 + variableByteIntegerLength(remainingLength) +
+  const size = 1 + vbiLength(remainingLength) +
     remainingLength;
   const writer = new ByteWriter(
     into !== undefined && into.length >= size
