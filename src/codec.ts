@@ -6,6 +6,7 @@
  * @module
  */
 
+import { DEFAULT_MAXIMUM_PACKET_SIZE } from "./defaults.ts";
 import { MqttError } from "./error.ts";
 import type { Packet, ProtocolVersion } from "./packet.ts";
 import { BY_CODE, codecOf, PACKET_NAMES } from "./packets/registry.ts";
@@ -44,7 +45,7 @@ const PACKET_TOO_LARGE = 0x95;
  * assertEquals(MAXIMUM_PACKET_SIZE, 268_435_460);
  * ```
  */
-export const MAXIMUM_PACKET_SIZE = 268_435_460;
+export const MAXIMUM_PACKET_SIZE: number = DEFAULT_MAXIMUM_PACKET_SIZE;
 
 /**
  * Options of {@linkcode decode}.

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { MAXIMUM_PACKET_ID } from "../defaults.ts";
 import type { PacketType } from "../packet.ts";
 import type { Cursor } from "../primitives/cursor.ts";
 import { checkInteger, describe, encodeError } from "../primitives/writer.ts";
@@ -38,7 +39,7 @@ export function checkPacketId(
   return checkInteger(
     value,
     1,
-    0xffff,
+    MAXIMUM_PACKET_ID,
     protocol.where[type],
     "packetId",
     protocol.packetIdRules[type],

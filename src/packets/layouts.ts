@@ -15,6 +15,7 @@
  * @module
  */
 
+import { DEFAULT_REASON_CODE } from "../defaults.ts";
 import type {
   AuthPacket,
   DisconnectPacket,
@@ -75,7 +76,11 @@ export function decodeAck<T extends AckType>(
   const packetId = readPacketId(c, type);
   if (!c.protocol.ackReasonCodes) return { type, packetId };
   // A Remaining Length of 2 means Success with no properties (section 3.4.2.1)
-  const packet: PublishAcknowledgement<T> = { type, packetId, reasonCode: 0 };
+  const packet: PublishAcknowledgement<T> = {
+    type,
+    packetId,
+    reasonCode: DEFAULT_REASON_CODE,
+  };
   if (c.pos < c.end) {
     packet.reasonCode = readReasonCode(c, type);
     // below a Remaining Length of 4 the Property Length is left out (section 3.4.2.2)
@@ -131,7 +136,7 @@ function reasonCodeOf(
   protocol: Protocol,
   where: string,
 ): number {
-  if (value === undefined) return 0;
+  if (value === undefined) return DEFAULT_REASON_CODE;
   if (protocol.ackReasonCodes) {
     return checkReasonCode(value, type, protocol, where);
   }
@@ -284,7 +289,7 @@ export function decodeReasonPacket<T extends ReasonType>(
   if (!c.protocol.ackReasonCodes) {
     return { type } as Extract<ReasonPacket, { type: T }>;
   }
-  const packet: ReasonPacket = { type, reasonCode: 0 };
+  const packet: ReasonPacket = { type, reasonCode: DEFAULT_REASON_CODE };
   if (c.pos < c.end) {
     packet.reasonCode = readReasonCode(c, type);
     if (c.pos < c.end) decodeProperties(c, context, packet);

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { DEFAULT_RETAIN_HANDLING } from "../defaults.ts";
 import type { SubscribePacket, Subscription } from "../packet.ts";
 import type { Cursor } from "../primitives/cursor.ts";
 import {
@@ -144,7 +145,7 @@ function optionsByte(
     : false;
   const retainHandling = present & RETAIN_HANDLING
     ? subscription.retainHandling
-    : 0;
+    : DEFAULT_RETAIN_HANDLING;
   if (retainHandling !== 0 && retainHandling !== 1 && retainHandling !== 2) {
     throw encodeError(
       where,
