@@ -34,7 +34,7 @@ import {
   MAX_VARIABLE_BYTE_INTEGER,
   vbiLength,
 } from "./primitives/variable_byte_integer.ts";
-import { utf8Length } from "./primitives/utf8.ts";
+import { measureUtf8 } from "./primitives/utf8.ts";
 import { MQTT_5_0, type Protocol } from "./protocol.ts";
 
 const MALFORMED = 0x81;
@@ -288,7 +288,7 @@ const UTF8: DataType<string> = {
     }
     return 2 + length;
   },
-  write: (w, value) => w.utf8(value, utf8Length(value)),
+  write: (w, value) => w.utf8(value, measureUtf8(value)),
 };
 
 const BINARY: DataType<Uint8Array> = {
@@ -317,8 +317,8 @@ const PAIR: DataType<[string, string]> = {
       stringLength(value[1], where, "userProperties value", MQTT_5_0);
   },
   write(w, [name, text]) {
-    w.utf8(name, utf8Length(name));
-    w.utf8(text, utf8Length(text));
+    w.utf8(name, measureUtf8(name));
+    w.utf8(text, measureUtf8(text));
   },
 };
 

@@ -152,3 +152,29 @@ export function writeUtf8(
   encoder.encodeInto(text, buffer.subarray(offset, offset + length));
   return offset + length;
 }
+
+/**
+ * The last valid string measured for each length (mod 32), and its UTF-8
+ * size. Topics, client identifiers and property names recur from packet to
+ * packet: an identical string (usually the very same one) is measured by
+ * one comparison instead of a scan, on each of the two or three times an
+ * encode needs its size. Only strings without U+0000 or lone surrogates are
+ * kept, so a hit needs no further check.
+ */
+const MEASURED_TEXT: (string | undefined)[] = new Array(32).fill(undefined);
+const MEASURED_BYTES = new Int32Array(32);
+
+/**
+ * {@linkcode utf8Length} without `allowNull`, answered from the strings
+ * measured last when `text` is one of them.
+ */
+export function measureUtf8(text: string): number {
+  const slot = text.length & 31;
+  if (MEASURED_TEXT[slot] === text) return MEASURED_BYTES[slot];
+  const length = utf8Length(text);
+  if (length >= 0) {
+    MEASURED_TEXT[slot] = text;
+    MEASURED_BYTES[slot] = length;
+  }
+  return length;
+}

@@ -10,7 +10,7 @@ import type { Protocol } from "../protocol.ts";
 import { describe } from "./data_type_error.ts";
 import { writeFourByteInteger } from "./four_byte_integer.ts";
 import { writeTwoByteInteger } from "./two_byte_integer.ts";
-import { utf8Length, writeUtf8 } from "./utf8.ts";
+import { measureUtf8, utf8Length, writeUtf8 } from "./utf8.ts";
 import { stringProblem } from "./utf8_string.ts";
 import {
   MAX_VARIABLE_BYTE_INTEGER,
@@ -188,7 +188,9 @@ export function stringLength(
   if (typeof value !== "string") {
     throw encodeError(where, field, `must be a string, got ${describe(value)}`);
   }
-  const length = utf8Length(value, !protocol.forbidsNullCharacter);
+  const length = protocol.forbidsNullCharacter
+    ? measureUtf8(value)
+    : utf8Length(value, true);
   if (length < 0 || length > 65_535) {
     throw encodeError(where, field, stringProblem(length, protocol.rules)!);
   }
