@@ -609,24 +609,6 @@ export function propertySize(
   return length;
 }
 
-/**
- * Throws the error for a property the packet's context may not carry, as
- * decode refuses it (0x81).
- */
-export function propertyNotAllowed(
-  definition: PropertyDefinition,
-  where: string,
-): never {
-  throw encodeError(
-    where,
-    definition.field,
-    `(${
-      hex(definition.id)
-    }) is not a property this packet may carry (section 2.2.2.2)`,
-    MALFORMED,
-  );
-}
-
 function writeValue(
   w: ByteWriter,
   definition: PropertyDefinition,
