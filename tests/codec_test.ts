@@ -12,6 +12,7 @@
 import { assert, assertEquals, assertThrows } from "@std/assert";
 import { describe, it } from "@std/testing/bdd";
 import { decode, encode, MqttError, packetSize } from "../mod.ts";
+import { checkVersionOption } from "../src/codec.ts";
 import type { Packet, ProtocolVersion } from "../mod.ts";
 
 const VERSION_NAMES = { 3: "3.1", 4: "3.1.1", 5: "5.0" } as const;
@@ -2550,5 +2551,90 @@ describe("encode: its options", () => {
   it("a CONNECT uses its own version whatever the option says", () => {
     const bytes = encode({ ...CONNECT4 }, { protocolVersion: 5 });
     assertEquals(bytes[8], 4); // Protocol Level
+  });
+});
+
+describe("the review's bugs (issue 11, item 6)", () => {
+  it("packetSize: an end beyond the buffer or a negative offset is an MqttError, not a size", () => {
+    for (
+      const [offset, end] of [[0, 5], [-1, 1], [0, -1], [1.5, 2], [0, NaN]]
+    ) {
+      const error = assertThrows(
+        () => packetSize(new Uint8Array([0x30]), offset, end),
+        MqttError,
+        "packetSize",
+      );
+      assertEquals(error.reasonCode, MALFORMED);
+    }
+    // within the buffer: still -1 while the fixed header is incomplete
+    assertEquals(packetSize(new Uint8Array([0x30]), 0, 1), -1);
+  });
+
+  it("an empty Response Topic is refused as an empty Will Topic is: both are Topic Names [MQTT-4.7.3-1]", () => {
+    const decodeError = assertThrows(
+      () => decode(new Uint8Array(publishProps(0x08, ...s("")))),
+      MqttError,
+      "MQTT-4.7.3-1",
+    );
+    assertEquals(decodeError.reasonCode, MALFORMED);
+    assert(decodeError.message.includes("responseTopic"), decodeError.message);
+    const encodeError = assertThrows(
+      () => encode({ ...PUBLISH, responseTopic: "" }),
+      MqttError,
+      "MQTT-4.7.3-1",
+    );
+    assertEquals(encodeError.reasonCode, MALFORMED);
+    const willError = assertThrows(
+      () =>
+        encode({
+          ...CONNECT,
+          will: { topic: "", payload: EMPTY, qos: 0, retain: false },
+        }),
+      MqttError,
+      "MQTT-4.7.3-1",
+    );
+    assertEquals(willError.reasonCode, MALFORMED);
+  });
+
+  it("a version that must be named reports what it got, undefined included", () => {
+    for (
+      const [value, text] of [[undefined, "got undefined"], [null, "got null"]]
+    ) {
+      assertThrows(
+        () => checkVersionOption(value, "PacketWriter", true),
+        MqttError,
+        text as string,
+      );
+    }
+    assertEquals(checkVersionOption(undefined, "decode"), undefined);
+    assertEquals(checkVersionOption(3, "decode", true), 3);
+  });
+
+  it("PUBACK Packet Identifier 0 cites the same rule on encode and decode", () => {
+    for (
+      const [version, rule] of [[5, "[MQTT-2.2.1-5]"], [
+        4,
+        "[MQTT-2.3.1-6]",
+      ]] as const
+    ) {
+      const onDecode = assertThrows(
+        () =>
+          decode(new Uint8Array([0x40, 0x02, 0x00, 0x00]), {
+            protocolVersion: version,
+          }),
+        MqttError,
+        rule,
+      );
+      const onEncode = assertThrows(
+        () =>
+          encode({ type: "puback", packetId: 0 }, { protocolVersion: version }),
+        MqttError,
+        rule,
+      );
+      assertEquals([onDecode.reasonCode, onEncode.reasonCode], [
+        PROTOCOL_ERROR,
+        PROTOCOL_ERROR,
+      ]);
+    }
   });
 });
