@@ -208,9 +208,7 @@ export function packetSize(
       MALFORMED,
     );
   }
-  return 1 +
-    (length < 128 ? 1 : length < 16_384 ? 2 : length < 2_097_152 ? 3 : 4) +
-    length;
+  return 1 + vbiLength(length) + length;
 }
 
 /**

@@ -56,7 +56,6 @@ function encodeAuth(
         packet,
         protocol,
         AUTH.firstByte,
-        Context.Auth,
         undefined,
       )
         .length > 2
@@ -72,7 +71,6 @@ function encodeAuth(
     packet,
     protocol,
     AUTH.firstByte,
-    Context.Auth,
     into,
   );
 }

@@ -23,7 +23,6 @@ export const DISCONNECT: PacketCodec<DisconnectPacket> = packetCodec<
       packet,
       protocol,
       DISCONNECT.firstByte,
-      Context.Disconnect,
       into,
     ),
 );

@@ -94,7 +94,6 @@ export function encodeAck(
   packet: PublishAcknowledgement<AckType>,
   protocol: Protocol,
   firstByte: number,
-  context: Context,
   into: Uint8Array | undefined,
 ): Uint8Array {
   const type = packet.type;
@@ -203,7 +202,6 @@ export function encodeAckList(
   packet: AckListPacket,
   protocol: Protocol,
   firstByte: number,
-  context: Context,
   into: Uint8Array | undefined,
 ): Uint8Array {
   const type = packet.type;
@@ -302,7 +300,6 @@ export function encodeReasonPacket(
   packet: ReasonPacket,
   protocol: Protocol,
   firstByte: number,
-  context: Context,
   into: Uint8Array | undefined,
 ): Uint8Array {
   const type = packet.type;

@@ -28,8 +28,7 @@ function ackCodec<T extends AckType>(
     code,
     flags,
     (c) => decodeAck(c, type, Context.PublishAck),
-    (packet, protocol, into) =>
-      encodeAck(packet, protocol, firstByte, Context.PublishAck, into),
+    (packet, protocol, into) => encodeAck(packet, protocol, firstByte, into),
   );
 }
 

@@ -17,5 +17,5 @@ export const SUBACK: PacketCodec<SubackPacket> = packetCodec<SubackPacket>(
   0,
   (c) => decodeAckList(c, "suback", Context.Suback),
   (packet, protocol, into) =>
-    encodeAckList(packet, protocol, SUBACK.firstByte, Context.Suback, into),
+    encodeAckList(packet, protocol, SUBACK.firstByte, into),
 );

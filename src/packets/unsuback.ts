@@ -23,7 +23,6 @@ export const UNSUBACK: PacketCodec<UnsubackPacket> = packetCodec<
       packet,
       protocol,
       UNSUBACK.firstByte,
-      Context.Unsuback,
       into,
     ),
 );
