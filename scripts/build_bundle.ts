@@ -20,10 +20,13 @@ export const DEFAULT_BUNDLE: URL = new URL("dist/mqtt_codec.mjs", ROOT);
  * the result holds nothing Deno- or Node-specific.
  *
  * @param outFile Where to write the `.mjs` file; declarations go beside it.
+ * @param entry The module to bundle, relative to the project's root: `mod.ts`
+ * unless a program that imports the library (a Worker) is bundled with it.
  * @returns The path written.
  */
 export async function buildBundle(
   outFile: string | URL = DEFAULT_BUNDLE,
+  entry = "mod.ts",
 ): Promise<string> {
   const out = outFile instanceof URL
     ? decodeURIComponent(outFile.pathname)
@@ -37,7 +40,7 @@ export async function buildBundle(
       "--declaration",
       "--output",
       out,
-      "mod.ts",
+      entry,
     ],
     cwd: ROOT,
     stdout: "inherit",
