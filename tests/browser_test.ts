@@ -7,26 +7,24 @@
  * from the page and takes a screenshot into its temporary folder.
  *
  * Needs Chromium at /usr/bin/chromium (Debian package `chromium`, installed
- * by `.ci/run`); the test is skipped, loudly, when it is missing.
+ * by `.ci/run`); the test is skipped, loudly, when it is missing off CI.
  *
  * @module
  */
 
 import { assert, assertEquals } from "@std/assert";
 import { afterAll, beforeAll, describe, it } from "@std/testing/bdd";
-import { type BrowserContext, chromium } from "playwright-core";
+import type { BrowserContext } from "playwright-core";
 import { type RunningBroker, startBroker } from "../examples/broker.ts";
 import { buildBundle } from "../scripts/build_bundle.ts";
+import {
+  installedChromium,
+  launchChromium,
+  serveFiles,
+} from "./support/chromium.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const PAGE_DIR = new URL("./browser/", import.meta.url);
-
-const chromiumPresent = await Deno.stat(CHROMIUM).then(() => true, () => false);
-// On CI (.ci/run installs Chromium) a missing browser is a failure, not a skip.
-const skipBrowser = !chromiumPresent && !Deno.env.get("CI");
-if (skipBrowser) {
-  console.warn(`browser_test: ${CHROMIUM} is missing; the test is skipped`);
-}
+const chromiumPath = installedChromium("browser_test");
 
 interface PageResult {
   error?: string;
@@ -46,34 +44,19 @@ interface PageResult {
  * this test's own build.
  */
 function servePage(bundle: string): Deno.HttpServer<Deno.NetAddr> {
-  const files: Record<string, [URL | string, string]> = {
+  return serveFiles({
     "/tests/browser/": [
       new URL("index.html", PAGE_DIR),
       "text/html; charset=utf-8",
     ],
     "/tests/browser/page.js": [new URL("page.js", PAGE_DIR), "text/javascript"],
     "/dist/mqtt_codec.mjs": [bundle, "text/javascript"],
-  };
-  return Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-    async (request) => {
-      const { pathname } = new URL(request.url);
-      // Asked for by every page; an empty answer keeps the console clean.
-      if (pathname === "/favicon.ico") {
-        return new Response(null, { status: 204 });
-      }
-      const file = files[pathname];
-      if (file === undefined) return new Response("not found", { status: 404 });
-      return new Response(await Deno.readFile(file[0]), {
-        headers: { "content-type": file[1], "cache-control": "no-store" },
-      });
-    },
-  );
+  });
 }
 
 describe({
   name: "the bundle in headless Chromium",
-  ignore: skipBrowser,
+  ignore: chromiumPath === undefined,
   // Chromium and the broker live across the tests of this suite.
   sanitizeOps: false,
   sanitizeResources: false,
@@ -90,20 +73,7 @@ describe({
     const bundle = await buildBundle(`${tmp}/mqtt_codec.mjs`);
     broker = await startBroker({ port: 0, wsPort: 0 });
     server = servePage(bundle);
-    context = await chromium.launchPersistentContext(`${tmp}/profile`, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-quic",
-        "--no-first-run",
-      ],
-    });
+    context = await launchChromium(chromiumPath!, `${tmp}/profile`);
   });
 
   afterAll(async () => {

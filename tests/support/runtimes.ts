@@ -45,16 +45,30 @@ export function installedRuntime(
   name: RuntimeName,
   test: string,
 ): string | undefined {
-  const path = new URL(EXECUTABLES[name], NODE_MODULES).pathname;
+  return installedExecutable(
+    new URL(EXECUTABLES[name], NODE_MODULES).pathname,
+    `${name} is not installed in .ci/runtimes/`,
+    test,
+  );
+}
+
+/**
+ * `path` if it is a file; else `undefined` after one line on stderr (`test`:
+ * `missing`; `bash .ci/run` installs it), except on CI, where `path` is
+ * returned as it is and using it fails loudly.
+ */
+export function installedExecutable(
+  path: string,
+  missing: string,
+  test: string,
+): string | undefined {
   try {
     if (Deno.statSync(path).isFile) return path;
   } catch {
     // not installed
   }
   if (Deno.env.get("CI")) return path;
-  console.warn(
-    `${test}: ${name} is not installed in .ci/runtimes/ (bash .ci/run installs it); skipped`,
-  );
+  console.warn(`${test}: ${missing} (bash .ci/run installs it); skipped`);
   return undefined;
 }
 

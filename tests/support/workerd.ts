@@ -3,7 +3,7 @@
  * package `workerd`, installed by `.ci/run`): a capnp configuration is
  * written beside the bundled module in a temporary folder, with one HTTP
  * socket on a free 127.0.0.1 port and the newest compatibility date the
- * installed workerd supports. Stopped by its PID.
+ * installed workerd supports (or the one given). Stopped by its PID.
  */
 
 import { runtimeVersion } from "./runtimes.ts";
@@ -48,14 +48,17 @@ const worker :Workerd.Worker = (
 
 /**
  * Serves the ES module `bundle` (the Worker and everything it imports, in
- * one file) with `workerd` on a free port; retries on another port if that
- * one was taken meanwhile.
+ * one file) with `workerd` on a free port, with the newest compatibility
+ * date unless one is given; retries on another port if that one was taken
+ * meanwhile.
  */
 export async function startWorkerd(
   workerd: string,
   bundle: string,
+  options: { compatibilityDate?: string } = {},
 ): Promise<Workerd> {
-  const compatibilityDate = await newestCompatibilityDate(workerd);
+  const compatibilityDate = options.compatibilityDate ??
+    await newestCompatibilityDate(workerd);
   const dir = await Deno.makeTempDir({ prefix: "mqtt_codec_workerd_" });
   await Deno.copyFile(bundle, `${dir}/worker.js`);
   let lastError: unknown;
@@ -74,13 +77,21 @@ export async function startWorkerd(
     const output = child.output();
     const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
     let stopped: Promise<string> | undefined;
+    const signal = (name: Deno.Signal) => {
+      try {
+        child.kill(name);
+      } catch {
+        // already exited
+      }
+    };
     const stop = (removeDir: boolean) =>
       stopped ??= (async () => {
-        try {
-          child.kill("SIGTERM");
-        } catch {
-          // already exited
-        }
+        // workerd drains open connections on SIGTERM: a connection left
+        // half-open would keep it running, so it is killed after 2 s.
+        signal("SIGTERM");
+        const drained = await withTimeout(output, "workerd to stop", 2_000)
+          .then(() => true, () => false);
+        if (!drained) signal("SIGKILL");
         const { stdout, stderr } = await output;
         if (removeDir) await Deno.remove(dir, { recursive: true });
         return text(stdout) + text(stderr);
