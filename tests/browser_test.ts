@@ -4,7 +4,9 @@
  * headless Chromium, driven by playwright-core. The page connects over
  * WebSocket to the example broker, subscribes, publishes and receives its
  * own message through PacketReader/PacketWriter; the test reads the outcome
- * from the page and takes a screenshot into its temporary folder.
+ * from the page and takes a screenshot into its temporary folder. A second
+ * page runs the client scenarios of tests/support/scenarios.mjs, every row,
+ * over the browser's WebSocket.
  *
  * Needs Chromium at /usr/bin/chromium (Debian package `chromium`, installed
  * by `.ci/run`); the test is skipped, loudly, when it is missing off CI.
@@ -17,6 +19,7 @@ import { afterAll, beforeAll, describe, it } from "@std/testing/bdd";
 import type { BrowserContext } from "playwright-core";
 import { type RunningBroker, startBroker } from "../examples/broker.ts";
 import { buildBundle } from "../scripts/build_bundle.ts";
+import { scenarios } from "./support/scenarios.mjs";
 import {
   installedChromium,
   launchChromium,
@@ -50,6 +53,18 @@ function servePage(bundle: string): Deno.HttpServer<Deno.NetAddr> {
       "text/html; charset=utf-8",
     ],
     "/tests/browser/page.js": [new URL("page.js", PAGE_DIR), "text/javascript"],
+    "/tests/browser/scenarios.html": [
+      new URL("scenarios.html", PAGE_DIR),
+      "text/html; charset=utf-8",
+    ],
+    "/tests/browser/scenarios.js": [
+      new URL("scenarios.js", PAGE_DIR),
+      "text/javascript",
+    ],
+    "/tests/support/scenarios.mjs": [
+      new URL("../support/scenarios.mjs", PAGE_DIR),
+      "text/javascript",
+    ],
     "/dist/mqtt_codec.mjs": [bundle, "text/javascript"],
   });
 }
@@ -66,7 +81,7 @@ describe({
   let server: Deno.HttpServer<Deno.NetAddr>;
   let context: BrowserContext;
   // A failed run keeps its folder (screenshot, profile) for a look.
-  let passed = false;
+  let passed = 0;
 
   beforeAll(async () => {
     tmp = await Deno.makeTempDir({ prefix: "mqtt_codec_browser_" });
@@ -80,7 +95,7 @@ describe({
     await context?.close();
     await server?.shutdown();
     await broker?.close();
-    if (passed) await Deno.remove(tmp, { recursive: true });
+    if (passed === 2) await Deno.remove(tmp, { recursive: true });
     else if (tmp) console.error(`browser_test: kept ${tmp} (screenshot)`);
   });
 
@@ -122,6 +137,32 @@ describe({
     assertEquals(await page.locator("li.ok").count(), 5);
     assertEquals(await page.locator("li.fail").count(), 0);
     await page.close();
-    passed = true;
+    passed++;
+  });
+
+  it("runs the client scenarios over WebSocket, every row", async () => {
+    const page = await context.newPage();
+    const consoleErrors: string[] = [];
+    page.on("pageerror", (error) => consoleErrors.push(String(error)));
+    await page.goto(
+      `http://127.0.0.1:${server.addr.port}/tests/browser/scenarios.html?ws=${broker.wsPort}`,
+    );
+    await page.waitForFunction(
+      () => "scenarioResults" in globalThis,
+      undefined,
+      {
+        timeout: 60_000,
+      },
+    );
+    const results = await page.evaluate(() =>
+      (globalThis as unknown as {
+        scenarioResults: { name: string; error?: string }[];
+      }).scenarioResults
+    );
+    await page.close();
+    assertEquals(consoleErrors, []);
+    assertEquals(results.map((r) => r.name), scenarios.map((s) => s.name));
+    assertEquals(results.filter((r) => r.error !== undefined), []);
+    passed++;
   });
 });

@@ -1,9 +1,9 @@
 // Client scenarios that run unchanged on every runtime: Node 20 and 22
-// (tests/node/test-scenarios.mjs), Bun (tests/bun/scenarios_spec.ts) and
-// Deno (tests/runtime_scenarios_test.ts), each over every transport the
-// runtime has (its TCP sockets, its WebSocket). Each runtime runs every row
-// over every transport against a real mosquitto, whose ports its Deno test
-// passes in the environment (tests/support/runtimes.ts).
+// (tests/node/test-scenarios.mjs), Bun (tests/bun/scenarios_spec.ts), Deno
+// (tests/scenarios_test.ts) and Chromium (tests/browser/scenarios.js), each
+// over every transport the runtime has (its TCP sockets, its WebSocket),
+// against mosquitto (TCP) and the example broker (WebSocket), whose
+// addresses each runtime's Deno test passes in (tests/support/runtimes.ts).
 //
 // Adding a scenario is adding one row to `scenarios`: a name and a function
 // of a context `{ lib, open, id }`, where `lib` is the library as the
