@@ -42,12 +42,13 @@ describe({
   sanitizeResources: false,
 }, () => {
   let tmp: string;
+  let bundle: string;
   let workerd: Workerd;
   let mqttUrl: string;
 
   beforeAll(async () => {
     tmp = await Deno.makeTempDir({ prefix: "mqtt_codec_worker_" });
-    const bundle = await buildBundle(
+    bundle = await buildBundle(
       `${tmp}/worker.js`,
       "tests/workers/worker.ts",
     );
@@ -316,6 +317,66 @@ describe({
       assertEquals(error.error, "MqttError");
       assertEquals(error.reasonCode, ReasonCode.MalformedPacket);
       assertStringIncludes(error.message, "[MQTT-3.3.1-4]");
+    });
+  });
+
+  describe("known bugs of webSocketStreams (issue 12 item 1), run with MQTT_CODEC_KNOWN_BUGS=1", () => {
+    const ignore = Deno.env.get("MQTT_CODEC_KNOWN_BUGS") !== "1";
+
+    /** Opens a raw WebSocket and resolves once it is open. */
+    async function openSocket(url: string): Promise<WebSocket> {
+      const socket = new WebSocket(url, "mqtt");
+      socket.binaryType = "arraybuffer";
+      await withTimeout(
+        new Promise((resolve, reject) => {
+          socket.onopen = resolve;
+          socket.onerror = reject;
+        }),
+        "the WebSocket to open",
+      );
+      return socket;
+    }
+
+    it({
+      name:
+        "[KNOWN BUG: the close carries no status code, peers see 1005] the Worker closes with 1000 after DISCONNECT",
+      ignore,
+      async fn() {
+        const socket = await openSocket(mqttUrl);
+        const closed = new Promise<number>((resolve) =>
+          socket.onclose = (event) => resolve(event.code)
+        );
+        const connack = new Promise((resolve) => socket.onmessage = resolve);
+        socket.send(encode({
+          type: "connect",
+          protocolVersion: 5,
+          clientId: "close-code",
+          cleanStart: true,
+          keepAlive: 0,
+        }));
+        await withTimeout(connack, "CONNACK");
+        socket.send(encode({ type: "disconnect" }));
+        assertEquals(await withTimeout(closed, "the close"), 1000);
+      },
+    });
+
+    it({
+      name:
+        "[KNOWN BUG: the readable side ends on `close` and never answers it, so the connection stays half-open] with a compatibility date before 2026-04-07, a close the client starts is answered",
+      ignore,
+      async fn() {
+        const old = await startWorkerd(workerdPath!, bundle, {
+          compatibilityDate: "2026-04-06",
+        });
+        try {
+          const socket = await openSocket(`ws://127.0.0.1:${old.port}/mqtt`);
+          const closed = new Promise((resolve) => socket.onclose = resolve);
+          socket.close(1000);
+          await withTimeout(closed, "the Worker to answer the close", 2_000);
+        } finally {
+          await old.stop();
+        }
+      },
     });
   });
 });

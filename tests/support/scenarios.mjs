@@ -16,7 +16,7 @@
 /**
  * The broker the scenarios use, from the environment that the runtime's
  * Deno test sets: MQTT_TCP_PORT (mosquitto's TCP port on 127.0.0.1) and
- * MQTT_WS_URL (its WebSocket listener).
+ * MQTT_WS_URL (the example broker's WebSocket listener).
  */
 export function brokerAddress(env = globalThis.process?.env ?? {}) {
   const tcpPort = Number(env.MQTT_TCP_PORT);
