@@ -91,6 +91,18 @@ export class Client {
     return packet;
   }
 
+  /** SUBSCRIBE to one filter; returns the SUBACK's reason codes. */
+  async subscribe(topicFilter, qos) {
+    await this.writer.write({
+      type: "subscribe",
+      packetId: 1,
+      subscriptions: [{ topicFilter, qos }],
+    });
+    const suback = await this.expect("suback");
+    same(suback.packetId, 1, "SUBACK packet id");
+    return suback.reasonCodes;
+  }
+
   /**
    * Publishes to a topic we subscribed to and completes our flow (PUBACK,
    * or PUBREC, PUBREL, PUBCOMP) while the message comes back, whenever it
@@ -142,13 +154,7 @@ export class Client {
 async function session(context, protocolVersion) {
   const { id } = context;
   const client = await Client.connect(context, id, protocolVersion);
-  await client.writer.write({
-    type: "subscribe",
-    packetId: 1,
-    subscriptions: [{ topicFilter: `${id}/#`, qos: 2 }],
-  });
-  const suback = await client.expect("suback");
-  same([suback.packetId, suback.reasonCodes], [1, [2]], "SUBACK");
+  same(await client.subscribe(`${id}/#`, 2), [2], "SUBACK reason codes");
 
   for (const qos of [0, 1, 2]) {
     const publish = {
@@ -215,12 +221,7 @@ export const scenarios = [
     async run(context) {
       const { id } = context;
       const client = await Client.connect(context, id);
-      await client.writer.write({
-        type: "subscribe",
-        packetId: 1,
-        subscriptions: [{ topicFilter: id, qos: 1 }],
-      });
-      await client.expect("suback");
+      same(await client.subscribe(id, 1), [1], "SUBACK reason codes");
       const payload = new Uint8Array(1 << 20).map((_, i) => (i * 7) % 251);
       const message = await client.publishToSelf({
         type: "publish",
@@ -245,12 +246,7 @@ export const scenarios = [
     async run(context) {
       const { id } = context;
       const client = await Client.connect(context, id);
-      await client.writer.write({
-        type: "subscribe",
-        packetId: 1,
-        subscriptions: [{ topicFilter: `${id}/+`, qos: 0 }],
-      });
-      await client.expect("suback");
+      same(await client.subscribe(`${id}/+`, 0), [0], "SUBACK reason codes");
       const count = 500;
       const writes = [];
       for (let i = 0; i < count; i++) {
