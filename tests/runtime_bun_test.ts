@@ -5,6 +5,13 @@
  * over `Bun.connect`, `node:net` and Bun's WebSocket, against mosquitto
  * (TCP) and the example broker (WebSocket) started here.
  *
+ * Bun imports mod.ts, not the bundle: Bun runs TypeScript as it is, so the
+ * sources themselves are what runs (no build step between the code and the
+ * test), and any syntax of ours that Bun's transpiler took differently would
+ * show here. The bundle is what Node and Chromium run, and what the README's
+ * snippets import in Bun (tests/readme_test.ts), as a Bun user's
+ * node_modules would have it.
+ *
  * @module
  */
 
