@@ -145,7 +145,9 @@ describe({
     const consoleErrors: string[] = [];
     page.on("pageerror", (error) => consoleErrors.push(String(error)));
     await page.goto(
-      `http://127.0.0.1:${server.addr.port}/tests/browser/scenarios.html?ws=${broker.wsPort}`,
+      `http://127.0.0.1:${server.addr.port}/tests/browser/scenarios.html?ws=${broker.wsPort}&knownBugs=${
+        Deno.env.get("MQTT_CODEC_KNOWN_BUGS") ?? ""
+      }`,
     );
     await page.waitForFunction(
       () => "scenarioResults" in globalThis,
@@ -156,10 +158,13 @@ describe({
     );
     const results = await page.evaluate(() =>
       (globalThis as unknown as {
-        scenarioResults: { name: string; error?: string }[];
+        scenarioResults: { name: string; error?: string; knownBug?: string }[];
       }).scenarioResults
     );
     await page.close();
+    for (const { name, knownBug } of results) {
+      if (knownBug) console.warn(`skipped: ${name} [KNOWN BUG: ${knownBug}]`);
+    }
     assertEquals(consoleErrors, []);
     assertEquals(results.map((r) => r.name), scenarios.map((s) => s.name));
     assertEquals(results.filter((r) => r.error !== undefined), []);

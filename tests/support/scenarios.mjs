@@ -9,7 +9,9 @@
 // of a context `{ lib, open, id }`, where `lib` is the library as the
 // runtime loads it (mod.ts or the bundle), `open()` connects a new client to
 // the broker and resolves to `{ readable, writable }`, and `id` is a string
-// unique to this runtime, transport and row (for client ids and topics).
+// unique to this runtime, transport and row (for client ids and topics). A
+// row that fails somewhere today because of a bug of the library says so
+// with `knownBug({ runtime, transport })` (see knownBugOf).
 //
 // Plain JavaScript, because Node 20 and the browser run it as it is.
 
@@ -274,12 +276,21 @@ export const scenarios = [
 ];
 
 /**
+ * Why `scenario` is known to fail on this runtime and transport today, or
+ * `undefined`: a row may say so with `knownBug({ runtime, transport })`,
+ * a transport with its `knownBug`. Such a test is skipped, its name saying
+ * why, unless MQTT_CODEC_KNOWN_BUGS=1 is set.
+ */
+export function knownBugOf(scenario, where, transportKnownBug) {
+  return transportKnownBug ?? scenario.knownBug?.(where);
+}
+
+/**
  * Defines a test per scenario and transport with the runtime's `describe`
  * and `it` (node:test's on Node and Bun, @std/testing/bdd's on Deno).
  * `transports` maps a transport's name to its `open()`, or to
- * `{ open, knownBug }` when the library fails on it today: its tests are
- * then skipped, their names say why, and setting MQTT_CODEC_KNOWN_BUGS=1 in
- * the environment runs them. A hanging scenario fails after 30 s.
+ * `{ open, knownBug }` when the library fails on it today (see
+ * {@link knownBugOf}). A hanging scenario fails after 30 s.
  */
 export function defineScenarioTests(
   { describe, it },
@@ -290,13 +301,18 @@ export function defineScenarioTests(
   const env = globalThis.process?.env ?? globalThis.Deno?.env.toObject() ?? {};
   const runKnownBugs = env.MQTT_CODEC_KNOWN_BUGS === "1";
   for (const [transport, entry] of Object.entries(transports)) {
-    const { open, knownBug } = typeof entry === "function"
+    const { open, knownBug: transportKnownBug } = typeof entry === "function"
       ? { open: entry }
       : entry;
-    const skip = knownBug !== undefined && !runKnownBugs;
     describe(`${runtime} over ${transport}`, () => {
       scenarios.forEach((scenario, row) => {
         const id = `${runtime}-${transport}-${row}`.replace(/[^\w-]/g, "_");
+        const knownBug = knownBugOf(
+          scenario,
+          { runtime, transport },
+          transportKnownBug,
+        );
+        const skip = knownBug !== undefined && !runKnownBugs;
         it(
           knownBug
             ? `${scenario.name} [KNOWN BUG: ${knownBug}]`
