@@ -542,7 +542,7 @@ describe("PacketReader errors", () => {
   it("rejects invalid options and sources with MqttError", () => {
     const stream = () => ReadableStream.from<Uint8Array>([]);
     const bad = [
-      { protocolVersion: 3 },
+      { protocolVersion: 6 },
       { maximumPacketSize: 0 },
       { maximumPacketSize: 1.5 },
       { maximumPacketSize: "10" },

@@ -407,7 +407,7 @@ describe("PacketWriter writes", () => {
       MqttError,
     );
     const writer = new PacketWriter(new WritableStream());
-    assertThrows(() => writer.protocolVersion = 3 as 4, MqttError);
+    assertThrows(() => writer.protocolVersion = 6 as 4, MqttError);
     assertThrows(() => writer.maximumPacketSize = 0, MqttError);
     writer.maximumPacketSize = 1;
     await assertRejects(() => writer.write({ type: "pingreq" }), MqttError);
@@ -456,7 +456,7 @@ describe("PacketWriter protocol version", () => {
     await writer.close();
     assertEquals(chunks, [encode(withReason)]);
     // a version set later must be named: no silent fallback to 5
-    for (const version of [undefined, 3, "5"]) {
+    for (const version of [undefined, 6, "5"]) {
       assertThrows(() => {
         writer.protocolVersion = version as ProtocolVersion;
       }, MqttError);
