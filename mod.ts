@@ -66,5 +66,7 @@ export {
   isValidTopicName,
   topicMatches,
 } from "./src/topic.ts";
+export { type SharedSubscriptionGroup, TopicTree } from "./src/topic_tree.ts";
+export { TopicMap } from "./src/topic_map.ts";
 export { type WebSocketStreams, webSocketStreams } from "./src/websocket.ts";
 export type * from "./src/packet.ts";
