@@ -72,6 +72,8 @@ export {
   isValidTopicName,
   topicMatches,
 } from "./src/topic.ts";
+export { type SharedSubscriptionGroup, TopicTree } from "./src/topic_tree.ts";
+export { TopicMap } from "./src/topic_map.ts";
 export {
   type WebSocketLike,
   type WebSocketListener,

@@ -28,6 +28,7 @@ import {
   SMALL_PUBLISH,
   toBuffer,
 } from "./packets.ts";
+import { floorDecode, floorEncode } from "./floor.mjs";
 
 /** One measured function. */
 export interface Case {
@@ -125,6 +126,25 @@ export const CODEC_CASES: Case[] = [];
     sink += decode(smallWire).type.length;
   });
   encodeCases(list, "encode-small", small);
+  // The floor: a hand-written encoder and decoder for exactly this shape,
+  // checking nothing (floor.mjs); "floor" is the baseline's rival here.
+  const smallPacket = small.ours[0] as Packet & {
+    type: "publish";
+    packetId: number;
+    userProperties: [string, string][];
+  };
+  add(list, "encode-floor", "ours", () => {
+    sink += encode(smallPacket).length;
+  });
+  add(list, "encode-floor", "floor", () => {
+    sink += floorEncode(smallPacket).length;
+  });
+  add(list, "decode-floor", "ours", () => {
+    sink += decode(small.wire[0]).type.length;
+  });
+  add(list, "decode-floor", "floor", () => {
+    sink += floorDecode(small.wire[0]).type.length;
+  });
   encodeCases(list, "encode-mix-v5", mix5);
   encodeCases(list, "encode-mix-v4", mix4);
   encodeCases(list, "encode-1MiB", large);

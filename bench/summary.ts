@@ -155,6 +155,18 @@ export function summarize(results: Results): SummaryRow[] {
       met: Math.min(mqttPacket, opifex) >= 1.5,
     });
   }
+  // The hand-written floor (floor.mjs): its time over ours, so ≥ 0.91x is
+  // "at most 1.1x the floor's time".
+  for (const what of ["encode", "decode"]) {
+    const floor = vs(`${what}-floor/floor`);
+    rows.push({
+      case: `${what} small PUBLISH v5 vs a hand-written ${what}r`,
+      ours: ours(`${what}-floor`),
+      limit: `floor: ${ratio(floor)}`,
+      target: "at most 1.1x the floor's time (floor ≥ 0.91x)",
+      met: floor >= 1 / 1.1,
+    });
+  }
   // A view: decoding 1 MiB costs what decoding the same header with 64 B does.
   const sizeFree = vs("decode-1MiB/ours-64B");
   rows.push({
