@@ -12,6 +12,7 @@ import {
   encode,
   encodeInto,
   type Packet,
+  PacketParser,
   PacketReader,
   PacketWriter,
 } from "../mod.ts";
@@ -229,6 +230,24 @@ export function streamCases(): Case[] {
   add(list, "read-100k", "ours", async () => {
     let count = 0;
     for await (const _ of new PacketReader(chunkStream())) count++;
+    expect("packets read", count, STREAM_COUNT);
+  }, { async: true, slow: true });
+  // The push parser under the reader, fed the same chunks: no promise per
+  // packet.
+  add(list, "read-100k", "parser", () => {
+    let count = 0;
+    const parser = new PacketParser();
+    for (const chunk of chunks) {
+      parser.push(chunk);
+      while (parser.next() !== undefined) count++;
+    }
+    expect("packets read", count, STREAM_COUNT);
+  }, slow);
+  // Payloads copied out of the chunks: what not pinning them costs.
+  add(list, "read-100k", "ours-copy", async () => {
+    let count = 0;
+    const reader = new PacketReader(chunkStream(), { copyPayloads: true });
+    for await (const _ of reader) count++;
     expect("packets read", count, STREAM_COUNT);
   }, { async: true, slow: true });
   add(list, "read-100k", "mqtt-packet", () => {

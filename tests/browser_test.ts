@@ -31,6 +31,7 @@ const chromiumPath = installedChromium("browser_test");
 
 interface PageResult {
   error?: string;
+  api: string;
   connackReasonCode: number;
   subackReasonCodes: number[];
   pubackPacketId: number;
@@ -95,50 +96,59 @@ describe({
     await context?.close();
     await server?.shutdown();
     await broker?.close();
-    if (passed === 2) await Deno.remove(tmp, { recursive: true });
+    if (passed === 3) await Deno.remove(tmp, { recursive: true });
     else if (tmp) console.error(`browser_test: kept ${tmp} (screenshot)`);
   });
 
-  it("subscribes, publishes and receives over WebSocket through PacketReader/PacketWriter", async () => {
-    const page = await context.newPage();
-    const consoleErrors: string[] = [];
-    page.on("console", (message) => {
-      if (message.type() === "error") consoleErrors.push(message.text());
+  for (
+    const [open, api] of [
+      ["streams", "webSocketStreams"],
+      ["connect", "WebSocketStream"],
+    ]
+  ) {
+    it(`subscribes, publishes and receives over WebSocket through PacketReader/PacketWriter (${api})`, async () => {
+      const page = await context.newPage();
+      const consoleErrors: string[] = [];
+      page.on("console", (message) => {
+        if (message.type() === "error") consoleErrors.push(message.text());
+      });
+      page.on("pageerror", (error) => consoleErrors.push(String(error)));
+
+      await page.goto(
+        `http://127.0.0.1:${server.addr.port}/tests/browser/?ws=${broker.wsPort}&open=${open}`,
+      );
+      await page.waitForFunction(() => "mqttResult" in globalThis, undefined, {
+        timeout: 30_000,
+      });
+      const result = await page.evaluate(() =>
+        (globalThis as unknown as { mqttResult: PageResult }).mqttResult
+      );
+
+      const screenshot = `${tmp}/browser_test_${open}.png`;
+      await page.screenshot({ path: screenshot, fullPage: true });
+      const png = await Deno.readFile(screenshot);
+      // The PNG signature: a real image was written.
+      assertEquals([...png.subarray(0, 8)], [137, 80, 78, 71, 13, 10, 26, 10]);
+
+      assertEquals(result.error, undefined, result.error);
+      // connectWebSocket takes Chromium's WebSocketStream.
+      assertEquals(result.api, api);
+      assertEquals(consoleErrors, []);
+      assertEquals(result.connackReasonCode, 0);
+      assertEquals(result.subackReasonCodes, [1]);
+      assertEquals(result.pubackPacketId, 2);
+      assertEquals(result.topic, "browser/test");
+      assertEquals(result.payload, result.sent);
+      assert(result.sent.startsWith("hello from HeadlessChrome/"), result.sent);
+      assertEquals(result.contentType, "text/plain");
+      assert(result.payloadIsUint8Array);
+      // The page shows every step, for the screenshot.
+      assertEquals(await page.locator("li.ok").count(), 5);
+      assertEquals(await page.locator("li.fail").count(), 0);
+      await page.close();
+      passed++;
     });
-    page.on("pageerror", (error) => consoleErrors.push(String(error)));
-
-    await page.goto(
-      `http://127.0.0.1:${server.addr.port}/tests/browser/?ws=${broker.wsPort}`,
-    );
-    await page.waitForFunction(() => "mqttResult" in globalThis, undefined, {
-      timeout: 30_000,
-    });
-    const result = await page.evaluate(() =>
-      (globalThis as unknown as { mqttResult: PageResult }).mqttResult
-    );
-
-    const screenshot = `${tmp}/browser_test.png`;
-    await page.screenshot({ path: screenshot, fullPage: true });
-    const png = await Deno.readFile(screenshot);
-    // The PNG signature: a real image was written.
-    assertEquals([...png.subarray(0, 8)], [137, 80, 78, 71, 13, 10, 26, 10]);
-
-    assertEquals(result.error, undefined, result.error);
-    assertEquals(consoleErrors, []);
-    assertEquals(result.connackReasonCode, 0);
-    assertEquals(result.subackReasonCodes, [1]);
-    assertEquals(result.pubackPacketId, 2);
-    assertEquals(result.topic, "browser/test");
-    assertEquals(result.payload, result.sent);
-    assert(result.sent.startsWith("hello from HeadlessChrome/"), result.sent);
-    assertEquals(result.contentType, "text/plain");
-    assert(result.payloadIsUint8Array);
-    // The page shows every step, for the screenshot.
-    assertEquals(await page.locator("li.ok").count(), 5);
-    assertEquals(await page.locator("li.fail").count(), 0);
-    await page.close();
-    passed++;
-  });
+  }
 
   it("runs the client scenarios over WebSocket, every row", async () => {
     const page = await context.newPage();

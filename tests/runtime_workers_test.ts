@@ -320,9 +320,7 @@ describe({
     });
   });
 
-  describe("known bugs of webSocketStreams (issue 12 item 1), run with MQTT_CODEC_KNOWN_BUGS=1", () => {
-    const ignore = Deno.env.get("MQTT_CODEC_KNOWN_BUGS") !== "1";
-
+  describe("webSocketStreams on the Worker's server-side WebSocket closes as it should (issue 12 item 1)", () => {
     /** Opens a raw WebSocket and resolves once it is open. */
     async function openSocket(url: string): Promise<WebSocket> {
       const socket = new WebSocket(url, "mqtt");
@@ -338,9 +336,7 @@ describe({
     }
 
     it({
-      name:
-        "[KNOWN BUG: the close carries no status code, peers see 1005] the Worker closes with 1000 after DISCONNECT",
-      ignore,
+      name: "the Worker closes with 1000 after DISCONNECT (not 1005)",
       async fn() {
         const socket = await openSocket(mqttUrl);
         const closed = new Promise<number>((resolve) =>
@@ -362,8 +358,7 @@ describe({
 
     it({
       name:
-        "[KNOWN BUG: the readable side ends on `close` and never answers it, so the connection stays half-open] with a compatibility date before 2026-04-07, a close the client starts is answered",
-      ignore,
+        "with a compatibility date before 2026-04-07, a close the client starts is answered (the connection is not left half-open)",
       async fn() {
         const old = await startWorkerd(workerdPath!, bundle, {
           compatibilityDate: "2026-04-06",

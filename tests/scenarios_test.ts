@@ -1,8 +1,7 @@
 /**
  * The client scenarios of tests/support/scenarios.mjs on Deno, with mod.ts,
  * over `Deno.connect` to mosquitto and over Deno's WebSocket client to the
- * example broker: the same rows that Node and Bun run. Over Deno.connect
- * they are skipped today, as a known bug (see below).
+ * example broker: the same rows that Node and Bun run.
  *
  * @module
  */
@@ -37,10 +36,6 @@ describe("scenarios", () => {
         });
         return { readable: conn.readable, writable: conn.writable };
       },
-      // Closing conn.writable closes the whole connection, and the reader
-      // then throws BadResource instead of ending (issue 12, item 1).
-      knownBug:
-        "issue 12 item 1: after writer.close() the reader throws BadResource",
     },
     "WebSocket": () =>
       Promise.resolve(
