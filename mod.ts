@@ -6,7 +6,8 @@
  *   and back, checking every rule of the specification a codec can check.
  * - {@linkcode PacketReader} reads packets from any
  *   `ReadableStream<Uint8Array>`; {@linkcode PacketWriter} writes them to any
- *   `WritableStream<Uint8Array>`.
+ *   `WritableStream<Uint8Array>`; {@linkcode PacketParser} parses the chunks
+ *   of a socket that hands them out by callback.
  * - Every failure is an {@linkcode MqttError} carrying the MQTT 5 reason code
  *   a peer would send.
  *
@@ -42,18 +43,23 @@ export {
 } from "./src/codec.ts";
 export * from "./src/defaults.ts";
 export { MqttError } from "./src/error.ts";
+export { PacketParser, type PacketParserOptions } from "./src/packet_parser.ts";
+export { PacketReader, type PacketReaderOptions } from "./src/packet_reader.ts";
 export {
   PacketDecoderStream,
   type PacketDecoderStreamOptions,
-  PacketReader,
-  type PacketReaderOptions,
-} from "./src/reader.ts";
+} from "./src/packet_decoder_stream.ts";
+export { PacketWriter, type PacketWriterOptions } from "./src/packet_writer.ts";
 export {
   PacketEncoderStream,
   type PacketEncoderStreamOptions,
-  PacketWriter,
-  type PacketWriterOptions,
-} from "./src/writer.ts";
+} from "./src/packet_encoder_stream.ts";
+export type {
+  ReadableStreamLike,
+  ReadableStreamReaderLike,
+  WritableStreamLike,
+  WritableStreamWriterLike,
+} from "./src/stream_like.ts";
 export {
   isValidReasonCode,
   ReasonCode,
@@ -66,5 +72,18 @@ export {
   isValidTopicName,
   topicMatches,
 } from "./src/topic.ts";
-export { type WebSocketStreams, webSocketStreams } from "./src/websocket.ts";
+export { type SharedSubscriptionGroup, TopicTree } from "./src/topic_tree.ts";
+export { TopicMap } from "./src/topic_map.ts";
+export {
+  type WebSocketLike,
+  type WebSocketListener,
+  type WebSocketStreams,
+  webSocketStreams,
+  type WebSocketStreamsOptions,
+} from "./src/web_socket_streams.ts";
+export {
+  connectWebSocket,
+  type ConnectWebSocketOptions,
+  type WebSocketConnection,
+} from "./src/connect_web_socket.ts";
 export type * from "./src/packet.ts";

@@ -12,6 +12,7 @@ import {
   encode,
   encodeInto,
   type Packet,
+  PacketParser,
   PacketReader,
   PacketWriter,
 } from "../mod.ts";
@@ -27,6 +28,7 @@ import {
   SMALL_PUBLISH,
   toBuffer,
 } from "./packets.ts";
+import { floorDecode, floorEncode } from "./floor.mjs";
 
 /** One measured function. */
 export interface Case {
@@ -124,6 +126,25 @@ export const CODEC_CASES: Case[] = [];
     sink += decode(smallWire).type.length;
   });
   encodeCases(list, "encode-small", small);
+  // The floor: a hand-written encoder and decoder for exactly this shape,
+  // checking nothing (floor.mjs); "floor" is the baseline's rival here.
+  const smallPacket = small.ours[0] as Packet & {
+    type: "publish";
+    packetId: number;
+    userProperties: [string, string][];
+  };
+  add(list, "encode-floor", "ours", () => {
+    sink += encode(smallPacket).length;
+  });
+  add(list, "encode-floor", "floor", () => {
+    sink += floorEncode(smallPacket).length;
+  });
+  add(list, "decode-floor", "ours", () => {
+    sink += decode(small.wire[0]).type.length;
+  });
+  add(list, "decode-floor", "floor", () => {
+    sink += floorDecode(small.wire[0]).type.length;
+  });
   encodeCases(list, "encode-mix-v5", mix5);
   encodeCases(list, "encode-mix-v4", mix4);
   encodeCases(list, "encode-1MiB", large);
@@ -209,6 +230,24 @@ export function streamCases(): Case[] {
   add(list, "read-100k", "ours", async () => {
     let count = 0;
     for await (const _ of new PacketReader(chunkStream())) count++;
+    expect("packets read", count, STREAM_COUNT);
+  }, { async: true, slow: true });
+  // The push parser under the reader, fed the same chunks: no promise per
+  // packet.
+  add(list, "read-100k", "parser", () => {
+    let count = 0;
+    const parser = new PacketParser();
+    for (const chunk of chunks) {
+      parser.push(chunk);
+      while (parser.next() !== undefined) count++;
+    }
+    expect("packets read", count, STREAM_COUNT);
+  }, slow);
+  // Payloads copied out of the chunks: what not pinning them costs.
+  add(list, "read-100k", "ours-copy", async () => {
+    let count = 0;
+    const reader = new PacketReader(chunkStream(), { copyPayloads: true });
+    for await (const _ of reader) count++;
     expect("packets read", count, STREAM_COUNT);
   }, { async: true, slow: true });
   add(list, "read-100k", "mqtt-packet", () => {

@@ -156,6 +156,18 @@ export function summarize(results: Results): SummaryRow[] {
       met: Math.min(mqttPacket, opifex) >= 1.5,
     });
   }
+  // The hand-written floor (floor.mjs): its time over ours, so ≥ 0.91x is
+  // "at most 1.1x the floor's time".
+  for (const what of ["encode", "decode"]) {
+    const floor = vs(`${what}-floor/floor`);
+    rows.push({
+      case: `${what} small PUBLISH v5 vs a hand-written ${what}r`,
+      ours: ours(`${what}-floor`),
+      limit: `floor: ${ratio(floor)}`,
+      target: "at most 1.1x the floor's time (floor ≥ 0.91x)",
+      met: floor >= 1 / 1.1,
+    });
+  }
   // A view: decoding 1 MiB costs what decoding the same header with 64 B does.
   const sizeFree = vs("decode-1MiB/ours-64B");
   rows.push({
@@ -197,6 +209,24 @@ export function summarize(results: Results): SummaryRow[] {
     limit: `decode loop: ${ratio(loop)}`,
     target: "≥ 1.5x mqtt-packet; within 1.2x of the loop (≥ 0.83x)",
     met: reader >= 1.5 && loop >= 1 / 1.2,
+  });
+  // The parser's own ratios: the others' time over the parser's.
+  const parser = vs("read-100k/parser");
+  rows.push({
+    case: "PacketParser, 100k packets, 64 KiB chunks",
+    ours: results.get("read-100k/parser")?.time ?? NaN,
+    mqttPacket: reader / parser,
+    limit: `decode loop: ${ratio(loop / parser)}; PacketReader: ${
+      ratio(1 / parser)
+    }`,
+    target: "the fastest way to read (PacketReader ≥ 1x)",
+    met: 1 / parser >= 1,
+  });
+  rows.push({
+    case: "PacketReader with copyPayloads",
+    ours: results.get("read-100k/ours-copy")?.time ?? NaN,
+    limit: `${ratio(vs("read-100k/ours-copy"))} the time without`,
+    target: "(none: the price of not pinning chunks)",
   });
   rows.push({
     case: "PacketWriter, 100k packets",

@@ -19,11 +19,16 @@ export const DEFAULT_BUNDLE: URL = new URL("dist/mqtt_codec.mjs", ROOT);
  * which is what any runtime with web-standard APIs can load, and checks that
  * the result holds nothing Deno- or Node-specific.
  *
- * @param outFile Where to write the `.mjs` file; declarations go beside it.
+ * @param outFile Where to write the `.mjs` file; the library's declarations
+ * go beside it.
+ * @param entry The module to bundle, relative to the project's root: `mod.ts`
+ * unless a program that imports the library (a Worker, a page's script) is
+ * bundled with it, which gets no declarations (and no type-check).
  * @returns The path written.
  */
 export async function buildBundle(
   outFile: string | URL = DEFAULT_BUNDLE,
+  entry = "mod.ts",
 ): Promise<string> {
   const out = outFile instanceof URL
     ? decodeURIComponent(outFile.pathname)
@@ -34,10 +39,10 @@ export async function buildBundle(
       "--quiet",
       "--platform=browser",
       "--format=esm",
-      "--declaration",
+      ...(entry === "mod.ts" ? ["--declaration"] : []),
       "--output",
       out,
-      "mod.ts",
+      entry,
     ],
     cwd: ROOT,
     stdout: "inherit",

@@ -6,29 +6,31 @@
  * @module
  */
 
+import { DEFAULT_MAXIMUM_PACKET_SIZE } from "./defaults.ts";
 import { MqttError } from "./error.ts";
 import type { Packet, ProtocolVersion } from "./packet.ts";
+import { BY_CODE, codecOf, PACKET_NAMES } from "./packets/registry.ts";
+import { isOwn } from "./packets/shape.ts";
 import { Cursor } from "./primitives/cursor.ts";
-import { describe, label } from "./primitives/writer.ts";
-import { decodeAuth, encodeAuth } from "./packets/auth.ts";
-import { decodeConnack, encodeConnack } from "./packets/connack.ts";
-import { decodeConnect, encodeConnect } from "./packets/connect.ts";
-import { decodeDisconnect, encodeDisconnect } from "./packets/disconnect.ts";
+import { describe } from "./primitives/writer.ts";
 import {
-  decodePingreq,
-  decodePingresp,
-  encodePingreq,
-  encodePingresp,
-} from "./packets/ping.ts";
-import { decodeAck, encodeAck } from "./packets/puback.ts";
-import { decodePublish, encodePublish } from "./packets/publish.ts";
-import { decodeSuback, encodeSuback } from "./packets/suback.ts";
-import { decodeSubscribe, encodeSubscribe } from "./packets/subscribe.ts";
-import { decodeUnsuback, encodeUnsuback } from "./packets/unsuback.ts";
-import { decodeUnsubscribe, encodeUnsubscribe } from "./packets/unsubscribe.ts";
+  problemOf,
+  readVariableByteInteger,
+  VBI_CUT_OFF,
+  vbiLength,
+} from "./primitives/variable_byte_integer.ts";
+import {
+  MQTT_5_0,
+  type Protocol,
+  protocolOf,
+  SUPPORTED_VERSIONS,
+} from "./protocol.ts";
+
+export { PACKET_NAMES };
 
 const MALFORMED = 0x81;
 const PROTOCOL_ERROR = 0x82;
+const UNSUPPORTED_PROTOCOL_VERSION = 0x84;
 const PACKET_TOO_LARGE = 0x95;
 
 /**
@@ -43,7 +45,7 @@ const PACKET_TOO_LARGE = 0x95;
  * assertEquals(MAXIMUM_PACKET_SIZE, 268_435_460);
  * ```
  */
-export const MAXIMUM_PACKET_SIZE = 268_435_460;
+export const MAXIMUM_PACKET_SIZE: number = DEFAULT_MAXIMUM_PACKET_SIZE;
 
 /**
  * Options of {@linkcode decode}.
@@ -55,7 +57,7 @@ export const MAXIMUM_PACKET_SIZE = 268_435_460;
  * ```
  */
 export interface DecodeOptions {
-  /** The version to decode with: 5 (MQTT 5.0, the default) or 4 (MQTT 3.1.1). A CONNECT uses its own. */
+  /** The version to decode with: 5 (MQTT 5.0, the default), 4 (MQTT 3.1.1) or 3 (MQTT 3.1). A CONNECT uses its own. */
   protocolVersion?: ProtocolVersion;
   /** Reject packets larger than this many bytes, fixed header included, with 0x95 Packet too large. */
   maximumPacketSize?: number;
@@ -71,36 +73,13 @@ export interface DecodeOptions {
  * ```
  */
 export interface EncodeOptions {
-  /** The version to encode with: 5 (MQTT 5.0, the default) or 4 (MQTT 3.1.1). A CONNECT uses its own. */
+  /** The version to encode with: 5 (MQTT 5.0, the default), 4 (MQTT 3.1.1) or 3 (MQTT 3.1). A CONNECT uses its own. */
   protocolVersion?: ProtocolVersion;
 }
 
-/** Packet names by control packet type (the fixed header's high 4 bits), for messages. */
-export const PACKET_NAMES: readonly string[] = [
-  "Reserved (0)",
-  "CONNECT",
-  "CONNACK",
-  "PUBLISH",
-  "PUBACK",
-  "PUBREC",
-  "PUBREL",
-  "PUBCOMP",
-  "SUBSCRIBE",
-  "SUBACK",
-  "UNSUBSCRIBE",
-  "UNSUBACK",
-  "PINGREQ",
-  "PINGRESP",
-  "DISCONNECT",
-  "AUTH",
-] as const;
-
-/** The fixed header flags each type must carry (section 2.1.3); PUBLISH's are its own. */
-const FLAGS = [0, 0, 0, -1, 0, 0, 2, 0, 2, 0, 2, 0, 0, 0, 0, 0];
-
 /** The rule that a type's fixed header flags are as listed, by version. */
-function flagsRule(type: number, version: ProtocolVersion): string {
-  switch (type) {
+function flagsRule(code: number, protocol: Protocol): string {
+  switch (code) {
     case 6:
       return "[MQTT-3.6.1-1]";
     case 8:
@@ -108,22 +87,47 @@ function flagsRule(type: number, version: ProtocolVersion): string {
     case 10:
       return "[MQTT-3.10.1-1]";
     default:
-      return version === 5 ? "[MQTT-2.1.3-1]" : "[MQTT-2.2.2-1]";
+      return protocol.rules.fixedHeaderFlags;
   }
 }
 
-/** Checks the protocol version option; `undefined` means "not fixed". */
+/**
+ * Checks a protocol version option. `undefined` means "not fixed" and is
+ * returned as it is, unless `required` (a version set later must be named:
+ * then `undefined` is refused, and the message says "got undefined").
+ */
 export function checkVersionOption(
   value: unknown,
   where: string,
+  required = false,
 ): ProtocolVersion | undefined {
-  if (value === undefined || value === 4 || value === 5) return value;
+  if (value === undefined && !required) return undefined;
+  const protocol = protocolOf(value);
+  if (protocol !== undefined) return protocol.version;
   throw new MqttError(
-    `${where}: protocolVersion must be 4 (MQTT 3.1.1) or 5 (MQTT 5.0), got ${
+    `${where}: protocolVersion must be ${SUPPORTED_VERSIONS}, got ${
       describe(value)
     }`,
-    0x84,
+    UNSUPPORTED_PROTOCOL_VERSION,
   );
+}
+
+/** An option given in `options` itself: an inherited key is not an option. */
+function ownOption<O extends object, K extends keyof O>(
+  options: O | undefined,
+  key: K,
+): O[K] | undefined {
+  return options !== undefined && options !== null &&
+      isOwn(options, key as string)
+    ? options[key]
+    : undefined;
+}
+
+/** The protocol object of a version option; `undefined` means 5.0. */
+function protocolOption(value: unknown, where: string): Protocol {
+  return value === undefined
+    ? MQTT_5_0
+    : protocolOf(checkVersionOption(value, where))!;
 }
 
 /** Checks a maximum packet size option; `undefined` means the protocol maximum. */
@@ -170,6 +174,23 @@ export function packetSize(
   offset = 0,
   end: number = bytes.length,
 ): number {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new MqttError(
+      `packetSize: expected a Uint8Array, got ${describe(bytes)}`,
+      MALFORMED,
+    );
+  }
+  if (
+    !Number.isInteger(offset) || !Number.isInteger(end) || offset < 0 ||
+    end > bytes.length || end < 0
+  ) {
+    throw new MqttError(
+      `packetSize: offset ${describe(offset)} and end ${
+        describe(end)
+      } must be integers with 0 <= offset and end <= the buffer's length ${bytes.length}`,
+      MALFORMED,
+    );
+  }
   if (offset >= end) return -1;
   if (bytes[offset] < 0x10) {
     throw new MqttError(
@@ -177,35 +198,17 @@ export function packetSize(
       MALFORMED,
     );
   }
-  let value = 0;
-  let multiplier = 1;
-  for (let i = 1; i <= 4; i++) {
-    if (offset + i >= end) return -1;
-    const byte = bytes[offset + i];
-    value += (byte & 0x7f) * multiplier;
-    if ((byte & 0x80) === 0) {
-      if (byte === 0 && i > 1) {
-        throw new MqttError(
-          `${
-            PACKET_NAMES[bytes[offset] >> 4]
-          }: Remaining Length is not encoded in the minimum number of bytes [MQTT-1.5.5-1] at byte offset ${
-            offset + 1
-          }`,
-          MALFORMED,
-        );
-      }
-      return 1 + i + value;
-    }
-    multiplier *= 128;
+  const length = readVariableByteInteger(bytes, offset + 1, end);
+  if (length === VBI_CUT_OFF) return -1;
+  if (length < 0) {
+    throw new MqttError(
+      `${PACKET_NAMES[bytes[offset] >> 4]}: Remaining Length ${
+        problemOf(length)
+      } at byte offset ${offset + 1}`,
+      MALFORMED,
+    );
   }
-  throw new MqttError(
-    `${
-      PACKET_NAMES[bytes[offset] >> 4]
-    }: Remaining Length has more than 4 bytes [MQTT-1.5.5-1] at byte offset ${
-      offset + 1
-    }`,
-    MALFORMED,
-  );
+  return 1 + vbiLength(length) + length;
 }
 
 /**
@@ -219,86 +222,60 @@ export function decodePacket(
   end: number,
   protocolVersion: ProtocolVersion,
 ): Packet {
+  return decodeWith(bytes, start, end, protocolOf(protocolVersion) ?? MQTT_5_0);
+}
+
+function decodeWith(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  protocol: Protocol,
+): Packet {
   const first = bytes[start];
-  const type = first >> 4;
+  const code = first >> 4;
   const flags = first & 0x0f;
   let bodyStart = start + 2;
   while (bytes[bodyStart - 1] & 0x80) bodyStart++;
-  const name = PACKET_NAMES[type];
-  const c = new Cursor(bytes, start, bodyStart, end, name, protocolVersion);
-  if (type !== 3 && flags !== FLAGS[type]) {
-    c.fail(
-      "Fixed header flags",
-      `must be ${FLAGS[type].toString(2).padStart(4, "0")}, got ${
-        flags.toString(2).padStart(4, "0")
-      } ${flagsRule(type, protocolVersion)}`,
+  const codec = BY_CODE[code];
+  const c = new Cursor(
+    bytes,
+    start,
+    bodyStart,
+    end,
+    PACKET_NAMES[code],
+    protocol,
+  );
+  if (codec === undefined) {
+    return c.fail(
+      "Packet type",
+      "0 is reserved and forbidden (section 2.1.2)",
       MALFORMED,
       start,
     );
   }
-  let packet: Packet;
-  switch (type) {
-    case 1:
-      packet = decodeConnect(c);
-      break;
-    case 2:
-      packet = decodeConnack(c);
-      break;
-    case 3:
-      packet = decodePublish(c, flags);
-      break;
-    case 4:
-      packet = decodeAck(c, "puback");
-      break;
-    case 5:
-      packet = decodeAck(c, "pubrec");
-      break;
-    case 6:
-      packet = decodeAck(c, "pubrel");
-      break;
-    case 7:
-      packet = decodeAck(c, "pubcomp");
-      break;
-    case 8:
-      packet = decodeSubscribe(c);
-      break;
-    case 9:
-      packet = decodeSuback(c);
-      break;
-    case 10:
-      packet = decodeUnsubscribe(c);
-      break;
-    case 11:
-      packet = decodeUnsuback(c);
-      break;
-    case 12:
-      packet = decodePingreq();
-      break;
-    case 13:
-      packet = decodePingresp();
-      break;
-    case 14:
-      packet = decodeDisconnect(c);
-      break;
-    case 15:
-      if (protocolVersion === 4) {
-        c.fail(
-          "Packet type",
-          "15 (AUTH) does not exist in MQTT 3.1.1, where it is reserved (section 2.2.1)",
-          MALFORMED,
-          start,
-        );
-      }
-      packet = decodeAuth(c);
-      break;
-    default:
-      return c.fail(
-        "Packet type",
-        "0 is reserved and forbidden (section 2.1.2)",
-        MALFORMED,
-        start,
-      );
+  if (
+    codec.flags !== -1 && flags !== codec.flags &&
+    // MQTT 3.1 sets DUP on a PUBREL, SUBSCRIBE or UNSUBSCRIBE sent again
+    !(protocol.dupOnQoS1Packets && codec.flags === 2 && flags === 0b1010)
+  ) {
+    c.fail(
+      "Fixed header flags",
+      `must be ${codec.flags.toString(2).padStart(4, "0")}, got ${
+        flags.toString(2).padStart(4, "0")
+      } ${flagsRule(code, protocol)}`,
+      MALFORMED,
+      start,
+    );
   }
+  if (codec.type === "auth" && !protocol.auth) {
+    c.fail(
+      "Packet type",
+      `15 (AUTH) does not exist in ${protocol.label}, where it is reserved ${protocol.rules.reservedType}`,
+      MALFORMED,
+      start,
+    );
+  }
+  const packet = codec.decode(c, flags);
   c.done("The packet");
   return packet;
 }
@@ -344,9 +321,10 @@ export function decode(bytes: Uint8Array, options?: DecodeOptions): Packet {
       MALFORMED,
     );
   }
-  const protocolVersion =
-    checkVersionOption(options?.protocolVersion, "decode") ??
-      5;
+  const protocol = protocolOption(
+    ownOption(options, "protocolVersion"),
+    "decode",
+  );
   const size = packetSize(bytes, 0);
   if (size === -1) {
     throw new MqttError(
@@ -356,9 +334,10 @@ export function decode(bytes: Uint8Array, options?: DecodeOptions): Packet {
       MALFORMED,
     );
   }
-  const maximum = options?.maximumPacketSize === undefined
+  const maximumOption = ownOption(options, "maximumPacketSize");
+  const maximum = maximumOption === undefined
     ? MAXIMUM_PACKET_SIZE
-    : checkMaximumOption(options.maximumPacketSize, "decode");
+    : checkMaximumOption(maximumOption, "decode");
   if (size > maximum) {
     throw new MqttError(
       `${
@@ -379,7 +358,7 @@ export function decode(bytes: Uint8Array, options?: DecodeOptions): Packet {
       MALFORMED,
     );
   }
-  return decodePacket(bytes, 0, size, protocolVersion);
+  return decodeWith(bytes, 0, size, protocol);
 }
 
 /**
@@ -463,7 +442,10 @@ function encodePacket(
   into: Uint8Array | undefined,
   what: string,
 ): Uint8Array {
-  const version = checkVersionOption(options?.protocolVersion, what) ?? 5;
+  const protocol = protocolOption(
+    ownOption(options, "protocolVersion"),
+    what,
+  );
   if (typeof packet !== "object" || packet === null) {
     throw new MqttError(
       `${what}: expected a packet object, got ${
@@ -472,40 +454,13 @@ function encodePacket(
       MALFORMED,
     );
   }
-  switch (packet.type) {
-    case "publish":
-      return encodePublish(packet, version, into);
-    case "puback":
-    case "pubrec":
-    case "pubrel":
-    case "pubcomp":
-      return encodeAck(packet, version, into);
-    case "connect":
-      return encodeConnect(packet, into);
-    case "connack":
-      return encodeConnack(packet, version, into);
-    case "subscribe":
-      return encodeSubscribe(packet, version, into);
-    case "suback":
-      return encodeSuback(packet, version, into);
-    case "unsubscribe":
-      return encodeUnsubscribe(packet, version, into);
-    case "unsuback":
-      return encodeUnsuback(packet, version, into);
-    case "pingreq":
-      return encodePingreq(into);
-    case "pingresp":
-      return encodePingresp(into);
-    case "disconnect":
-      return encodeDisconnect(packet, version, into);
-    case "auth":
-      return encodeAuth(packet, version, into);
-    default:
-      throw new MqttError(
-        `${label(what, version)}: unknown packet type ${
-          describe((packet as { type: unknown }).type)
-        }`,
-        PROTOCOL_ERROR,
-      );
+  const type = isOwn(packet, "type") ? packet.type : undefined;
+  const codec = codecOf(type);
+  if (codec === undefined) {
+    throw new MqttError(
+      `${what} (${protocol.label}): unknown packet type ${describe(type)}`,
+      PROTOCOL_ERROR,
+    );
   }
+  return codec.encode(packet, protocol, into);
 }

@@ -26,6 +26,8 @@
  * @module
  */
 
+import { MAX_VARIABLE_BYTE_INTEGER } from "./primitives/variable_byte_integer.ts";
+
 /**
  * Receive Maximum when absent: 65,535 QoS 1 and QoS 2 publications in flight
  * at once (sections 3.1.2.11.3 and 3.2.2.3.3).
@@ -94,7 +96,9 @@ export const DEFAULT_RETAIN_AVAILABLE = true;
  * assertEquals(DEFAULT_MAXIMUM_PACKET_SIZE, MAXIMUM_PACKET_SIZE);
  * ```
  */
-export const DEFAULT_MAXIMUM_PACKET_SIZE = 268_435_460;
+export const DEFAULT_MAXIMUM_PACKET_SIZE: number =
+  // a 1-byte type, a 4-byte Remaining Length, and that many bytes
+  1 + 4 + MAX_VARIABLE_BYTE_INTEGER;
 
 /**
  * Session Expiry Interval when absent: 0 seconds, the session ends when the
@@ -250,3 +254,47 @@ export const MAXIMUM_PACKET_ID = 65_535;
  * ```
  */
 export const MAXIMUM_TOPIC_ALIAS = 65_535;
+
+/**
+ * Payload Format Indicator when absent: the payload is unspecified bytes,
+ * not declared UTF-8 (section 3.3.2.3.2).
+ *
+ * @example Usage
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { DEFAULT_PAYLOAD_FORMAT_INDICATOR } from "@mqtt/codec";
+ *
+ * assertEquals(DEFAULT_PAYLOAD_FORMAT_INDICATOR, false);
+ * ```
+ */
+export const DEFAULT_PAYLOAD_FORMAT_INDICATOR = false;
+
+/**
+ * The reason code of a PUBACK, PUBREC, PUBREL, PUBCOMP, DISCONNECT or AUTH
+ * that leaves it out (the short forms of sections 3.4.2.1, 3.14.2.1 and
+ * 3.15.2.1): 0x00, Success or Normal disconnection. `decode` fills it in.
+ *
+ * @example Usage
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { decode, DEFAULT_REASON_CODE } from "@mqtt/codec";
+ *
+ * const puback = decode(new Uint8Array([0x40, 0x02, 0x00, 0x07]));
+ * assertEquals(puback, { type: "puback", packetId: 7, reasonCode: DEFAULT_REASON_CODE });
+ * ```
+ */
+export const DEFAULT_REASON_CODE = 0;
+
+/**
+ * Retain Handling of a subscription that leaves it out: 0, retained
+ * messages are sent when the subscription is made (section 3.8.3.1).
+ *
+ * @example Usage
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { DEFAULT_RETAIN_HANDLING } from "@mqtt/codec";
+ *
+ * assertEquals(DEFAULT_RETAIN_HANDLING, 0);
+ * ```
+ */
+export const DEFAULT_RETAIN_HANDLING = 0;

@@ -33,7 +33,8 @@ export class MqttError extends Error {
    * import { assertEquals, assertThrows } from "@std/assert";
    * import { decode, MqttError, reasonCodeName } from "@mqtt/codec";
    *
-   * // A CONNECT of protocol level 3 (MQTT 3.1), which is not supported.
+   * // A CONNECT named "MQTT" with protocol level 3: level 3 is MQTT 3.1,
+   * // whose protocol name is "MQIsdp", so the pair is not a version.
    * const connect = new Uint8Array([
    *   0x10, 0x0d, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x03, 0x02, 0x00, 0x3c,
    *   0x00, 0x01, 0x61,

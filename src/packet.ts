@@ -21,7 +21,8 @@
 export type QoS = 0 | 1 | 2;
 
 /**
- * The protocol level on the wire: 4 is MQTT 3.1.1, 5 is MQTT 5.0.
+ * The protocol level on the wire: 3 is MQTT 3.1 (protocol name "MQIsdp"), 4
+ * is MQTT 3.1.1, 5 is MQTT 5.0.
  *
  * @example Usage
  * ```ts
@@ -29,7 +30,7 @@ export type QoS = 0 | 1 | 2;
  * const version: ProtocolVersion = 5;
  * ```
  */
-export type ProtocolVersion = 4 | 5;
+export type ProtocolVersion = 3 | 4 | 5;
 
 /**
  * The `type` of every control packet, as used in the {@linkcode Packet} union.
@@ -140,11 +141,11 @@ export interface Will extends MessageProperties {
 export interface ConnectPacket {
   /** Discriminant. */
   type: "connect";
-  /** 4 for MQTT 3.1.1, 5 for MQTT 5.0. */
+  /** 3 for MQTT 3.1 ("MQIsdp"), 4 for MQTT 3.1.1, 5 for MQTT 5.0. */
   protocolVersion: ProtocolVersion;
-  /** The Client Identifier; may be empty. */
+  /** The Client Identifier; may be empty (in MQTT 3.1: 1 to 23 characters). */
   clientId: string;
-  /** Clean Start (MQTT 5.0) or Clean Session (MQTT 3.1.1). */
+  /** Clean Start (MQTT 5.0) or Clean Session (MQTT 3.1 and 3.1.1). */
   cleanStart: boolean;
   /** Keep Alive in seconds; 0 turns the mechanism off. */
   keepAlive: number;
@@ -190,9 +191,9 @@ export interface ConnectPacket {
 export interface ConnackPacket {
   /** Discriminant. */
   type: "connack";
-  /** Whether the server resumes an existing session. */
+  /** Whether the server resumes an existing session (always false in MQTT 3.1, which has no such flag). */
   sessionPresent: boolean;
-  /** The Connect Reason Code (MQTT 5.0) or the Connect Return Code 0–5 (MQTT 3.1.1). */
+  /** The Connect Reason Code (MQTT 5.0) or the Connect Return Code 0–5 (MQTT 3.1 and 3.1.1). */
   reasonCode: number;
   /** 0x11: seconds the session outlives the connection. */
   sessionExpiryInterval?: number;
@@ -448,7 +449,7 @@ export interface UnsubackPacket {
   type: "unsuback";
   /** Packet Identifier of the UNSUBSCRIBE, 1–65535. */
   packetId: number;
-  /** One reason code per topic filter (MQTT 5.0); empty in MQTT 3.1.1. */
+  /** One reason code per topic filter (MQTT 5.0); empty in MQTT 3.1 and 3.1.1. */
   reasonCodes: number[];
   /** 0x1F: a human readable reason. */
   reasonString?: string;

@@ -1,11 +1,26 @@
 /**
  * MQTT 5.0 properties (section 2.2.2): the table of all 27 identifiers with
  * their data types and the packets that may carry them, and their decoding
- * and encoding.
+ * and encoding. Each data type is one entry that reads, checks, measures
+ * and writes its values; the table ties each identifier to a packet field
+ * of that type, checked against the packet interfaces by the compiler.
  *
  * @module
  */
 
+import type {
+  AuthPacket,
+  ConnackPacket,
+  ConnectPacket,
+  DisconnectPacket,
+  PubackPacket,
+  PublishPacket,
+  SubackPacket,
+  SubscribePacket,
+  UnsubackPacket,
+  UnsubscribePacket,
+  Will,
+} from "./packet.ts";
 import type { Cursor } from "./primitives/cursor.ts";
 import {
   binaryLength,
@@ -13,22 +28,20 @@ import {
   checkBoolean,
   checkInteger,
   encodeError,
-  MAX_VARIABLE_BYTE_INTEGER,
   stringLength,
-  vbiLength,
 } from "./primitives/writer.ts";
-import { utf8Length } from "./primitives/utf8.ts";
+import {
+  MAX_VARIABLE_BYTE_INTEGER,
+  vbiLength,
+} from "./primitives/variable_byte_integer.ts";
+import { measureUtf8 } from "./primitives/utf8.ts";
+import { MQTT_5_0, type Protocol } from "./protocol.ts";
 
 const MALFORMED = 0x81;
+const hasOwnProperty = Object.prototype.hasOwnProperty;
 const PROTOCOL_ERROR = 0x82;
-const RESPONSE_TOPIC = 0x08;
 const WILDCARD_PROBLEM =
   "contains a wildcard character, but is used as a Topic Name [MQTT-3.3.2-14]";
-
-/** A Response Topic is the Topic Name of the reply: '+' and '#' have no place in it. */
-function hasWildcard(topic: string): boolean {
-  return topic.includes("+") || topic.includes("#");
-}
 
 /** Where a property may appear: a packet, or the Will of a CONNECT. */
 export const Context = {
@@ -49,8 +62,51 @@ export const Context = {
 /** One of the {@linkcode Context} bits. */
 export type Context = typeof Context[keyof typeof Context];
 
-/** The data types of section 1.5, as properties use them. */
-type PropertyType =
+/** The fields of a packet that are not properties. */
+type BaseFields =
+  | "type"
+  | "protocolVersion"
+  | "clientId"
+  | "cleanStart"
+  | "keepAlive"
+  | "username"
+  | "password"
+  | "will"
+  | "sessionPresent"
+  | "reasonCode"
+  | "reasonCodes"
+  | "topic"
+  | "payload"
+  | "qos"
+  | "retain"
+  | "dup"
+  | "packetId"
+  | "subscriptions"
+  | "topicFilters";
+
+/**
+ * Every property field of every packet (and of the Will), typed as the
+ * packet interfaces type it: what {@linkcode decodeProperties} fills in.
+ */
+export type PropertyFields = Partial<
+  & Omit<ConnectPacket, BaseFields>
+  & Omit<ConnackPacket, BaseFields>
+  & Omit<PublishPacket, BaseFields>
+  & Omit<PubackPacket, BaseFields>
+  & Omit<SubscribePacket, BaseFields>
+  & Omit<SubackPacket, BaseFields>
+  & Omit<UnsubscribePacket, BaseFields>
+  & Omit<UnsubackPacket, BaseFields>
+  & Omit<DisconnectPacket, BaseFields>
+  & Omit<AuthPacket, BaseFields>
+  & Omit<Will, BaseFields>
+>;
+
+/** The name of a property field. */
+export type PropertyField = keyof PropertyFields;
+
+/** The names of the data types of section 1.5 as properties use them. */
+export type PropertyType =
   | "flag" // a Byte of 0 or 1, as a boolean
   | "qos" // a Byte of 0 or 1, as a number (Maximum QoS)
   | "u16"
@@ -60,14 +116,27 @@ type PropertyType =
   | "binary"
   | "pair";
 
+/**
+ * One data type: reads a value (after its identifier), checks and measures
+ * one to encode (the bytes after the identifier), and writes it.
+ */
+interface DataType<T> {
+  readonly name: PropertyType;
+  read(c: Cursor, definition: PropertyDefinition, at: number): T;
+  size(value: unknown, definition: PropertyDefinition, where: string): number;
+  write(w: ByteWriter, value: T): void;
+}
+
 /** One row of the property table of section 2.2.2.2. */
 export interface PropertyDefinition {
   /** The Property Identifier. */
   readonly id: number;
   /** The packet field holding the value. */
-  readonly field: string;
+  readonly field: PropertyField;
   /** The property's data type. */
   readonly type: PropertyType;
+  /** How values of that type are read, checked, measured and written. */
+  readonly data: DataType<unknown>;
   /** The contexts that may carry it. */
   readonly contexts: number;
   /** May appear more than once (User Property; Subscription Identifier in PUBLISH). */
@@ -80,113 +149,318 @@ export interface PropertyDefinition {
   readonly rule: string;
 }
 
+function readByteFlag(
+  c: Cursor,
+  definition: PropertyDefinition,
+  at: number,
+): number {
+  const value = c.u8(definition.field);
+  if (value > 1) {
+    c.fail(
+      definition.field,
+      `must be 0 or 1, got ${value} (section ${definition.section})`,
+      PROTOCOL_ERROR,
+      at,
+    );
+  }
+  return value;
+}
+
+function checkNonZero(
+  c: Cursor,
+  definition: PropertyDefinition,
+  value: number,
+  at: number,
+): number {
+  if (value === 0 && definition.nonZero) {
+    c.fail(
+      definition.field,
+      `must not be 0 (section ${definition.section})`,
+      PROTOCOL_ERROR,
+      at,
+    );
+  }
+  return value;
+}
+
+function integerSize(
+  max: number,
+  bytes: number,
+): DataType<number>["size"] {
+  return (value, definition, where) => {
+    checkInteger(
+      value,
+      definition.nonZero ? 1 : 0,
+      max,
+      where,
+      definition.field,
+      definition.rule,
+      PROTOCOL_ERROR,
+    );
+    return bytes;
+  };
+}
+
+/** A Response Topic is the Topic Name of the reply (section 3.3.2.3.5). */
+const RESPONSE_TOPIC = 0x08;
+
+/** The Response Topic is a Topic Name: not empty [MQTT-4.7.3-1], no wildcards [MQTT-3.3.2-14]. */
+function responseTopicProblem(topic: string): string | undefined {
+  if (topic.length === 0) {
+    return "is empty, but is used as a Topic Name [MQTT-4.7.3-1] (section 3.3.2.3.5)";
+  }
+  if (topic.includes("+") || topic.includes("#")) return WILDCARD_PROBLEM;
+  return undefined;
+}
+
+const FLAG: DataType<boolean> = {
+  name: "flag",
+  read: (c, definition, at) => readByteFlag(c, definition, at) === 1,
+  size(value, definition, where) {
+    checkBoolean(value, where, definition.field);
+    return 1;
+  },
+  write: (w, value) => w.u8(value ? 1 : 0),
+};
+
+const QOS: DataType<number> = {
+  name: "qos",
+  read: readByteFlag,
+  size: integerSize(1, 1),
+  write: (w, value) => w.u8(value),
+};
+
+const U16: DataType<number> = {
+  name: "u16",
+  read: (c, definition, at) =>
+    checkNonZero(c, definition, c.u16(definition.field), at),
+  size: integerSize(0xffff, 2),
+  write: (w, value) => w.u16(value),
+};
+
+const U32: DataType<number> = {
+  name: "u32",
+  read: (c, definition, at) =>
+    checkNonZero(c, definition, c.u32(definition.field), at),
+  size: integerSize(0xffffffff, 4),
+  write: (w, value) => w.u32(value),
+};
+
+const VBI: DataType<number> = {
+  name: "vbi",
+  read: (c, definition, at) =>
+    checkNonZero(c, definition, c.vbi(definition.field), at),
+  size(value, definition, where) {
+    return vbiLength(
+      checkInteger(
+        value,
+        1,
+        MAX_VARIABLE_BYTE_INTEGER,
+        where,
+        definition.field,
+        definition.rule,
+        PROTOCOL_ERROR,
+      ),
+    );
+  },
+  write: (w, value) => w.vbi(value),
+};
+
+const UTF8: DataType<string> = {
+  name: "utf8",
+  read(c, definition, at) {
+    const value = c.utf8(definition.field);
+    if (definition.id === RESPONSE_TOPIC) {
+      const problem = responseTopicProblem(value);
+      if (problem !== undefined) {
+        c.fail(definition.field, problem, MALFORMED, at);
+      }
+    }
+    return value;
+  },
+  size(value, definition, where) {
+    const length = stringLength(value, where, definition.field, MQTT_5_0);
+    if (definition.id === RESPONSE_TOPIC) {
+      const problem = responseTopicProblem(value as string);
+      if (problem !== undefined) {
+        throw encodeError(where, definition.field, problem);
+      }
+    }
+    return 2 + length;
+  },
+  write: (w, value) => w.utf8(value, measureUtf8(value)),
+};
+
+const BINARY: DataType<Uint8Array> = {
+  name: "binary",
+  read: (c, definition) => c.binary(definition.field),
+  size: (value, definition, where) =>
+    2 + binaryLength(value, where, definition.field),
+  write: (w, value) => w.binary(value),
+};
+
+const PAIR: DataType<[string, string]> = {
+  name: "pair",
+  read: (c, definition) => [c.utf8(definition.field), c.utf8(definition.field)],
+  size(value, definition, where) {
+    if (
+      !Array.isArray(value) || value.length !== 2 ||
+      typeof value[0] !== "string" || typeof value[1] !== "string"
+    ) {
+      throw encodeError(
+        where,
+        definition.field,
+        "must be a list of [name, value] string pairs",
+      );
+    }
+    return 4 + stringLength(value[0], where, "userProperties name", MQTT_5_0) +
+      stringLength(value[1], where, "userProperties value", MQTT_5_0);
+  },
+  write(w, [name, text]) {
+    w.utf8(name, measureUtf8(name));
+    w.utf8(text, measureUtf8(text));
+  },
+};
+
 const C = Context;
 const ALL_WITH_PROPERTIES = C.Connect | C.Connack | C.Publish | C.PublishAck |
   C.Subscribe | C.Suback | C.Unsubscribe | C.Unsuback | C.Disconnect |
   C.Auth | C.Will;
 
-function row(
+/** The value type of a property field; a repeated property's items. */
+type ValueOf<K extends PropertyField> = NonNullable<PropertyFields[K]>;
+
+/** A row whose data type matches the field's type in the packet interfaces. */
+function row<K extends PropertyField>(
   id: number,
-  field: string,
-  type: PropertyType,
+  field: K,
+  data: DataType<ValueOf<K>>,
   contexts: number,
   section: string,
-  extra: { repeats?: boolean; nonZero?: boolean } = {},
+  extra: { nonZero?: boolean } = {},
 ): PropertyDefinition {
-  return {
+  return definition(id, field, data, contexts, section, false, extra);
+}
+
+/** A row of a property that may repeat: the field is a list of the data type's values. */
+function repeatedRow<K extends PropertyField, T>(
+  id: number,
+  field: K & (ValueOf<K> extends T[] ? K : never),
+  data: DataType<T>,
+  contexts: number,
+  section: string,
+  extra: { nonZero?: boolean } = {},
+): PropertyDefinition {
+  return definition(id, field, data, contexts, section, true, extra);
+}
+
+function definition<T>(
+  id: number,
+  field: PropertyField,
+  data: DataType<T>,
+  contexts: number,
+  section: string,
+  repeats: boolean,
+  extra: { nonZero?: boolean },
+): PropertyDefinition {
+  return Object.freeze({
     id,
     field,
-    type,
+    type: data.name,
+    data: data as DataType<unknown>,
     contexts,
     section,
     rule: `(section ${section})`,
-    repeats: extra.repeats ?? false,
+    repeats,
     nonZero: extra.nonZero ?? false,
-  };
+  });
 }
 
 /** The property table of section 2.2.2.2, one row per identifier and field. */
 export const PROPERTIES: readonly PropertyDefinition[] = [
-  row(0x01, "payloadFormatIndicator", "flag", C.Publish | C.Will, "3.3.2.3.2"),
-  row(0x02, "messageExpiryInterval", "u32", C.Publish | C.Will, "3.3.2.3.3"),
-  row(0x03, "contentType", "utf8", C.Publish | C.Will, "3.3.2.3.9"),
-  row(0x08, "responseTopic", "utf8", C.Publish | C.Will, "3.3.2.3.5"),
-  row(0x09, "correlationData", "binary", C.Publish | C.Will, "3.3.2.3.6"),
-  row(0x0b, "subscriptionIdentifiers", "vbi", C.Publish, "3.3.2.3.8", {
-    repeats: true,
+  row(0x01, "payloadFormatIndicator", FLAG, C.Publish | C.Will, "3.3.2.3.2"),
+  row(0x02, "messageExpiryInterval", U32, C.Publish | C.Will, "3.3.2.3.3"),
+  row(0x03, "contentType", UTF8, C.Publish | C.Will, "3.3.2.3.9"),
+  row(0x08, "responseTopic", UTF8, C.Publish | C.Will, "3.3.2.3.5"),
+  row(0x09, "correlationData", BINARY, C.Publish | C.Will, "3.3.2.3.6"),
+  repeatedRow(0x0b, "subscriptionIdentifiers", VBI, C.Publish, "3.3.2.3.8", {
     nonZero: true,
   }),
-  row(0x0b, "subscriptionIdentifier", "vbi", C.Subscribe, "3.8.2.1.2", {
+  row(0x0b, "subscriptionIdentifier", VBI, C.Subscribe, "3.8.2.1.2", {
     nonZero: true,
   }),
   row(
     0x11,
     "sessionExpiryInterval",
-    "u32",
+    U32,
     C.Connect | C.Connack | C.Disconnect,
     "3.1.2.11.2",
   ),
-  row(0x12, "assignedClientIdentifier", "utf8", C.Connack, "3.2.2.3.7"),
-  row(0x13, "serverKeepAlive", "u16", C.Connack, "3.2.2.3.14"),
+  row(0x12, "assignedClientIdentifier", UTF8, C.Connack, "3.2.2.3.7"),
+  row(0x13, "serverKeepAlive", U16, C.Connack, "3.2.2.3.14"),
   row(
     0x15,
     "authenticationMethod",
-    "utf8",
+    UTF8,
     C.Connect | C.Connack | C.Auth,
     "3.1.2.11.9",
   ),
   row(
     0x16,
     "authenticationData",
-    "binary",
+    BINARY,
     C.Connect | C.Connack | C.Auth,
     "3.1.2.11.10",
   ),
-  row(0x17, "requestProblemInformation", "flag", C.Connect, "3.1.2.11.7"),
-  row(0x18, "willDelayInterval", "u32", C.Will, "3.1.3.2.2"),
-  row(0x19, "requestResponseInformation", "flag", C.Connect, "3.1.2.11.6"),
-  row(0x1a, "responseInformation", "utf8", C.Connack, "3.2.2.3.15"),
-  row(0x1c, "serverReference", "utf8", C.Connack | C.Disconnect, "3.2.2.3.16"),
+  row(0x17, "requestProblemInformation", FLAG, C.Connect, "3.1.2.11.7"),
+  row(0x18, "willDelayInterval", U32, C.Will, "3.1.3.2.2"),
+  row(0x19, "requestResponseInformation", FLAG, C.Connect, "3.1.2.11.6"),
+  row(0x1a, "responseInformation", UTF8, C.Connack, "3.2.2.3.15"),
+  row(0x1c, "serverReference", UTF8, C.Connack | C.Disconnect, "3.2.2.3.16"),
   row(
     0x1f,
     "reasonString",
-    "utf8",
+    UTF8,
     C.Connack | C.PublishAck | C.Suback | C.Unsuback | C.Disconnect | C.Auth,
     "3.2.2.3.9",
   ),
-  row(0x21, "receiveMaximum", "u16", C.Connect | C.Connack, "3.1.2.11.3", {
+  row(0x21, "receiveMaximum", U16, C.Connect | C.Connack, "3.1.2.11.3", {
     nonZero: true,
   }),
-  row(0x22, "topicAliasMaximum", "u16", C.Connect | C.Connack, "3.1.2.11.5"),
-  row(0x23, "topicAlias", "u16", C.Publish, "3.3.2.3.4 [MQTT-3.3.2-8]", {
+  row(0x22, "topicAliasMaximum", U16, C.Connect | C.Connack, "3.1.2.11.5"),
+  row(0x23, "topicAlias", U16, C.Publish, "3.3.2.3.4 [MQTT-3.3.2-8]", {
     nonZero: true,
   }),
-  row(0x24, "maximumQoS", "qos", C.Connack, "3.2.2.3.4"),
-  row(0x25, "retainAvailable", "flag", C.Connack, "3.2.2.3.5"),
-  row(0x26, "userProperties", "pair", ALL_WITH_PROPERTIES, "3.1.2.11.8", {
-    repeats: true,
-  }),
-  row(0x27, "maximumPacketSize", "u32", C.Connect | C.Connack, "3.1.2.11.4", {
+  row(0x24, "maximumQoS", QOS as DataType<0 | 1>, C.Connack, "3.2.2.3.4"),
+  row(0x25, "retainAvailable", FLAG, C.Connack, "3.2.2.3.5"),
+  repeatedRow(
+    0x26,
+    "userProperties",
+    PAIR,
+    ALL_WITH_PROPERTIES,
+    "3.1.2.11.8",
+  ),
+  row(0x27, "maximumPacketSize", U32, C.Connect | C.Connack, "3.1.2.11.4", {
     nonZero: true,
   }),
   row(
     0x28,
     "wildcardSubscriptionAvailable",
-    "flag",
+    FLAG,
     C.Connack,
     "3.2.2.3.11",
   ),
   row(
     0x29,
     "subscriptionIdentifiersAvailable",
-    "flag",
+    FLAG,
     C.Connack,
     "3.2.2.3.12",
   ),
   row(
     0x2a,
     "sharedSubscriptionAvailable",
-    "flag",
+    FLAG,
     C.Connack,
     "3.2.2.3.13",
   ),
@@ -225,10 +499,15 @@ for (const context of CONTEXTS) {
   allowed.set(context, list);
 }
 
-/** Every property definition by its packet field name. */
+/** Every property definition by its packet field name (no prototype: only own keys match). */
 const byField: Record<string, PropertyDefinition | undefined> = Object
   .create(null);
 for (const definition of PROPERTIES) byField[definition.field] = definition;
+
+/** The definition of the property held in a packet field, if the field is one. */
+export function propertyOf(field: string): PropertyDefinition | undefined {
+  return byField[field];
+}
 
 /** The definitions a context allows. */
 export function propertiesOf(context: Context): readonly PropertyDefinition[] {
@@ -243,12 +522,13 @@ function hex(id: number): string {
  * Reads a Property Length and the properties after it into `target`
  * (section 2.2.2). Rejects an identifier that is unknown or not allowed here
  * (0x81), a property given twice that may not repeat (0x82), and a value out
- * of range (0x82).
+ * of range (0x82). Writes only fields of `target` it created itself: a
+ * repeated property's list is one it made on the first occurrence.
  */
 export function decodeProperties(
   c: Cursor,
   context: Context,
-  target: Record<string, unknown>,
+  target: PropertyFields,
 ): void {
   const length = c.vbi("Property Length");
   if (length > c.end - c.pos) {
@@ -263,6 +543,7 @@ export function decodeProperties(
   const end = c.pos + length;
   c.end = end;
   const table = byId.get(context)!;
+  const values = target as Record<PropertyField, unknown>;
   // one bit per identifier seen: identifiers run up to 0x2A
   let seenLow = 0;
   let seenHigh = 0;
@@ -280,236 +561,52 @@ export function decodeProperties(
         at,
       );
     }
-    const field = definition.field;
-    if (!definition.repeats) {
-      const bit = 1 << (id & 31);
-      const seen = id < 32 ? seenLow : seenHigh;
-      if (seen & bit) {
-        c.fail(
-          field,
-          `(${hex(id)}) appears more than once (section ${definition.section})`,
-          PROTOCOL_ERROR,
-          at,
-        );
-      }
-      if (id < 32) seenLow |= bit;
-      else seenHigh |= bit;
+    const bit = 1 << (id & 31);
+    const seen = ((id < 32 ? seenLow : seenHigh) & bit) !== 0;
+    if (seen && !definition.repeats) {
+      c.fail(
+        definition.field,
+        `(${hex(id)}) appears more than once (section ${definition.section})`,
+        PROTOCOL_ERROR,
+        at,
+      );
     }
-    switch (definition.type) {
-      case "flag": {
-        const value = c.u8(field);
-        if (value > 1) {
-          c.fail(
-            field,
-            `must be 0 or 1, got ${value} (section ${definition.section})`,
-            PROTOCOL_ERROR,
-            at,
-          );
-        }
-        target[field] = value === 1;
-        break;
-      }
-      case "qos": {
-        const value = c.u8(field);
-        if (value > 1) {
-          c.fail(
-            field,
-            `must be 0 or 1, got ${value} (section ${definition.section})`,
-            PROTOCOL_ERROR,
-            at,
-          );
-        }
-        target[field] = value;
-        break;
-      }
-      case "u16":
-      case "u32":
-      case "vbi": {
-        const value = definition.type === "u16"
-          ? c.u16(field)
-          : definition.type === "u32"
-          ? c.u32(field)
-          : c.vbi(field);
-        if (value === 0 && definition.nonZero) {
-          c.fail(
-            field,
-            `must not be 0 (section ${definition.section})`,
-            PROTOCOL_ERROR,
-            at,
-          );
-        }
-        if (definition.repeats) {
-          const list = target[field] as number[] | undefined;
-          if (list === undefined) target[field] = [value];
-          else list.push(value);
-        } else {
-          target[field] = value;
-        }
-        break;
-      }
-      case "utf8": {
-        const value = c.utf8(field);
-        if (id === RESPONSE_TOPIC && hasWildcard(value)) {
-          c.fail(field, WILDCARD_PROBLEM, MALFORMED, at);
-        }
-        target[field] = value;
-        break;
-      }
-      case "binary":
-        target[field] = c.binary(field);
-        break;
-      case "pair": {
-        const pair: [string, string] = [c.utf8(field), c.utf8(field)];
-        const list = target[field] as [string, string][] | undefined;
-        if (list === undefined) target[field] = [pair];
-        else list.push(pair);
-        break;
-      }
+    if (id < 32) seenLow |= bit;
+    else seenHigh |= bit;
+    const value = definition.data.read(c, definition, at);
+    if (!definition.repeats) {
+      values[definition.field] = value;
+    } else if (seen) {
+      (values[definition.field] as unknown[]).push(value);
+    } else {
+      values[definition.field] = [value];
     }
   }
   c.end = packetEnd;
 }
 
-function checkValue(
+/**
+ * Checks one property value to encode (every item of a repeated one) and
+ * returns the bytes it takes, identifiers included.
+ */
+export function propertySize(
   definition: PropertyDefinition,
   value: unknown,
   where: string,
 ): number {
-  const field = definition.field;
-  const rule = definition.rule;
-  switch (definition.type) {
-    case "flag":
-      checkBoolean(value, where, field);
-      return 1;
-    case "qos":
-      checkInteger(value, 0, 1, where, field, rule, PROTOCOL_ERROR);
-      return 1;
-    case "u16":
-      checkInteger(
-        value,
-        definition.nonZero ? 1 : 0,
-        0xffff,
-        where,
-        field,
-        rule,
-        PROTOCOL_ERROR,
-      );
-      return 2;
-    case "u32":
-      checkInteger(
-        value,
-        definition.nonZero ? 1 : 0,
-        0xffffffff,
-        where,
-        field,
-        rule,
-        PROTOCOL_ERROR,
-      );
-      return 4;
-    case "vbi":
-      return vbiLength(
-        checkInteger(
-          value,
-          1,
-          MAX_VARIABLE_BYTE_INTEGER,
-          where,
-          field,
-          rule,
-          PROTOCOL_ERROR,
-        ),
-      );
-    case "utf8": {
-      const length = stringLength(value, where, field);
-      if (definition.id === RESPONSE_TOPIC && hasWildcard(value as string)) {
-        throw encodeError(where, field, WILDCARD_PROBLEM);
-      }
-      return 2 + length;
-    }
-    case "binary":
-      return 2 + binaryLength(value, where, field);
-    case "pair": {
-      if (
-        !Array.isArray(value) || value.length !== 2 ||
-        typeof value[0] !== "string" || typeof value[1] !== "string"
-      ) {
-        throw encodeError(
-          where,
-          field,
-          "must be a list of [name, value] string pairs",
-        );
-      }
-      return 4 + stringLength(value[0], where, "userProperties name") +
-        stringLength(value[1], where, "userProperties value");
-    }
+  // every identifier is below 128: one byte each
+  if (!definition.repeats) {
+    return 1 + definition.data.size(value, definition, where);
   }
-}
-
-/**
- * Checks the properties of `source` that `context` allows and returns the
- * bytes they take, without the Property Length in front.
- */
-export function propertiesLength(
-  source: object,
-  context: Context,
-  where: string,
-): number {
-  const values = source as Record<string, unknown>;
+  if (!Array.isArray(value)) {
+    throw encodeError(where, definition.field, "must be an array");
+  }
   let length = 0;
-  // The packet's own keys, not the property table, drive the loop: a packet
-  // carries few properties, and a property this packet cannot carry must be
-  // refused rather than left out.
-  for (const field in values) {
-    const definition = byField[field];
-    if (definition === undefined) continue;
-    const value = values[field];
-    if (value === undefined) continue;
-    if (!(definition.contexts & context)) notAllowed(definition, where);
-    // every identifier is below 128: one byte each
-    if (definition.repeats) {
-      if (!Array.isArray(value)) {
-        throw encodeError(where, field, "must be an array");
-      }
-      for (const item of value) {
-        length += 1 + checkValue(definition, item, where);
-      }
-    } else {
-      length += 1 + checkValue(definition, value, where);
-    }
+  // an index loop: a hole in the list is refused by the check, not skipped
+  for (let i = 0; i < value.length; i++) {
+    length += 1 + definition.data.size(value[i], definition, where);
   }
   return length;
-}
-
-function notAllowed(definition: PropertyDefinition, where: string): never {
-  throw encodeError(
-    where,
-    definition.field,
-    `(${
-      hex(definition.id)
-    }) is not a property this packet may carry (section 2.2.2.2)`,
-    MALFORMED,
-  );
-}
-
-/**
- * Throws when `source` carries a property of `context`: used for MQTT 3.1.1,
- * which has no properties, so that none is dropped silently.
- */
-export function assertNoProperties(source: object, where: string): void {
-  const values = source as Record<string, unknown>;
-  for (const field in values) {
-    if (byField[field] === undefined) continue;
-    const value = values[field];
-    if (
-      value !== undefined && !(Array.isArray(value) && value.length === 0)
-    ) {
-      throw encodeError(
-        where,
-        field,
-        "is an MQTT 5.0 property, which MQTT 3.1.1 cannot carry",
-        PROTOCOL_ERROR,
-      );
-    }
-  }
 }
 
 function writeValue(
@@ -518,40 +615,12 @@ function writeValue(
   value: unknown,
 ): void {
   w.u8(definition.id);
-  switch (definition.type) {
-    case "flag":
-      w.u8(value ? 1 : 0);
-      break;
-    case "qos":
-      w.u8(value as number);
-      break;
-    case "u16":
-      w.u16(value as number);
-      break;
-    case "u32":
-      w.u32(value as number);
-      break;
-    case "vbi":
-      w.vbi(value as number);
-      break;
-    case "utf8":
-      w.utf8(value as string, utf8Length(value as string));
-      break;
-    case "binary":
-      w.binary(value as Uint8Array);
-      break;
-    case "pair": {
-      const [name, text] = value as [string, string];
-      w.utf8(name, utf8Length(name));
-      w.utf8(text, utf8Length(text));
-      break;
-    }
-  }
+  definition.data.write(w, value);
 }
 
 /**
- * Writes the Property Length and the properties of `source`, checked and
- * measured before by {@linkcode propertiesLength}.
+ * Writes the Property Length and the properties of `source` (its own
+ * fields, in their order), checked and measured before.
  */
 export function writeProperties(
   w: ByteWriter,
@@ -562,14 +631,23 @@ export function writeProperties(
   if (length === 0) return;
   const values = source as Record<string, unknown>;
   for (const field in values) {
+    if (!hasOwnProperty.call(values, field)) continue;
     const definition = byField[field];
     if (definition === undefined) continue;
     const value = values[field];
     if (value === undefined) continue;
     if (definition.repeats) {
-      for (const item of value as unknown[]) writeValue(w, definition, item);
+      const items = value as unknown[];
+      for (let i = 0; i < items.length; i++) {
+        writeValue(w, definition, items[i]);
+      }
     } else {
       writeValue(w, definition, value);
     }
   }
+}
+
+/** The bytes a Property Length and `size` bytes of properties take under `protocol`. */
+export function propertiesSize(size: number, protocol: Protocol): number {
+  return protocol.properties ? vbiLength(size) + size : 0;
 }

@@ -6,6 +6,7 @@
  */
 
 import type { PacketType, ProtocolVersion } from "./packet.ts";
+import { protocolOf } from "./protocol.ts";
 
 /**
  * Every reason code of the MQTT 5.0 specification by name, in PascalCase.
@@ -83,114 +84,6 @@ Object.freeze(ReasonCode);
  */
 export type ReasonCodeName = keyof typeof ReasonCode;
 
-/** The packet types that carry reason codes, each with its valid codes. */
-const validCodes: Readonly<Record<string, readonly number[]>> = {
-  // 3.2.2.2 Connect Reason Code
-  connack: [
-    0x00,
-    0x80,
-    0x81,
-    0x82,
-    0x83,
-    0x84,
-    0x85,
-    0x86,
-    0x87,
-    0x88,
-    0x89,
-    0x8a,
-    0x8c,
-    0x90,
-    0x95,
-    0x97,
-    0x99,
-    0x9a,
-    0x9b,
-    0x9c,
-    0x9d,
-    0x9f,
-  ],
-  // 3.4.2.1 PUBACK Reason Code, 3.5.2.1 PUBREC Reason Code
-  puback: [0x00, 0x10, 0x80, 0x83, 0x87, 0x90, 0x91, 0x97, 0x99],
-  pubrec: [0x00, 0x10, 0x80, 0x83, 0x87, 0x90, 0x91, 0x97, 0x99],
-  // 3.6.2.1 PUBREL Reason Code, 3.7.2.1 PUBCOMP Reason Code
-  pubrel: [0x00, 0x92],
-  pubcomp: [0x00, 0x92],
-  // 3.9.3 SUBACK Payload
-  suback: [
-    0x00,
-    0x01,
-    0x02,
-    0x80,
-    0x83,
-    0x87,
-    0x8f,
-    0x91,
-    0x97,
-    0x9e,
-    0xa1,
-    0xa2,
-  ],
-  // 3.11.3 UNSUBACK Payload
-  unsuback: [0x00, 0x11, 0x80, 0x83, 0x87, 0x8f, 0x91],
-  // 3.14.2.1 Disconnect Reason Code
-  disconnect: [
-    0x00,
-    0x04,
-    0x80,
-    0x81,
-    0x82,
-    0x83,
-    0x87,
-    0x89,
-    0x8b,
-    0x8c,
-    0x8d,
-    0x8e,
-    0x8f,
-    0x90,
-    0x93,
-    0x94,
-    0x95,
-    0x96,
-    0x97,
-    0x98,
-    0x99,
-    0x9a,
-    0x9b,
-    0x9c,
-    0x9d,
-    0x9e,
-    0x9f,
-    0xa0,
-    0xa1,
-    0xa2,
-  ],
-  // 3.15.2.1 Authenticate Reason Code
-  auth: [0x00, 0x18, 0x19],
-};
-
-/** MQTT 3.1.1 return codes: 3.2.2.3 (CONNACK) and 3.9.3 (SUBACK). */
-const validCodes311: Readonly<Record<string, readonly number[]>> = {
-  connack: [0, 1, 2, 3, 4, 5],
-  suback: [0x00, 0x01, 0x02, 0x80],
-};
-
-function toTable(
-  codes: Readonly<Record<string, readonly number[]>>,
-): Map<string, Uint8Array> {
-  const tables = new Map<string, Uint8Array>();
-  for (const [type, list] of Object.entries(codes)) {
-    const table = new Uint8Array(256);
-    for (const code of list) table[code] = 1;
-    tables.set(type, table);
-  }
-  return tables;
-}
-
-const tables5 = toTable(validCodes);
-const tables4 = toTable(validCodes311);
-
 /**
  * Whether a packet of the given type may carry the given reason code (or, in
  * MQTT 3.1.1, return code).
@@ -215,7 +108,7 @@ export function isValidReasonCode(
   code: number,
   protocolVersion: ProtocolVersion = 5,
 ): boolean {
-  const table = (protocolVersion === 4 ? tables4 : tables5).get(type);
+  const table = protocolOf(protocolVersion)?.validCodes[type];
   return table !== undefined && Number.isInteger(code) && table[code] === 1;
 }
 

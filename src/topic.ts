@@ -5,11 +5,17 @@
  * @module
  */
 
+import type { ProtocolVersion } from "./packet.ts";
+import { MQTT_5_0, type Protocol, protocolOf } from "./protocol.ts";
+
 const SLASH = 0x2f;
 const PLUS = 0x2b;
 const HASH = 0x23;
 const DOLLAR = 0x24;
 const SHARE_PREFIX = "$share/";
+
+/** The last topic name {@linkcode topicNameProblem} found valid. */
+let lastValidTopic = "/";
 
 /**
  * Why a topic name is invalid, or `undefined` when it is valid. A topic name
@@ -23,10 +29,16 @@ export function topicNameProblem(
   topic: string,
   wildcardRule = "[MQTT-3.3.2-2]",
 ): string | undefined {
+  // A publisher sends to the same topic again and again: the last valid one
+  // is recognised by one comparison.
+  if (topic === lastValidTopic) return undefined;
   if (topic.length === 0) return "is empty [MQTT-4.7.3-1]";
   // Every PUBLISH passes here: two native searches are several times faster
   // than a charCodeAt loop; the loop below only finds where, for the message.
-  if (topic.indexOf("+") === -1 && topic.indexOf("#") === -1) return undefined;
+  if (topic.indexOf("+") === -1 && topic.indexOf("#") === -1) {
+    lastValidTopic = topic;
+    return undefined;
+  }
   for (let i = 0; i < topic.length; i++) {
     const c = topic.charCodeAt(i);
     if (c === PLUS || c === HASH) {
@@ -60,7 +72,7 @@ export function isValidTopicName(topic: string): boolean {
 function wildcardProblem(
   filter: string,
   from: number,
-  version: 4 | 5,
+  protocol: Protocol,
 ): string | undefined {
   // Most filters hold no wildcard: native searches rule that out quickly.
   if (filter.indexOf("+", from) === -1 && filter.indexOf("#", from) === -1) {
@@ -72,9 +84,7 @@ function wildcardProblem(
       // '#' stands alone in its level and is the last character
       const alone = i === from || filter.charCodeAt(i - 1) === SLASH;
       if (!alone || i !== filter.length - 1) {
-        return `has a misplaced '#' at index ${i} [${
-          version === 5 ? "MQTT-4.7.1-1" : "MQTT-4.7.1-2"
-        }]`;
+        return `has a misplaced '#' at index ${i} ${protocol.rules.hashPlacement}`;
       }
     } else if (c === PLUS) {
       // '+' occupies a whole level
@@ -82,9 +92,7 @@ function wildcardProblem(
       const after = i === filter.length - 1 ||
         filter.charCodeAt(i + 1) === SLASH;
       if (!before || !after) {
-        return `has a misplaced '+' at index ${i} [${
-          version === 5 ? "MQTT-4.7.1-2" : "MQTT-4.7.1-3"
-        }]`;
+        return `has a misplaced '+' at index ${i} ${protocol.rules.plusPlacement}`;
       }
     }
   }
@@ -94,7 +102,7 @@ function wildcardProblem(
 /**
  * Why a topic filter is invalid, or `undefined` when it is valid. In MQTT
  * 5.0 a filter starting with `$share/` must be a valid Shared Subscription
- * (section 4.8.2); MQTT 3.1.1 has no shared subscriptions.
+ * (section 4.8.2); earlier versions have no shared subscriptions.
  *
  * @param filter The topic filter.
  * @param version The protocol version whose rules apply (5 by default).
@@ -102,10 +110,11 @@ function wildcardProblem(
  */
 export function topicFilterProblem(
   filter: string,
-  version: 4 | 5 = 5,
+  version: ProtocolVersion = 5,
 ): string | undefined {
+  const protocol = protocolOf(version) ?? MQTT_5_0;
   if (filter.length === 0) return "is empty [MQTT-4.7.3-1]";
-  if (version === 5 && filter.startsWith(SHARE_PREFIX)) {
+  if (protocol.sharedSubscriptions && filter.startsWith(SHARE_PREFIX)) {
     const slash = filter.indexOf("/", SHARE_PREFIX.length);
     const shareName = filter.slice(
       SHARE_PREFIX.length,
@@ -118,9 +127,9 @@ export function topicFilterProblem(
     if (slash === -1 || slash === filter.length - 1) {
       return "is a shared subscription without a topic filter [MQTT-4.8.2-2]";
     }
-    return wildcardProblem(filter, slash + 1, version);
+    return wildcardProblem(filter, slash + 1, protocol);
   }
-  return wildcardProblem(filter, 0, version);
+  return wildcardProblem(filter, 0, protocol);
 }
 
 /**

@@ -355,7 +355,7 @@ export function willArbitrary(version: ProtocolVersion): fc.Arbitrary<Will> {
     qos: qosArbitrary(),
     retain: fc.boolean(),
   });
-  if (version === 4) return base.map((will) => ({ ...will }));
+  if (version !== 5) return base.map((will) => ({ ...will }));
   return merge(
     base,
     merge(
@@ -379,15 +379,19 @@ export function connectArbitrary(
     password: binaryArbitrary(),
     will: willArbitrary(version),
   }, { requiredKeys: [] });
-  if (version === 4) {
+  if (version !== 5) {
     return merge(base, payload).map((fields) => {
       const packet: ConnectPacket = {
         type: "connect",
-        protocolVersion: 4,
+        protocolVersion: version,
         ...fields,
       };
       // an empty Client Identifier needs Clean Session [MQTT-3.1.3-7]
       if (packet.clientId === "") packet.cleanStart = true;
+      // MQTT 3.1: 1 to 23 characters (3.1 section 3.1, Client Identifier)
+      if (version === 3) {
+        packet.clientId = [...`c${packet.clientId}`].slice(0, 23).join("");
+      }
       // a Password needs a User Name in 3.1.1 [MQTT-3.1.2-22]
       if (packet.password !== undefined && packet.username === undefined) {
         packet.username = "";
@@ -427,8 +431,13 @@ export function connackArbitrary(
     sessionPresent: sessionPresent && reasonCode === 0,
     reasonCode,
   }));
-  if (version === 4) {
-    return base.map((fields) => ({ type: "connack", ...fields }));
+  if (version !== 5) {
+    return base.map((fields) => ({
+      type: "connack",
+      ...fields,
+      // MQTT 3.1 has no Session Present (3.1 section 3.2)
+      sessionPresent: version === 4 && fields.sessionPresent,
+    }));
   }
   const properties = fc.record({
     sessionExpiryInterval: u32Arbitrary(),
@@ -476,7 +485,7 @@ export function publishArbitrary(
     if (qos > 0) packet.packetId = packetId;
     return packet;
   });
-  if (version === 4) return base;
+  if (version !== 5) return base;
   const properties = merge(
     messagePropertiesArbitrary(),
     fc.record({
@@ -504,7 +513,7 @@ export function ackArbitrary<T extends AckType>(
   type: T,
   version: ProtocolVersion,
 ): fc.Arbitrary<PublishAcknowledgement<T>> {
-  if (version === 4) {
+  if (version !== 5) {
     return packetIdArbitrary().map((packetId) => ({ type, packetId }));
   }
   return merge(
@@ -555,7 +564,7 @@ export function subscriptionArbitrary(
     topicFilter: topicFilterArbitrary(version),
     qos: qosArbitrary(),
   });
-  if (version === 4) return base.map((s) => ({ ...s }));
+  if (version !== 5) return base.map((s) => ({ ...s }));
   return merge(
     base,
     fc.record({
@@ -581,7 +590,7 @@ export function subscribeArbitrary(
       maxLength: 5,
     }),
   });
-  if (version === 4) {
+  if (version !== 5) {
     return base.map((fields) => ({ type: "subscribe", ...fields }));
   }
   return merge(
@@ -604,7 +613,7 @@ export function subackArbitrary(
       maxLength: 8,
     }),
   });
-  if (version === 4) {
+  if (version !== 5) {
     return base.map((fields) => ({ type: "suback", ...fields }));
   }
   return merge(
@@ -627,7 +636,7 @@ export function unsubscribeArbitrary(
       maxLength: 5,
     }),
   });
-  if (version === 4) {
+  if (version !== 5) {
     return base.map((fields) => ({ type: "unsubscribe", ...fields }));
   }
   return merge(
@@ -642,7 +651,7 @@ export function unsubscribeArbitrary(
 export function unsubackArbitrary(
   version: ProtocolVersion,
 ): fc.Arbitrary<UnsubackPacket> {
-  if (version === 4) {
+  if (version !== 5) {
     return packetIdArbitrary().map((packetId) => ({
       type: "unsuback",
       packetId,
@@ -678,7 +687,7 @@ export function pingrespArbitrary(): fc.Arbitrary<PingrespPacket> {
 export function disconnectArbitrary(
   version: ProtocolVersion,
 ): fc.Arbitrary<DisconnectPacket> {
-  if (version === 4) {
+  if (version !== 5) {
     return fc.constant(null).map(() => ({ type: "disconnect" }));
   }
   return merge(
@@ -754,7 +763,7 @@ export function arbitraryOf(
     case "disconnect":
       return disconnectArbitrary(version);
     case "auth":
-      if (version === 4) throw new Error("MQTT 3.1.1 has no AUTH packet");
+      if (version !== 5) throw new Error("MQTT 3.1.1 has no AUTH packet");
       return authArbitrary();
   }
 }

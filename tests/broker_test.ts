@@ -108,12 +108,13 @@ describe("examples/broker.ts against our client", () => {
       assertEquals(await client.untilClosed(), []);
     });
 
-    it("refuses MQTT 3.1 (protocol level 3) with return code 1 [MQTT-3.1.2-2]", async () => {
+    it("refuses a protocol level it does not speak with return code 1 [MQTT-3.1.2-2]", async () => {
       const client = await TestClient.open(broker.tcpPort, 4);
       clients.push(client);
       const name = bytes("MQIsdp");
+      // "MQIsdp" is MQTT 3.1, level 3: level 4 does not go with it
       await client.sendBytes(
-        new Uint8Array([0x10, 15, 0, 6, ...name, 3, 0x02, 0, 60, 0, 1, 0x78]),
+        new Uint8Array([0x10, 15, 0, 6, ...name, 4, 0x02, 0, 60, 0, 1, 0x78]),
       );
       assertEquals(await client.untilClosed(), [
         { type: "connack", sessionPresent: false, reasonCode: 1 },

@@ -12,8 +12,10 @@
 import { assert, assertEquals, assertThrows } from "@std/assert";
 import { describe, it } from "@std/testing/bdd";
 import { decode, encode, MqttError, packetSize } from "../mod.ts";
+import { checkVersionOption } from "../src/codec.ts";
 import type { Packet, ProtocolVersion } from "../mod.ts";
 
+const VERSION_NAMES = { 3: "3.1", 4: "3.1.1", 5: "5.0" } as const;
 const MALFORMED = 0x81;
 const PROTOCOL_ERROR = 0x82;
 const UNSUPPORTED_PROTOCOL_VERSION = 0x84;
@@ -380,10 +382,10 @@ rule(5, {
 
 rule("both", {
   rule: "MQTT-3.1.2-1",
-  what: 'the Protocol Name "MQIsdp" of MQTT 3.1',
+  what: 'the Protocol Name "MQIsd" (no version has it)',
   bytes: p(
     0x10,
-    ...s("MQIsdp"),
+    ...s("MQIsd"),
     0x03,
     0x02,
     0x00,
@@ -394,6 +396,16 @@ rule("both", {
   says: ["CONNECT", "Protocol Name"],
   at: 2,
 });
+for (const level of [4, 5]) {
+  rule("both", {
+    rule: "MQTT-3.1.2-2",
+    what: `the Protocol Name "MQIsdp" of MQTT 3.1 with Protocol Level ${level}`,
+    bytes: p(0x10, ...s("MQIsdp"), level, 0x02, 0x00, 0x3c, ...s("c")),
+    reasonCode: UNSUPPORTED_PROTOCOL_VERSION,
+    says: ["CONNECT", "Protocol Level", "MQIsdp"],
+    at: 10,
+  });
+}
 for (const level of [0, 3, 6]) {
   rule("both", {
     rule: "MQTT-3.1.2-2",
@@ -1194,18 +1206,18 @@ const ID_ZERO: [string, string, (v: ProtocolVersion) => number[]][] = [
     "MQTT-2.2.1-3 / MQTT-2.3.1-1",
     (v) => unsubscribe(v, s("#")).with(3, 0),
   ],
-  ["PUBACK", "section 2.2.1 / section 2.3.1", () => p(0x40, 0x00, 0x00)],
-  ["PUBREC", "section 2.2.1 / section 2.3.1", () => p(0x50, 0x00, 0x00)],
-  ["PUBREL", "section 2.2.1 / section 2.3.1", () => p(0x62, 0x00, 0x00)],
-  ["PUBCOMP", "section 2.2.1 / section 2.3.1", () => p(0x70, 0x00, 0x00)],
+  ["PUBACK", "MQTT-2.2.1-5 / MQTT-2.3.1-6", () => p(0x40, 0x00, 0x00)],
+  ["PUBREC", "MQTT-2.2.1-5 / MQTT-2.3.1-6", () => p(0x50, 0x00, 0x00)],
+  ["PUBREL", "MQTT-2.2.1-5 / MQTT-2.3.1-6", () => p(0x62, 0x00, 0x00)],
+  ["PUBCOMP", "MQTT-2.2.1-5 / MQTT-2.3.1-6", () => p(0x70, 0x00, 0x00)],
   [
     "SUBACK",
-    "section 2.2.1 / section 2.3.1",
+    "MQTT-2.2.1-6 / MQTT-2.3.1-7",
     (v) => p(0x90, 0x00, 0x00, ...(v === 5 ? [0x00] : []), 0x00),
   ],
   [
     "UNSUBACK",
-    "section 2.2.1 / section 2.3.1",
+    "MQTT-2.2.1-6 / MQTT-2.3.1-7",
     (v) => p(0xb0, 0x00, 0x00, ...(v === 5 ? [0x00, 0x00] : [])),
   ],
 ];
@@ -1264,9 +1276,105 @@ rule(5, {
   says: ["PUBACK", "Packet Identifier"],
 });
 
+// --- MQTT 3.1 (cited by section: 3.1 has no conformance statements) ---
+
+/** An MQTT 3.1 CONNECT: "MQIsdp", level 3, these flags, Keep Alive 60, then `rest`. */
+function connect31(flags: number, ...rest: number[]): number[] {
+  return p(0x10, ...s("MQIsdp"), 3, flags, 0x00, 0x3c, ...rest);
+}
+
+rule(3, {
+  rule: "3.1 section 3.1",
+  what: "an empty Client Identifier",
+  bytes: connect31(0x02, ...s("")),
+  reasonCode: CLIENT_IDENTIFIER_NOT_VALID,
+  says: ["CONNECT (MQTT 3.1)", "Client Identifier", "1 to 23"],
+  at: 14,
+});
+rule(3, {
+  rule: "3.1 section 3.1",
+  what: "a Client Identifier of 24 characters",
+  bytes: connect31(0x02, ...s("x".repeat(24))),
+  reasonCode: CLIENT_IDENTIFIER_NOT_VALID,
+  says: ["CONNECT (MQTT 3.1)", "Client Identifier", "24 characters"],
+  at: 14,
+});
+rule(3, {
+  rule: "3.1 sections 3.1, 2.6",
+  what: "the reserved Connect Flag set",
+  bytes: connect31(0x03, ...s("c")),
+  reasonCode: MALFORMED,
+  says: ["CONNECT (MQTT 3.1)", "Connect Flags", "reserved"],
+  at: 11,
+});
+rule(3, {
+  rule: "3.1 section 3.2",
+  what: "a CONNACK with Session Present, which 3.1 does not have",
+  bytes: p(0x20, 0x01, 0x00),
+  reasonCode: MALFORMED,
+  says: ["CONNACK (MQTT 3.1)", "reserved"],
+  at: 2,
+});
+rule(3, {
+  rule: "3.1 section 3.9",
+  what: "a SUBACK with the 3.1.1 failure code 0x80",
+  bytes: p(0x90, 0x00, 0x01, 0x80),
+  reasonCode: MALFORMED,
+  says: ["SUBACK (MQTT 3.1)", "0x80"],
+  at: 4,
+});
+rule(3, {
+  rule: "3.1 section 2.4",
+  what: "a PUBACK with Message ID 0",
+  bytes: p(0x40, 0x00, 0x00),
+  reasonCode: PROTOCOL_ERROR,
+  says: ["PUBACK (MQTT 3.1)", "Packet Identifier", "section 2.4"],
+  at: 2,
+});
+rule(3, {
+  rule: "3.1 section 2.5",
+  what: "ill-formed UTF-8 in a Topic Name",
+  bytes: p(0x30, 0x00, 0x01, 0xff),
+  reasonCode: MALFORMED,
+  says: ["PUBLISH (MQTT 3.1)", "Topic Name", "section 2.5"],
+  at: 2,
+});
+rule(3, {
+  rule: "3.1 section 2.1",
+  what: "AUTH (type 15), reserved in 3.1",
+  bytes: p(0xf0),
+  reasonCode: MALFORMED,
+  says: ["AUTH", "MQTT 3.1", "reserved"],
+  at: 0,
+});
+rule(3, {
+  rule: "3.1 sections 2.1, 2.6",
+  what: "a PINGREQ with fixed header flags set",
+  bytes: p(0xc1),
+  reasonCode: MALFORMED,
+  says: ["PINGREQ (MQTT 3.1)", "Fixed header flags"],
+  at: 0,
+});
+rule(3, {
+  rule: "3.1 section 3.11",
+  what: "an UNSUBACK with a payload, which 3.1 does not have",
+  bytes: p(0xb0, 0x00, 0x01, 0x00),
+  reasonCode: MALFORMED,
+  says: ["UNSUBACK (MQTT 3.1)", "unexpected byte"],
+  at: 4,
+});
+rule(3, {
+  rule: "3.1 section 3.14",
+  what: "a DISCONNECT with a reason code, which 3.1 does not have",
+  bytes: p(0xe0, 0x00),
+  reasonCode: MALFORMED,
+  says: ["DISCONNECT (MQTT 3.1)", "unexpected byte"],
+  at: 2,
+});
+
 describe("decode: the table of spec rules", () => {
   for (const row of decodeRules) {
-    const version = row.version === 5 ? "5.0" : "3.1.1";
+    const version = VERSION_NAMES[row.version];
     it(
       `${row.rule} (MQTT ${version}): ${row.what} → 0x${
         row.reasonCode.toString(16)
@@ -1328,8 +1436,8 @@ describe("decode: its arguments", () => {
     }
   });
 
-  it("a protocolVersion other than 4 or 5 is an MqttError 0x84", () => {
-    for (const protocolVersion of [3, 6, "5", null]) {
+  it("a protocolVersion other than 3, 4 or 5 is an MqttError 0x84", () => {
+    for (const protocolVersion of [2, 6, 4.5, "5", null]) {
       const error = assertThrows(
         () =>
           decode(new Uint8Array([0xc0, 0x00]), {
@@ -2204,8 +2312,8 @@ for (
 
 invalid(5, {
   rule: "MQTT-3.1.2-2",
-  what: "protocolVersion 3",
-  packet: { ...CONNECT, protocolVersion: 3 },
+  what: "protocolVersion 2",
+  packet: { ...CONNECT, protocolVersion: 2 },
   reasonCode: UNSUPPORTED_PROTOCOL_VERSION,
   says: ["CONNECT", "protocolVersion"],
 });
@@ -2337,9 +2445,68 @@ for (const packet of [{}, { type: "bogus" }, { type: 3 }]) {
   });
 }
 
+// --- MQTT 3.1 ---
+
+const CONNECT3 = {
+  type: "connect",
+  protocolVersion: 3,
+  clientId: "c",
+  cleanStart: true,
+  keepAlive: 60,
+} as const;
+invalid(3, {
+  rule: "3.1 section 3.1",
+  what: "an empty clientId",
+  packet: { ...CONNECT3, clientId: "" },
+  reasonCode: CLIENT_IDENTIFIER_NOT_VALID,
+  says: ["CONNECT (MQTT 3.1)", "clientId", "1 to 23"],
+});
+invalid(3, {
+  rule: "3.1 section 3.1",
+  what: "a clientId of 24 characters",
+  packet: { ...CONNECT3, clientId: "x".repeat(24) },
+  reasonCode: CLIENT_IDENTIFIER_NOT_VALID,
+  says: ["CONNECT (MQTT 3.1)", "clientId", "24 characters"],
+});
+invalid(3, {
+  rule: "3.1 section 3.2",
+  what: "a CONNACK with sessionPresent",
+  packet: { type: "connack", sessionPresent: true, reasonCode: 0 },
+  reasonCode: PROTOCOL_ERROR,
+  says: ["CONNACK (MQTT 3.1)", "sessionPresent"],
+});
+invalid(3, {
+  rule: "3.1 section 3.9",
+  what: "a SUBACK with the 3.1.1 failure code 0x80",
+  packet: { type: "suback", packetId: 1, reasonCodes: [0x80] },
+  reasonCode: MALFORMED,
+  says: ["SUBACK (MQTT 3.1)", "reasonCodes[0]"],
+});
+invalid(3, {
+  rule: "3.1 section 3.4",
+  what: "a PUBACK with a reason code",
+  packet: { type: "puback", packetId: 1, reasonCode: 0x10 },
+  reasonCode: PROTOCOL_ERROR,
+  says: ["PUBACK (MQTT 3.1)", "reasonCode", "cannot be carried by MQTT 3.1"],
+});
+invalid(3, {
+  rule: "3.1 section 2.1",
+  what: "an AUTH",
+  packet: { type: "auth" },
+  reasonCode: PROTOCOL_ERROR,
+  says: ["AUTH", "MQTT 3.1"],
+});
+invalid(3, {
+  rule: "3.1 section 3.3",
+  what: "a PUBLISH with a property",
+  packet: { ...PUBLISH, contentType: "text/plain" },
+  reasonCode: PROTOCOL_ERROR,
+  says: ["PUBLISH (MQTT 3.1)", "contentType", "MQTT 3.1 cannot"],
+});
+
 describe("encode: the table of invalid packets", () => {
   for (const row of encodeRules) {
-    const version = row.version === 5 ? "5.0" : "3.1.1";
+    const version = VERSION_NAMES[row.version];
     it(
       `${row.rule} (MQTT ${version}): ${row.what} → 0x${
         row.reasonCode.toString(16)
@@ -2367,8 +2534,8 @@ describe("encode: the table of invalid packets", () => {
 });
 
 describe("encode: its options", () => {
-  it("a protocolVersion other than 4 or 5 is an MqttError 0x84", () => {
-    for (const protocolVersion of [3, 6, "4", null]) {
+  it("a protocolVersion other than 3, 4 or 5 is an MqttError 0x84", () => {
+    for (const protocolVersion of [2, 6, "4", null]) {
       const error = assertThrows(
         () =>
           encode({ type: "pingreq" }, {
@@ -2384,5 +2551,90 @@ describe("encode: its options", () => {
   it("a CONNECT uses its own version whatever the option says", () => {
     const bytes = encode({ ...CONNECT4 }, { protocolVersion: 5 });
     assertEquals(bytes[8], 4); // Protocol Level
+  });
+});
+
+describe("the review's bugs (issue 11, item 6)", () => {
+  it("packetSize: an end beyond the buffer or a negative offset is an MqttError, not a size", () => {
+    for (
+      const [offset, end] of [[0, 5], [-1, 1], [0, -1], [1.5, 2], [0, NaN]]
+    ) {
+      const error = assertThrows(
+        () => packetSize(new Uint8Array([0x30]), offset, end),
+        MqttError,
+        "packetSize",
+      );
+      assertEquals(error.reasonCode, MALFORMED);
+    }
+    // within the buffer: still -1 while the fixed header is incomplete
+    assertEquals(packetSize(new Uint8Array([0x30]), 0, 1), -1);
+  });
+
+  it("an empty Response Topic is refused as an empty Will Topic is: both are Topic Names [MQTT-4.7.3-1]", () => {
+    const decodeError = assertThrows(
+      () => decode(new Uint8Array(publishProps(0x08, ...s("")))),
+      MqttError,
+      "MQTT-4.7.3-1",
+    );
+    assertEquals(decodeError.reasonCode, MALFORMED);
+    assert(decodeError.message.includes("responseTopic"), decodeError.message);
+    const encodeError = assertThrows(
+      () => encode({ ...PUBLISH, responseTopic: "" }),
+      MqttError,
+      "MQTT-4.7.3-1",
+    );
+    assertEquals(encodeError.reasonCode, MALFORMED);
+    const willError = assertThrows(
+      () =>
+        encode({
+          ...CONNECT,
+          will: { topic: "", payload: EMPTY, qos: 0, retain: false },
+        }),
+      MqttError,
+      "MQTT-4.7.3-1",
+    );
+    assertEquals(willError.reasonCode, MALFORMED);
+  });
+
+  it("a version that must be named reports what it got, undefined included", () => {
+    for (
+      const [value, text] of [[undefined, "got undefined"], [null, "got null"]]
+    ) {
+      assertThrows(
+        () => checkVersionOption(value, "PacketWriter", true),
+        MqttError,
+        text as string,
+      );
+    }
+    assertEquals(checkVersionOption(undefined, "decode"), undefined);
+    assertEquals(checkVersionOption(3, "decode", true), 3);
+  });
+
+  it("PUBACK Packet Identifier 0 cites the same rule on encode and decode", () => {
+    for (
+      const [version, rule] of [[5, "[MQTT-2.2.1-5]"], [
+        4,
+        "[MQTT-2.3.1-6]",
+      ]] as const
+    ) {
+      const onDecode = assertThrows(
+        () =>
+          decode(new Uint8Array([0x40, 0x02, 0x00, 0x00]), {
+            protocolVersion: version,
+          }),
+        MqttError,
+        rule,
+      );
+      const onEncode = assertThrows(
+        () =>
+          encode({ type: "puback", packetId: 0 }, { protocolVersion: version }),
+        MqttError,
+        rule,
+      );
+      assertEquals([onDecode.reasonCode, onEncode.reasonCode], [
+        PROTOCOL_ERROR,
+        PROTOCOL_ERROR,
+      ]);
+    }
   });
 });

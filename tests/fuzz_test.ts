@@ -105,7 +105,7 @@ interface Seed {
 /** Valid packets of both versions, encoded: the corpus mutations start from. */
 function corpus(): Seed[] {
   const seeds: Seed[] = [];
-  for (const version of [5, 4] as const) {
+  for (const version of [5, 4, 3] as const) {
     const packets = fc.sample(packetArbitrary(version), {
       seed: SEED + version,
       numRuns: 400,
@@ -383,7 +383,7 @@ describe("fuzzing decode (seeded)", () => {
       assertThrows(() => decode(input as Uint8Array), MqttError);
     }
     const options: unknown[] = [
-      { protocolVersion: 3 },
+      { protocolVersion: 2 },
       { protocolVersion: "5" },
       { protocolVersion: 5n },
       { protocolVersion: null },
@@ -621,12 +621,13 @@ describe("fuzzing encode (seeded)", () => {
     const packets = [
       ...fc.sample(packetArbitrary(5), { seed: SEED, numRuns: 300 }),
       ...fc.sample(packetArbitrary(4), { seed: SEED, numRuns: 300 }),
+      ...fc.sample(packetArbitrary(3), { seed: SEED, numRuns: 100 }),
     ].filter((p) => p.type !== "publish" || p.payload.length < 4_096);
     const r = new Random(SEED ^ 0xabcdef);
     let written = 0;
     for (let i = 0; i < GARBAGE_OBJECTS; i++) {
       const packet = garbagePacket(r, packets);
-      const version = r.chance(0.9) ? r.pick([4, 5] as const) : undefined;
+      const version = r.chance(0.9) ? r.pick([3, 4, 5] as const) : undefined;
       const options = r.chance(0.02)
         ? { protocolVersion: garbage(r) }
         : { protocolVersion: version };
@@ -662,7 +663,8 @@ describe("fuzzing encode (seeded)", () => {
         }
       }, packet);
     }
-    // the garbage is not all rejected up front
-    assert(written > GARBAGE_OBJECTS / 20, `only ${written} were written`);
+    // the garbage is not all rejected up front (strict objects refuse every
+    // packet given a field of another type, which is most of the changes)
+    assert(written > GARBAGE_OBJECTS / 40, `only ${written} were written`);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * mosquitto_pub and mosquitto_sub (Debian package mosquitto-clients)
- * against the example broker, with -V mqttv5 and -V mqttv311: QoS 0, 1, 2,
+ * against the example broker, with -V mqttv5, -V mqttv311 and -V mqttv31: QoS 0, 1, 2,
  * wildcards, retained messages, MQTT 5 properties and a Will. Their `-d`
  * output shows each acknowledgement they received from our broker.
  */
@@ -14,7 +14,7 @@ import { Process, run } from "./support/process.ts";
 const PUB = "mosquitto_pub";
 const SUB = "mosquitto_sub";
 
-for (const version of ["mqttv5", "mqttv311"] as const) {
+for (const version of ["mqttv5", "mqttv311", "mqttv31"] as const) {
   describe(`interop: mosquitto_pub/mosquitto_sub -V ${version} against examples/broker.ts`, () => {
     let broker: RunningBroker;
     let processes: Process[] = [];

@@ -1,7 +1,7 @@
 /**
  * Our client code (PacketReader/PacketWriter over Deno.connect) against a
  * real mosquitto, started on a free 127.0.0.1 port and stopped by PID:
- * MQTT 5.0 and 3.1.1, QoS 0/1/2 both ways, MQTT 5 properties, a 1 MiB
+ * MQTT 5.0, 3.1.1 and 3.1, QoS 0/1/2 both ways, MQTT 5 properties, a 1 MiB
  * payload, retained messages and a Will. mosquitto missing is a failure.
  */
 
@@ -57,6 +57,9 @@ describe("interop: our client against mosquitto", () => {
       ["3.1.1", 4, 4],
       ["3.1.1 publisher, 5.0 subscriber", 4, 5],
       ["5.0 publisher, 3.1.1 subscriber", 5, 4],
+      ["3.1", 3, 3],
+      ["3.1 publisher, 5.0 subscriber", 3, 5],
+      ["5.0 publisher, 3.1 subscriber", 5, 3],
     ] as [string, ProtocolVersion, ProtocolVersion][]
   ) {
     it(`QoS 0, 1 and 2 both ways with ${name}`, async () => {
@@ -138,8 +141,8 @@ describe("interop: our client against mosquitto", () => {
     assertEquals(text(message.payload), '{"t":21.5}');
   });
 
-  for (const version of [5, 4] as ProtocolVersion[]) {
-    it(`moves a 1 MiB payload both ways (MQTT ${version === 5 ? "5.0" : "3.1.1"})`, async () => {
+  for (const version of [5, 4, 3] as ProtocolVersion[]) {
+    it(`moves a 1 MiB payload both ways (MQTT ${["3.1", "3.1.1", "5.0"][version - 3]})`, async () => {
       const payload = new Uint8Array(1024 * 1024);
       for (let i = 0; i < payload.length; i += 65_536) {
         crypto.getRandomValues(payload.subarray(i, i + 65_536));
@@ -185,8 +188,8 @@ describe("interop: our client against mosquitto", () => {
     assertEquals((await second.receive()).topic, "ret/marker");
   });
 
-  for (const version of [5, 4] as ProtocolVersion[]) {
-    it(`publishes the Will after an abrupt close (MQTT ${version === 5 ? "5.0" : "3.1.1"})`, async () => {
+  for (const version of [5, 4, 3] as ProtocolVersion[]) {
+    it(`publishes the Will after an abrupt close (MQTT ${["3.1", "3.1.1", "5.0"][version - 3]})`, async () => {
       const watcher = await connect({ clientId: `will-watch-${version}` });
       await watcher.subscribe(`will${version}/#`);
       const doomed = await connect({

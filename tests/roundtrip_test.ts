@@ -22,8 +22,8 @@ function roundTrip(packet: Packet, protocolVersion: ProtocolVersion): void {
   assertEquals(encode(decoded, { protocolVersion }), bytes);
 }
 
-for (const version of [5, 4] as const) {
-  describe(`round trips, MQTT ${version === 5 ? "5.0" : "3.1.1"}`, () => {
+for (const version of [5, 4, 3] as const) {
+  describe(`round trips, MQTT ${["3.1", "3.1.1", "5.0"][version - 3]}`, () => {
     for (const type of packetTypes(version)) {
       it(`${type}: decode(encode(p)) equals p, encode(decode(bytes)) equals bytes`, () => {
         fc.assert(
@@ -84,7 +84,7 @@ function binaryFields(packet: Packet): Uint8Array[] {
 }
 
 describe("encodeInto", () => {
-  for (const version of [5, 4] as const) {
+  for (const version of [5, 4, 3] as const) {
     it(`writes what encode writes, into the front of the target when it fits (MQTT ${version})`, () => {
       const buffer = new Uint8Array(4096);
       fc.assert(

@@ -4,6 +4,7 @@
  * the examples of the specification.
  */
 
+import { topicNameProblem } from "../src/topic.ts";
 import { assert, assertEquals, assertFalse } from "@std/assert";
 import { describe, it } from "@std/testing/bdd";
 import {
@@ -209,4 +210,22 @@ describe("topicMatches", () => {
       assertEquals(topicMatches(filter, topic), matches);
     });
   }
+});
+
+describe("topicNameProblem (the last valid topic is remembered)", () => {
+  it("answers for each topic by its own characters, whatever came before", () => {
+    const rows: [string, boolean][] = [
+      ["a/b", true],
+      ["a/b", true],
+      ["a/+", false],
+      ["a/b", true],
+      ["", false],
+      ["a/#", false],
+      ["a/#", false],
+      ["x", true],
+    ];
+    for (const [topic, valid] of rows) {
+      assertEquals(topicNameProblem(topic) === undefined, valid, topic);
+    }
+  });
 });

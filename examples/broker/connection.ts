@@ -201,10 +201,11 @@ export class Connection implements Peer {
       return undefined;
     } catch (error) {
       // Two CONNECT errors have a CONNACK of their own, both in the 3.1.1
-      // form: a protocol level we do not speak (such as 3, MQTT 3.1) gets
-      // return code 1 [MQTT-3.1.2-2], which every version understands; an
-      // empty Client Identifier with Clean Session 0 (an error only in
-      // 3.1.1) gets return code 2 [MQTT-3.1.3-8].
+      // form (the same bytes as 3.1's): a protocol level we do not speak
+      // gets return code 1 [MQTT-3.1.2-2], which every version understands;
+      // a Client Identifier the version refuses (empty with Clean Session 0
+      // in 3.1.1, not 1 to 23 characters in 3.1) gets return code 2
+      // [MQTT-3.1.3-8].
       const returnCode = error instanceof MqttError
         ? RETURN_CODES_311[error.reasonCode]
         : undefined;
@@ -268,7 +269,8 @@ export class Connection implements Peer {
 
     const connack: ConnackPacket = {
       type: "connack",
-      sessionPresent: present,
+      // MQTT 3.1 has no Session Present (3.1 section 3.2)
+      sessionPresent: present && connect.protocolVersion !== 3,
       reasonCode: ReasonCode.Success,
     };
     if (v5) {
@@ -283,7 +285,9 @@ export class Connection implements Peer {
     session.resume();
     this.#startKeepAlive();
     this.#options.log(
-      `${clientId}: connected (MQTT ${v5 ? "5.0" : "3.1.1"}, ${
+      `${clientId}: connected (MQTT ${
+        ["3.1", "3.1.1", "5.0"][connect.protocolVersion - 3]
+      }, ${
         present ? "session resumed" : "new session"
       }) from ${this.#transport.remote}`,
     );
@@ -417,7 +421,9 @@ export class Connection implements Peer {
     const retained: [string, SubscriptionOptions][] = [];
     for (const subscription of packet.subscriptions) {
       const filter = subscription.topicFilter;
-      if (isSharedSubscription(filter)) {
+      // MQTT 3.1 has neither shared subscriptions nor a failure code in
+      // SUBACK (3.1 section 3.9): there "$share/..." is a filter like any other
+      if (isSharedSubscription(filter) && this.#version !== 3) {
         reasonCodes.push(
           v5 ? ReasonCode.SharedSubscriptionsNotSupported : 0x80,
         );
@@ -552,8 +558,8 @@ export class Connection implements Peer {
       dup,
     };
     if (packetId !== undefined) packet.packetId = packetId;
-    // MQTT 3.1.1 has no properties: a 3.1.1 subscriber gets topic and payload.
-    if (this.#version === 4) return packet;
+    // MQTT 3.1 and 3.1.1 have no properties: their subscribers get topic and payload.
+    if (this.#version !== 5) return packet;
     if (message.payloadFormatIndicator !== undefined) {
       packet.payloadFormatIndicator = message.payloadFormatIndicator;
     }

@@ -4,7 +4,8 @@
  *
  * {@linkcode PacketReader} is an `AsyncIterable<Packet>`;
  * {@linkcode PacketDecoderStream} is the same framing as a `TransformStream`
- * for `pipeThrough`.
+ * for `pipeThrough`; {@linkcode PacketParser} is the synchronous push parser
+ * under both, for sockets that hand out their chunks by callback.
  *
  * @example Reading packets from bytes
  * ```ts
@@ -24,9 +25,13 @@
  * @module
  */
 
+export { PacketParser, type PacketParserOptions } from "../packet_parser.ts";
+export { PacketReader, type PacketReaderOptions } from "../packet_reader.ts";
 export {
   PacketDecoderStream,
   type PacketDecoderStreamOptions,
-  PacketReader,
-  type PacketReaderOptions,
-} from "../reader.ts";
+} from "../packet_decoder_stream.ts";
+export type {
+  ReadableStreamLike,
+  ReadableStreamReaderLike,
+} from "../stream_like.ts";

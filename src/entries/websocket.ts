@@ -1,7 +1,10 @@
 /**
  * MQTT over WebSocket (section 6): {@linkcode webSocketStreams} turns a
  * standard `WebSocket` (browser, Deno, Node 22+, Bun, Cloudflare Workers)
- * into a pair of byte streams for `PacketReader` and `PacketWriter`.
+ * into a pair of byte streams for `PacketReader` and `PacketWriter`, with
+ * back-pressure on its writes; {@linkcode connectWebSocket} opens a client
+ * socket for MQTT and uses the runtime's `WebSocketStream` where there is
+ * one.
  *
  * @example Packet streams over a WebSocket
  * ```ts
@@ -19,4 +22,15 @@
  * @module
  */
 
-export { type WebSocketStreams, webSocketStreams } from "../websocket.ts";
+export {
+  type WebSocketLike,
+  type WebSocketListener,
+  type WebSocketStreams,
+  webSocketStreams,
+  type WebSocketStreamsOptions,
+} from "../web_socket_streams.ts";
+export {
+  connectWebSocket,
+  type ConnectWebSocketOptions,
+  type WebSocketConnection,
+} from "../connect_web_socket.ts";

@@ -26,9 +26,12 @@
  * @module
  */
 
+export { PacketWriter, type PacketWriterOptions } from "../packet_writer.ts";
 export {
   PacketEncoderStream,
   type PacketEncoderStreamOptions,
-  PacketWriter,
-  type PacketWriterOptions,
-} from "../writer.ts";
+} from "../packet_encoder_stream.ts";
+export type {
+  WritableStreamLike,
+  WritableStreamWriterLike,
+} from "../stream_like.ts";

@@ -1,25 +1,28 @@
 /**
  * AUTH (section 3.15, MQTT 5.0 only): a step of extended authentication.
+ * Its layout is DISCONNECT's (see `layouts.ts`).
  *
  * @module
  */
 
 import type { AuthPacket } from "../packet.ts";
 import type { Cursor } from "../primitives/cursor.ts";
-import { encodeError, label } from "../primitives/writer.ts";
+import { encodeError } from "../primitives/writer.ts";
 import { Context } from "../properties.ts";
-import { decodeReasonPacket, encodeReasonPacket } from "./disconnect.ts";
+import type { Protocol } from "../protocol.ts";
+import { decodeReasonPacket, encodeReasonPacket } from "./layouts.ts";
+import { type PacketCodec, packetCodec } from "./packet_codec.ts";
+import { isOwn } from "./shape.ts";
 
 const PROTOCOL_ERROR = 0x82;
-const WHERE = label("AUTH", 5);
 const METHOD_RULE = "(section 3.15.2.2.2)";
 
-/** Decodes an AUTH; the codec has rejected it already in MQTT 3.1.1. */
-export function decodeAuth(c: Cursor): AuthPacket {
+/** Decodes an AUTH; the codec has refused it already where the version has none. */
+function decodeAuth(c: Cursor): AuthPacket {
   const start = c.pos;
-  const packet = decodeReasonPacket(c, "auth");
+  const packet = decodeReasonPacket(c, "auth", Context.Auth);
   // an AUTH that is not the short form names its method
-  if (c.end > start && packet.authenticationMethod === undefined) {
+  if (c.end > start && !Object.hasOwn(packet, "authenticationMethod")) {
     c.fail(
       "Authentication Method",
       `is missing ${METHOD_RULE}`,
@@ -31,30 +34,52 @@ export function decodeAuth(c: Cursor): AuthPacket {
 }
 
 /** Encodes an AUTH. */
-export function encodeAuth(
+function encodeAuth(
   packet: AuthPacket,
-  version: 4 | 5,
+  protocol: Protocol,
   into?: Uint8Array,
 ): Uint8Array {
-  if (version === 4) {
+  const where = protocol.where.auth;
+  if (!protocol.auth) {
     throw encodeError(
-      label("AUTH", 4),
+      where,
       "type",
-      "AUTH does not exist in MQTT 3.1.1, where type 15 is reserved (section 2.2.1)",
+      `AUTH does not exist in ${protocol.label}, where type 15 is reserved ${protocol.rules.reservedType}`,
       PROTOCOL_ERROR,
     );
   }
   // Checked first, on a throwaway encoding: a failed encode leaves `into` untouched.
   if (
-    packet.authenticationMethod === undefined &&
-    encodeReasonPacket(packet, 0xf0, Context.Auth).length > 2
+    !(isOwn(packet, "authenticationMethod") &&
+      packet.authenticationMethod !== undefined) &&
+    encodeReasonPacket(
+        packet,
+        protocol,
+        AUTH.firstByte,
+        undefined,
+      )
+        .length > 2
   ) {
     throw encodeError(
-      WHERE,
+      where,
       "authenticationMethod",
       `must be present unless the AUTH is empty ${METHOD_RULE}`,
       PROTOCOL_ERROR,
     );
   }
-  return encodeReasonPacket(packet, 0xf0, Context.Auth, into);
+  return encodeReasonPacket(
+    packet,
+    protocol,
+    AUTH.firstByte,
+    into,
+  );
 }
+
+/** AUTH: control packet type 15, flags 0000 (section 3.15.1). */
+export const AUTH: PacketCodec<AuthPacket> = packetCodec(
+  "auth",
+  15,
+  0,
+  decodeAuth,
+  encodeAuth,
+);

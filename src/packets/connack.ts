@@ -9,37 +9,38 @@ import type { Cursor } from "../primitives/cursor.ts";
 import {
   checkBoolean,
   encodeError,
-  label,
   startPacket,
-  vbiLength,
 } from "../primitives/writer.ts";
 import {
-  assertNoProperties,
   Context,
   decodeProperties,
-  propertiesLength,
+  propertiesSize,
   writeProperties,
 } from "../properties.ts";
+import type { Protocol } from "../protocol.ts";
 import { checkReasonCode, readReasonCode } from "./fields.ts";
+import { type PacketCodec, packetCodec } from "./packet_codec.ts";
+import { checkFields, propertiesSizeOf, shape } from "./shape.ts";
 
 const MALFORMED = 0x81;
 const PROTOCOL_ERROR = 0x82;
-const WHERE = { 4: label("CONNACK", 4), 5: label("CONNACK", 5) } as const;
 
-function sessionPresentRule(version: 4 | 5): string {
-  return version === 5 ? "[MQTT-3.2.2-6]" : "[MQTT-3.2.2-4]";
-}
+const FIELDS = shape(
+  "a CONNACK packet",
+  ["type", "sessionPresent", "reasonCode"],
+  Context.Connack,
+);
 
 /** Decodes the variable header of a CONNACK. */
-export function decodeConnack(c: Cursor): ConnackPacket {
+function decodeConnack(c: Cursor): ConnackPacket {
+  const protocol = c.protocol;
   const flagsAt = c.pos;
   const flags = c.u8("Connect Acknowledge Flags");
-  if (flags & 0xfe) {
+  // Session Present is bit 0 where it exists; every other bit is reserved
+  if (flags & (protocol.sessionPresent ? 0xfe : 0xff)) {
     c.fail(
       "Connect Acknowledge Flags",
-      `has reserved bits 7-1 set ${
-        c.version === 5 ? "[MQTT-3.2.2-1]" : "(section 3.2.2.1)"
-      }`,
+      `has reserved bits set ${protocol.rules.connackReserved}`,
       MALFORMED,
       flagsAt,
     );
@@ -49,66 +50,68 @@ export function decodeConnack(c: Cursor): ConnackPacket {
   const reasonCode = readReasonCode(
     c,
     "connack",
-    c.version === 5 ? "Connect Reason Code" : "Connect Return Code",
+    protocol.properties ? "Connect Reason Code" : "Connect Return Code",
   );
   if (sessionPresent && reasonCode !== 0) {
     c.fail(
       "Session Present",
-      `must be 0 with a non-zero reason code ${sessionPresentRule(c.version)}`,
+      `must be 0 with a non-zero reason code ${protocol.rules.sessionPresent}`,
       PROTOCOL_ERROR,
       codeAt,
     );
   }
   const packet: ConnackPacket = { type: "connack", sessionPresent, reasonCode };
-  if (c.version === 5) {
-    decodeProperties(
-      c,
-      Context.Connack,
-      packet as unknown as Record<string, unknown>,
-    );
-  }
+  if (protocol.properties) decodeProperties(c, Context.Connack, packet);
   return packet;
 }
 
 /** Encodes a CONNACK. */
-export function encodeConnack(
+function encodeConnack(
   packet: ConnackPacket,
-  version: 4 | 5,
+  protocol: Protocol,
   into?: Uint8Array,
 ): Uint8Array {
-  const where = WHERE[version];
-  const sessionPresent = packet.sessionPresent === undefined
-    ? false
-    : checkBoolean(packet.sessionPresent, where, "sessionPresent");
+  const where = protocol.where.connack;
+  const present = checkFields(packet, FIELDS, protocol, where);
+  const sessionPresent = present & FIELDS.bits.sessionPresent
+    ? checkBoolean(packet.sessionPresent, where, "sessionPresent")
+    : false;
   const reasonCode = checkReasonCode(
-    packet.reasonCode,
+    present & FIELDS.bits.reasonCode ? packet.reasonCode : undefined,
     "connack",
-    version,
+    protocol,
     where,
   );
+  if (sessionPresent && !protocol.sessionPresent) {
+    throw encodeError(
+      where,
+      "sessionPresent",
+      `must be false: ${protocol.label} has no Session Present ${protocol.rules.connackReserved}`,
+      PROTOCOL_ERROR,
+    );
+  }
   if (sessionPresent && reasonCode !== 0) {
     throw encodeError(
       where,
       "sessionPresent",
-      `must be false with a non-zero reason code ${
-        sessionPresentRule(version)
-      }`,
+      `must be false with a non-zero reason code ${protocol.rules.sessionPresent}`,
       PROTOCOL_ERROR,
     );
   }
-  let propertiesSize = 0;
-  let remainingLength = 2;
-  if (version === 5) {
-    propertiesSize = propertiesLength(packet, Context.Connack, where);
-    remainingLength += vbiLength(propertiesSize) + propertiesSize;
-  } else {
-    assertNoProperties(packet, where);
-  }
-  const w = startPacket(0x20, remainingLength, where, into);
+  const size = propertiesSizeOf(present);
+  const remainingLength = 2 + propertiesSize(size, protocol);
+  const w = startPacket(CONNACK.firstByte, remainingLength, where, into);
   w.u8(sessionPresent ? 1 : 0);
   w.u8(reasonCode);
-  if (version === 5) {
-    writeProperties(w, packet, propertiesSize);
-  }
+  if (protocol.properties) writeProperties(w, packet, size);
   return w.bytes;
 }
+
+/** CONNACK: control packet type 2, flags 0000 (section 3.2.1). */
+export const CONNACK: PacketCodec<ConnackPacket> = packetCodec(
+  "connack",
+  2,
+  0,
+  decodeConnack,
+  encodeConnack,
+);

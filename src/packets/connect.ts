@@ -14,25 +14,30 @@ import {
   checkQoS,
   describe,
   encodeError,
-  label,
   startPacket,
   stringLength,
-  vbiLength,
 } from "../primitives/writer.ts";
 import {
-  assertNoProperties,
   Context,
   decodeProperties,
-  propertiesLength,
+  propertiesSize,
   writeProperties,
 } from "../properties.ts";
+import {
+  MQTT_5_0,
+  type Protocol,
+  PROTOCOL_NAMES,
+  protocolOf,
+  SUPPORTED_VERSIONS,
+} from "../protocol.ts";
 import { topicNameProblem } from "../topic.ts";
+import { type PacketCodec, packetCodec } from "./packet_codec.ts";
+import { checkFields, isOwn, propertiesSizeOf, shape } from "./shape.ts";
 
 const MALFORMED = 0x81;
 const PROTOCOL_ERROR = 0x82;
 const UNSUPPORTED_PROTOCOL_VERSION = 0x84;
 const CLIENT_IDENTIFIER_NOT_VALID = 0x85;
-const WHERE = { 4: label("CONNECT", 4), 5: label("CONNECT", 5) } as const;
 
 const FLAG_RESERVED = 0x01;
 const FLAG_CLEAN_START = 0x02;
@@ -41,87 +46,142 @@ const FLAG_WILL_RETAIN = 0x20;
 const FLAG_PASSWORD = 0x40;
 const FLAG_USERNAME = 0x80;
 
-/** The rules on the Will flags, numbered differently by each version. */
-const WILL_RULES = {
-  5: {
-    qosWithoutWill: "[MQTT-3.1.2-11]",
-    qos3: "[MQTT-3.1.2-12]",
-    retainWithoutWill: "[MQTT-3.1.2-13]",
-  },
-  4: {
-    qosWithoutWill: "[MQTT-3.1.2-13]",
-    qos3: "[MQTT-3.1.2-14]",
-    retainWithoutWill: "[MQTT-3.1.2-15]",
-  },
-} as const;
+const FIELDS = shape(
+  "a CONNECT packet",
+  [
+    "type",
+    "protocolVersion",
+    "clientId",
+    "cleanStart",
+    "keepAlive",
+    "username",
+    "password",
+    "will",
+  ],
+  Context.Connect,
+);
+const { clientId: CLIENT_ID, cleanStart: CLEAN_START } = FIELDS.bits;
+const { keepAlive: KEEP_ALIVE, will: WILL } = FIELDS.bits;
+const { username: USERNAME, password: PASSWORD } = FIELDS.bits;
+const WILL_FIELDS = shape(
+  "a Will",
+  ["topic", "payload", "qos", "retain"],
+  Context.Will,
+);
+const { topic: WILL_TOPIC, payload: WILL_PAYLOAD } = WILL_FIELDS.bits;
+const { qos: WILL_QOS, retain: WILL_RETAIN } = WILL_FIELDS.bits;
 
-/** The rule against wildcards in a Topic Name, which the Will Topic is. */
-function willTopicRule(version: 4 | 5): string {
-  return version === 5 ? "[MQTT-4.7.0-1]" : "[MQTT-4.7.1-1]";
+/** The number of characters (code points, not UTF-16 units) of a string. */
+function characters(text: string): number {
+  let count = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    // a high surrogate and the low one after it are one character
+    if (c < 0xd800 || c > 0xdbff) count++;
+  }
+  return count;
+}
+
+/**
+ * Why a Client Identifier breaks the version's rules, or `undefined`: its
+ * length (MQTT 3.1: 1 to 23 characters) and, in 3.1.1, empty only with
+ * Clean Session.
+ */
+function clientIdProblem(
+  clientId: string,
+  cleanStart: boolean,
+  protocol: Protocol,
+  cleanStartName: string,
+): string | undefined {
+  const rule = protocol.rules.clientId;
+  if (
+    clientId.length === 0 && protocol.emptyClientIdNeedsCleanStart &&
+    !cleanStart
+  ) {
+    return `is empty while ${cleanStartName} ${rule}`;
+  }
+  if (
+    protocol.clientIdMinimum > 0 || protocol.clientIdMaximum !== Infinity
+  ) {
+    const count = characters(clientId);
+    if (
+      count < protocol.clientIdMinimum || count > protocol.clientIdMaximum
+    ) {
+      return `has ${count} characters, but ${protocol.label} allows ${protocol.clientIdMinimum} to ${protocol.clientIdMaximum} ${rule}`;
+    }
+  }
+  return undefined;
 }
 
 /** Decodes the variable header and payload of a CONNECT. */
-export function decodeConnect(c: Cursor): ConnectPacket {
+function decodeConnect(c: Cursor): ConnectPacket {
   const nameAt = c.pos;
   const protocolName = c.utf8("Protocol Name");
-  if (protocolName !== "MQTT") {
+  if (!PROTOCOL_NAMES.has(protocolName)) {
     c.fail(
       "Protocol Name",
-      `must be "MQTT", got ${JSON.stringify(protocolName)} [MQTT-3.1.2-1]`,
+      `must be "MQTT", got ${
+        JSON.stringify(protocolName)
+      } ${MQTT_5_0.rules.protocolName}`,
       UNSUPPORTED_PROTOCOL_VERSION,
       nameAt,
     );
   }
   const levelAt = c.pos;
   const level = c.u8("Protocol Level");
-  if (level !== 4 && level !== 5) {
+  const protocol = protocolOf(level);
+  if (protocol === undefined || protocol.protocolName !== protocolName) {
+    // A level the name's protocol does not have is an unsupported level
+    // (answered with 0x84, return code 1 before 5.0) [MQTT-3.1.2-2].
     c.fail(
       "Protocol Level",
-      `${level} is not supported: only 4 (MQTT 3.1.1) and 5 (MQTT 5.0) are [MQTT-3.1.2-2]`,
+      `${level} is not supported with Protocol Name ${
+        JSON.stringify(protocolName)
+      }: only ${SUPPORTED_VERSIONS} are ${MQTT_5_0.rules.protocolLevel}`,
       UNSUPPORTED_PROTOCOL_VERSION,
       levelAt,
     );
   }
-  c.version = level;
+  c.protocol = protocol;
+  const rules = protocol.rules;
   const flagsAt = c.pos;
   const flags = c.u8("Connect Flags");
   if (flags & FLAG_RESERVED) {
     c.fail(
       "Connect Flags",
-      "has the reserved bit set [MQTT-3.1.2-3]",
+      `has the reserved bit set ${rules.connectReserved}`,
       MALFORMED,
       flagsAt,
     );
   }
-  const rules = WILL_RULES[level];
   const hasWill = (flags & FLAG_WILL) !== 0;
   const willQoS = (flags >> 3) & 3;
   const willRetain = (flags & FLAG_WILL_RETAIN) !== 0;
   if (!hasWill && willQoS !== 0) {
     c.fail(
       "Will QoS",
-      `must be 0 without a Will ${rules.qosWithoutWill}`,
+      `must be 0 without a Will ${rules.willQoSWithoutWill}`,
       MALFORMED,
       flagsAt,
     );
   }
   if (willQoS === 3) {
-    c.fail("Will QoS", `must not be 3 ${rules.qos3}`, MALFORMED, flagsAt);
+    c.fail("Will QoS", `must not be 3 ${rules.willQoS3}`, MALFORMED, flagsAt);
   }
   if (!hasWill && willRetain) {
     c.fail(
       "Will Retain",
-      `must be 0 without a Will ${rules.retainWithoutWill}`,
+      `must be 0 without a Will ${rules.willRetainWithoutWill}`,
       MALFORMED,
       flagsAt,
     );
   }
   const hasUsername = (flags & FLAG_USERNAME) !== 0;
   const hasPassword = (flags & FLAG_PASSWORD) !== 0;
-  if (level === 4 && hasPassword && !hasUsername) {
+  if (protocol.passwordNeedsUsername && hasPassword && !hasUsername) {
     c.fail(
       "Password Flag",
-      "is set without the User Name Flag [MQTT-3.1.2-22]",
+      `is set without the User Name Flag ${rules.passwordWithoutUsername}`,
       MALFORMED,
       flagsAt,
     );
@@ -130,21 +190,17 @@ export function decodeConnect(c: Cursor): ConnectPacket {
   const keepAlive = c.u16("Keep Alive");
   const packet: ConnectPacket = {
     type: "connect",
-    protocolVersion: level,
+    protocolVersion: protocol.version,
     clientId: "",
     cleanStart,
     keepAlive,
   };
-  if (level === 5) {
+  if (protocol.properties) {
     const propertiesAt = c.pos;
-    decodeProperties(
-      c,
-      Context.Connect,
-      packet as unknown as Record<string, unknown>,
-    );
+    decodeProperties(c, Context.Connect, packet);
     if (
-      packet.authenticationData !== undefined &&
-      packet.authenticationMethod === undefined
+      Object.hasOwn(packet, "authenticationData") &&
+      !Object.hasOwn(packet, "authenticationMethod")
     ) {
       c.fail(
         "Authentication Data",
@@ -156,26 +212,26 @@ export function decodeConnect(c: Cursor): ConnectPacket {
   }
   const clientIdAt = c.pos;
   packet.clientId = c.utf8("Client Identifier");
-  if (level === 4 && packet.clientId.length === 0 && !cleanStart) {
+  const problem = clientIdProblem(
+    packet.clientId,
+    cleanStart,
+    protocol,
+    "Clean Session is 0",
+  );
+  if (problem !== undefined) {
     c.fail(
       "Client Identifier",
-      "is empty while Clean Session is 0 [MQTT-3.1.3-7]",
+      problem,
       CLIENT_IDENTIFIER_NOT_VALID,
       clientIdAt,
     );
   }
   if (hasWill) {
     const will = {} as Will;
-    if (level === 5) {
-      decodeProperties(
-        c,
-        Context.Will,
-        will as unknown as Record<string, unknown>,
-      );
-    }
+    if (protocol.properties) decodeProperties(c, Context.Will, will);
     const topicAt = c.pos;
     will.topic = c.utf8("Will Topic");
-    const problem = topicNameProblem(will.topic, willTopicRule(level));
+    const problem = topicNameProblem(will.topic, rules.willTopic);
     if (problem !== undefined) {
       c.fail("Will Topic", problem, MALFORMED, topicAt);
     }
@@ -190,125 +246,147 @@ export function decodeConnect(c: Cursor): ConnectPacket {
 }
 
 /** Encodes a CONNECT with the protocol version it names. */
-export function encodeConnect(
+function encodeConnect(
   packet: ConnectPacket,
+  _protocol: Protocol,
   into?: Uint8Array,
 ): Uint8Array {
-  const version = packet.protocolVersion;
-  if (version !== 4 && version !== 5) {
+  const version = isOwn(packet, "protocolVersion")
+    ? packet.protocolVersion
+    : undefined;
+  const protocol = protocolOf(version);
+  if (protocol === undefined) {
     throw encodeError(
-      label("CONNECT", 5),
+      MQTT_5_0.where.connect,
       "protocolVersion",
-      `must be 4 (MQTT 3.1.1) or 5 (MQTT 5.0), got ${
+      `must be ${SUPPORTED_VERSIONS}, got ${
         describe(version)
-      } [MQTT-3.1.2-2]`,
+      } ${MQTT_5_0.rules.protocolLevel}`,
       UNSUPPORTED_PROTOCOL_VERSION,
     );
   }
-  const where = WHERE[version];
-  const cleanStart = packet.cleanStart === undefined
-    ? false
-    : checkBoolean(packet.cleanStart, where, "cleanStart");
+  const where = protocol.where.connect;
+  const rules = protocol.rules;
+  const present = checkFields(packet, FIELDS, protocol, where);
+  const cleanStart = present & CLEAN_START
+    ? checkBoolean(packet.cleanStart, where, "cleanStart")
+    : false;
   const keepAlive = checkInteger(
-    packet.keepAlive,
+    present & KEEP_ALIVE ? packet.keepAlive : undefined,
     0,
     0xffff,
     where,
     "keepAlive",
     "(section 3.1.2.10)",
   );
-  const clientIdLength = stringLength(packet.clientId, where, "clientId");
-  if (version === 4 && clientIdLength === 0 && !cleanStart) {
+  const clientId = present & CLIENT_ID ? packet.clientId : undefined;
+  const clientIdLength = stringLength(clientId, where, "clientId", protocol);
+  const clientIdProblemText = clientIdProblem(
+    clientId as string,
+    cleanStart,
+    protocol,
+    "cleanStart is false",
+  );
+  if (clientIdProblemText !== undefined) {
     throw encodeError(
       where,
       "clientId",
-      "must not be empty while cleanStart is false [MQTT-3.1.3-7]",
+      clientIdProblemText,
       CLIENT_IDENTIFIER_NOT_VALID,
     );
   }
+  const name = protocol.protocolName;
   // Protocol Name, Protocol Level, Connect Flags, Keep Alive
-  let remainingLength = 6 + 1 + 1 + 2 + 2 + clientIdLength;
-  let propertiesSize = 0;
-  if (version === 5) {
-    propertiesSize = propertiesLength(packet, Context.Connect, where);
-    if (
-      packet.authenticationData !== undefined &&
-      packet.authenticationMethod === undefined
-    ) {
-      throw encodeError(
-        where,
-        "authenticationData",
-        "needs an authenticationMethod (section 3.1.2.11.10)",
-        PROTOCOL_ERROR,
-      );
-    }
-    remainingLength += vbiLength(propertiesSize) + propertiesSize;
-  } else {
-    assertNoProperties(packet, where);
+  let remainingLength = 2 + name.length + 1 + 1 + 2 + 2 + clientIdLength;
+  const size = propertiesSizeOf(present);
+  if (
+    size > 0 && isOwn(packet, "authenticationData") &&
+    packet.authenticationData !== undefined &&
+    !(isOwn(packet, "authenticationMethod") &&
+      packet.authenticationMethod !== undefined)
+  ) {
+    throw encodeError(
+      where,
+      "authenticationData",
+      "needs an authenticationMethod (section 3.1.2.11.10)",
+      PROTOCOL_ERROR,
+    );
   }
+  remainingLength += propertiesSize(size, protocol);
   let flags = cleanStart ? FLAG_CLEAN_START : 0;
-  const will = packet.will;
-  let willPropertiesSize = 0;
+  const will = present & WILL ? packet.will : undefined;
+  let willSize = 0;
+  let willTopic = "";
   let willTopicLength = 0;
+  let willPayload: Uint8Array | undefined;
   if (will !== undefined) {
     if (typeof will !== "object" || will === null) {
       throw encodeError(where, "will", "must be an object");
     }
-    const qos = checkQoS(will.qos, where, "will.qos", WILL_RULES[version].qos3);
-    const retain = will.retain === undefined
-      ? false
-      : checkBoolean(will.retain, where, "will.retain");
-    willTopicLength = stringLength(will.topic, where, "will.topic");
-    const problem = topicNameProblem(will.topic, willTopicRule(version));
+    const has = checkFields(will, WILL_FIELDS, protocol, where, "will.");
+    const qos = checkQoS(
+      has & WILL_QOS ? will.qos : undefined,
+      where,
+      "will.qos",
+      rules.willQoS3,
+    );
+    const retain = has & WILL_RETAIN
+      ? checkBoolean(will.retain, where, "will.retain")
+      : false;
+    const topic = has & WILL_TOPIC ? will.topic : undefined;
+    willTopicLength = stringLength(topic, where, "will.topic", protocol);
+    willTopic = topic as string;
+    const problem = topicNameProblem(willTopic, rules.willTopic);
     if (problem !== undefined) throw encodeError(where, "will.topic", problem);
-    const payloadLength = binaryLength(will.payload, where, "will.payload");
-    if (version === 5) {
-      willPropertiesSize = propertiesLength(will, Context.Will, where);
-      remainingLength += vbiLength(willPropertiesSize) + willPropertiesSize;
-    } else {
-      assertNoProperties(will, where);
-    }
-    remainingLength += 2 + willTopicLength + 2 + payloadLength;
+    willPayload = has & WILL_PAYLOAD ? will.payload : undefined;
+    const payloadLength = binaryLength(willPayload, where, "will.payload");
+    willSize = propertiesSizeOf(has);
+    remainingLength += propertiesSize(willSize, protocol) + 2 +
+      willTopicLength + 2 + payloadLength;
     flags |= FLAG_WILL | (qos << 3) | (retain ? FLAG_WILL_RETAIN : 0);
   }
+  const username = present & USERNAME ? packet.username : undefined;
   let usernameLength = 0;
-  if (packet.username !== undefined) {
-    usernameLength = stringLength(packet.username, where, "username");
+  if (username !== undefined) {
+    usernameLength = stringLength(username, where, "username", protocol);
     remainingLength += 2 + usernameLength;
     flags |= FLAG_USERNAME;
   }
-  if (packet.password !== undefined) {
-    if (version === 4 && packet.username === undefined) {
+  const password = present & PASSWORD ? packet.password : undefined;
+  if (password !== undefined) {
+    if (protocol.passwordNeedsUsername && username === undefined) {
       throw encodeError(
         where,
         "password",
-        "needs a username in MQTT 3.1.1 [MQTT-3.1.2-22]",
+        `needs a username in ${protocol.label} ${rules.passwordWithoutUsername}`,
       );
     }
-    remainingLength += 2 + binaryLength(packet.password, where, "password");
+    remainingLength += 2 + binaryLength(password, where, "password");
     flags |= FLAG_PASSWORD;
   }
-  const w = startPacket(0x10, remainingLength, where, into);
-  w.u16(4);
-  w.u8(0x4d); // M
-  w.u8(0x51); // Q
-  w.u8(0x54); // T
-  w.u8(0x54); // T
-  w.u8(version);
+  const w = startPacket(CONNECT.firstByte, remainingLength, where, into);
+  w.u16(name.length);
+  for (let i = 0; i < name.length; i++) w.u8(name.charCodeAt(i));
+  w.u8(protocol.version);
   w.u8(flags);
   w.u16(keepAlive);
-  if (version === 5) {
-    writeProperties(w, packet, propertiesSize);
-  }
-  w.utf8(packet.clientId, clientIdLength);
+  if (protocol.properties) writeProperties(w, packet, size);
+  w.utf8(clientId as string, clientIdLength);
   if (will !== undefined) {
-    if (version === 5) {
-      writeProperties(w, will, willPropertiesSize);
-    }
-    w.utf8(will.topic, willTopicLength);
-    w.binary(will.payload);
+    if (protocol.properties) writeProperties(w, will, willSize);
+    w.utf8(willTopic, willTopicLength);
+    w.binary(willPayload!);
   }
-  if (packet.username !== undefined) w.utf8(packet.username, usernameLength);
-  if (packet.password !== undefined) w.binary(packet.password);
+  if (username !== undefined) w.utf8(username, usernameLength);
+  if (password !== undefined) w.binary(password);
   return w.bytes;
 }
+
+/** CONNECT: control packet type 1, flags 0000 (section 3.1.1). */
+export const CONNECT: PacketCodec<ConnectPacket> = packetCodec(
+  "connect",
+  1,
+  0,
+  decodeConnect,
+  encodeConnect,
+);

@@ -11,28 +11,36 @@ import {
   checkBytes,
   checkQoS,
   encodeError,
-  label,
   startPacket,
   stringLength,
-  vbiLength,
 } from "../primitives/writer.ts";
 import {
-  assertNoProperties,
   Context,
   decodeProperties,
-  propertiesLength,
+  propertiesSize,
   writeProperties,
 } from "../properties.ts";
+import type { Protocol } from "../protocol.ts";
 import { topicNameProblem } from "../topic.ts";
 import { checkPacketId, readPacketId } from "./fields.ts";
+import { checkFields, isOwn, propertiesSizeOf, shape } from "./shape.ts";
+import { type PacketCodec, packetCodec } from "./packet_codec.ts";
 
 const MALFORMED = 0x81;
 const PROTOCOL_ERROR = 0x82;
 const EMPTY = new Uint8Array(0);
-const WHERE = { 4: label("PUBLISH", 4), 5: label("PUBLISH", 5) } as const;
+
+const FIELDS = shape(
+  "a PUBLISH packet",
+  ["type", "topic", "payload", "qos", "retain", "dup", "packetId"],
+  Context.Publish,
+);
+const { topic: TOPIC, payload: PAYLOAD, qos: QOS, retain: RETAIN } =
+  FIELDS.bits;
+const { dup: DUP, packetId: PACKET_ID } = FIELDS.bits;
 
 /** Decodes the variable header and payload of a PUBLISH; `flags` are the fixed header's low 4 bits. */
-export function decodePublish(c: Cursor, flags: number): PublishPacket {
+function decodePublish(c: Cursor, flags: number): PublishPacket {
   const qos = (flags >> 1) & 3;
   if (qos === 3) {
     c.fail("QoS", "must not be 3 [MQTT-3.3.1-4]", MALFORMED, c.base);
@@ -41,9 +49,10 @@ export function decodePublish(c: Cursor, flags: number): PublishPacket {
   if (dup && qos === 0) {
     c.fail("DUP flag", "must be 0 for QoS 0 [MQTT-3.3.1-2]", MALFORMED, c.base);
   }
+  const protocol = c.protocol;
   const topicAt = c.pos;
   const topic = c.utf8("Topic Name");
-  if (topic.length > 0 || c.version === 4) {
+  if (topic.length > 0 || !protocol.emptyTopicWithAlias) {
     const problem = topicNameProblem(topic);
     if (problem !== undefined) {
       c.fail("Topic Name", problem, MALFORMED, topicAt);
@@ -57,14 +66,10 @@ export function decodePublish(c: Cursor, flags: number): PublishPacket {
     retain: (flags & 1) !== 0,
     dup,
   };
-  if (qos > 0) packet.packetId = readPacketId(c);
-  if (c.version === 5) {
-    decodeProperties(
-      c,
-      Context.Publish,
-      packet as unknown as Record<string, unknown>,
-    );
-    if (topic.length === 0 && packet.topicAlias === undefined) {
+  if (qos > 0) packet.packetId = readPacketId(c, "publish");
+  if (protocol.properties) {
+    decodeProperties(c, Context.Publish, packet);
+    if (topic.length === 0 && !Object.hasOwn(packet, "topicAlias")) {
       c.fail(
         "Topic Name",
         "is empty and there is no Topic Alias (section 3.3.2.1)",
@@ -78,28 +83,34 @@ export function decodePublish(c: Cursor, flags: number): PublishPacket {
 }
 
 /** Encodes a PUBLISH. */
-export function encodePublish(
+function encodePublish(
   packet: PublishPacket,
-  version: 4 | 5,
+  protocol: Protocol,
   into?: Uint8Array,
 ): Uint8Array {
-  const where = WHERE[version];
-  const qos = checkQoS(packet.qos, where, "qos", "[MQTT-3.3.1-4]");
-  const retain = packet.retain === undefined
-    ? false
-    : checkBoolean(packet.retain, where, "retain");
-  const dup = packet.dup === undefined
-    ? false
-    : checkBoolean(packet.dup, where, "dup");
+  const where = protocol.where.publish;
+  const present = checkFields(packet, FIELDS, protocol, where);
+  const qos = checkQoS(
+    present & QOS ? packet.qos : undefined,
+    where,
+    "qos",
+    "[MQTT-3.3.1-4]",
+  );
+  const retain = present & RETAIN
+    ? checkBoolean(packet.retain, where, "retain")
+    : false;
+  const dup = present & DUP ? checkBoolean(packet.dup, where, "dup") : false;
   if (dup && qos === 0) {
     throw encodeError(where, "dup", "must be false for QoS 0 [MQTT-3.3.1-2]");
   }
-  const topic = packet.topic;
-  const topicLength = stringLength(topic, where, "topic");
-  if (topicLength > 0 || version === 4) {
-    const problem = topicNameProblem(topic);
+  const topic = present & TOPIC ? packet.topic : undefined;
+  const topicLength = stringLength(topic, where, "topic", protocol);
+  if (topicLength > 0 || !protocol.emptyTopicWithAlias) {
+    const problem = topicNameProblem(topic as string);
     if (problem !== undefined) throw encodeError(where, "topic", problem);
-  } else if (packet.topicAlias === undefined) {
+  } else if (
+    !isOwn(packet, "topicAlias") || packet.topicAlias === undefined
+  ) {
     throw encodeError(
       where,
       "topic",
@@ -109,37 +120,45 @@ export function encodePublish(
   }
   let packetId = 0;
   if (qos > 0) {
-    packetId = checkPacketId(packet.packetId, where, version);
-  } else if (packet.packetId !== undefined) {
+    packetId = checkPacketId(
+      present & PACKET_ID ? packet.packetId : undefined,
+      "publish",
+      protocol,
+    );
+  } else if (present & PACKET_ID) {
     throw encodeError(
       where,
       "packetId",
-      `must be absent for QoS 0 ${
-        version === 5 ? "[MQTT-2.2.1-2]" : "[MQTT-2.3.1-5]"
-      }`,
+      `must be absent for QoS 0 ${protocol.rules.packetIdWithQoS0}`,
       PROTOCOL_ERROR,
     );
   }
-  const payload = checkBytes(packet.payload, where, "payload");
-  let propertiesSize = 0;
-  let remainingLength = 2 + topicLength + (qos > 0 ? 2 : 0) + payload.length;
-  if (version === 5) {
-    propertiesSize = propertiesLength(packet, Context.Publish, where);
-    remainingLength += vbiLength(propertiesSize) + propertiesSize;
-  } else {
-    assertNoProperties(packet, where);
-  }
+  const payload = checkBytes(
+    present & PAYLOAD ? packet.payload : undefined,
+    where,
+    "payload",
+  );
+  const size = propertiesSizeOf(present);
+  const remainingLength = 2 + topicLength + (qos > 0 ? 2 : 0) +
+    propertiesSize(size, protocol) + payload.length;
   const w = startPacket(
-    0x30 | (dup ? 8 : 0) | (qos << 1) | (retain ? 1 : 0),
+    PUBLISH.firstByte | (dup ? 8 : 0) | (qos << 1) | (retain ? 1 : 0),
     remainingLength,
     where,
     into,
   );
-  w.utf8(topic, topicLength);
+  w.utf8(topic as string, topicLength);
   if (qos > 0) w.u16(packetId);
-  if (version === 5) {
-    writeProperties(w, packet, propertiesSize);
-  }
+  if (protocol.properties) writeProperties(w, packet, size);
   w.raw(payload);
   return w.bytes;
 }
+
+/** PUBLISH: control packet type 3; its flags are DUP, QoS and RETAIN (section 3.3.1). */
+export const PUBLISH: PacketCodec<PublishPacket> = packetCodec(
+  "publish",
+  3,
+  -1,
+  decodePublish,
+  encodePublish,
+);

@@ -1,113 +1,71 @@
 /**
  * SUBSCRIBE (section 3.8): topic filters with their subscription options.
+ * The topic filter list is shared with UNSUBSCRIBE (see `layouts.ts`).
  *
  * @module
  */
 
-import type {
-  SubscribePacket,
-  Subscription,
-  UnsubscribePacket,
-} from "../packet.ts";
+import { DEFAULT_RETAIN_HANDLING } from "../defaults.ts";
+import type { SubscribePacket, Subscription } from "../packet.ts";
 import type { Cursor } from "../primitives/cursor.ts";
 import {
   checkBoolean,
   checkQoS,
   describe,
   encodeError,
-  label,
   startPacket,
-  stringLength,
-  vbiLength,
 } from "../primitives/writer.ts";
-import {
-  assertNoProperties,
-  Context,
-  decodeProperties,
-  propertiesLength,
-  writeProperties,
-} from "../properties.ts";
-import { isSharedSubscription, topicFilterProblem } from "../topic.ts";
+import { Context, propertiesSize, writeProperties } from "../properties.ts";
+import type { Protocol } from "../protocol.ts";
+import { isSharedSubscription } from "../topic.ts";
 import { checkPacketId, readPacketId } from "./fields.ts";
+import {
+  checkFilterList,
+  readFilterListStart,
+  readTopicFilter,
+  topicFilterLength,
+} from "./layouts.ts";
+import { type PacketCodec, packetCodec } from "./packet_codec.ts";
+import { checkFields, propertiesSizeOf, shape } from "./shape.ts";
 
 const MALFORMED = 0x81;
 const PROTOCOL_ERROR = 0x82;
-const WHERE = { 4: label("SUBSCRIBE", 4), 5: label("SUBSCRIBE", 5) } as const;
 
-/** The rule that SUBSCRIBE and UNSUBSCRIBE carry at least one topic filter. */
-export function atLeastOneRule(
-  packet: "SUBSCRIBE" | "UNSUBSCRIBE",
-  version: 4 | 5,
-): string {
-  if (packet === "UNSUBSCRIBE") return "[MQTT-3.10.3-2]";
-  return version === 5 ? "[MQTT-3.8.3-2]" : "[MQTT-3.8.3-3]";
-}
-
-/** Reads a Topic Filter and checks its wildcards. */
-export function readTopicFilter(c: Cursor): string {
-  const at = c.pos;
-  const filter = c.utf8("Topic Filter");
-  const problem = topicFilterProblem(filter, c.version);
-  if (problem !== undefined) c.fail("Topic Filter", problem, MALFORMED, at);
-  return filter;
-}
-
-/** Checks a topic filter to encode and returns its length in bytes. */
-export function topicFilterLength(
-  filter: unknown,
-  where: string,
-  field: string,
-  version: 4 | 5,
-): number {
-  const length = stringLength(filter, where, field);
-  const problem = topicFilterProblem(filter as string, version);
-  if (problem !== undefined) throw encodeError(where, field, problem);
-  return length;
-}
-
-/**
- * Reads what SUBSCRIBE and UNSUBSCRIBE have between the Packet Identifier
- * and the topic filters (the properties, in MQTT 5.0), and checks that at
- * least one topic filter follows.
- */
-export function readFilterListStart(
-  c: Cursor,
-  packet: SubscribePacket | UnsubscribePacket,
-  context: Context,
-  name: "SUBSCRIBE" | "UNSUBSCRIBE",
-): void {
-  if (c.version === 5) {
-    decodeProperties(c, context, packet as unknown as Record<string, unknown>);
-  }
-  if (c.pos === c.end) {
-    c.fail(
-      "Payload",
-      `must hold at least one Topic Filter ${atLeastOneRule(name, c.version)}`,
-      PROTOCOL_ERROR,
-    );
-  }
-}
+const FIELDS = shape(
+  "a SUBSCRIBE packet",
+  ["type", "packetId", "subscriptions"],
+  Context.Subscribe,
+);
+const SUBSCRIPTION = shape(
+  "a subscription",
+  ["topicFilter", "qos", "noLocal", "retainAsPublished", "retainHandling"],
+  0,
+);
+const { topicFilter: TOPIC_FILTER, qos: QOS, noLocal: NO_LOCAL } =
+  SUBSCRIPTION.bits;
+const { retainAsPublished: RETAIN_AS_PUBLISHED } = SUBSCRIPTION.bits;
+const { retainHandling: RETAIN_HANDLING } = SUBSCRIPTION.bits;
 
 /** Decodes the variable header and payload of a SUBSCRIBE. */
-export function decodeSubscribe(c: Cursor): SubscribePacket {
-  const packetId = readPacketId(c);
+function decodeSubscribe(c: Cursor): SubscribePacket {
+  const packetId = readPacketId(c, "subscribe");
   const packet: SubscribePacket = {
     type: "subscribe",
     packetId,
     subscriptions: [],
   };
-  const v5 = c.version === 5;
-  readFilterListStart(c, packet, Context.Subscribe, "SUBSCRIBE");
+  const protocol = c.protocol;
+  readFilterListStart(c, packet, Context.Subscribe);
   while (c.pos < c.end) {
     const topicFilter = readTopicFilter(c);
     const at = c.pos;
     const options = c.u8("Subscription Options");
     const qos = options & 3;
-    if (!v5) {
+    if (!protocol.subscriptionOptions) {
       if (options > 2) {
         c.fail(
           "Requested QoS",
-          "must be 0, 1 or 2 with the reserved bits 0 [MQTT-3-8.3-4]",
+          `must be 0, 1 or 2 with the reserved bits 0 ${protocol.rules.requestedQoS}`,
           MALFORMED,
           at,
         );
@@ -160,29 +118,34 @@ export function decodeSubscribe(c: Cursor): SubscribePacket {
   return packet;
 }
 
+/** The Subscription Options byte (5.0) or Requested QoS byte of a subscription. */
 function optionsByte(
   subscription: Subscription,
+  present: number,
+  topicFilter: string,
   where: string,
   field: string,
-  version: 4 | 5,
+  protocol: Protocol,
 ): number {
   const qos = checkQoS(
-    subscription.qos,
+    present & QOS ? subscription.qos : undefined,
     where,
     `${field}.qos`,
-    version === 5 ? "(section 3.8.3.1)" : "[MQTT-3-8.3-4]",
+    protocol.rules.requestedQoS,
   );
-  const noLocal = subscription.noLocal === undefined
-    ? false
-    : checkBoolean(subscription.noLocal, where, `${field}.noLocal`);
-  const retainAsPublished = subscription.retainAsPublished === undefined
-    ? false
-    : checkBoolean(
+  const noLocal = present & NO_LOCAL
+    ? checkBoolean(subscription.noLocal, where, `${field}.noLocal`)
+    : false;
+  const retainAsPublished = present & RETAIN_AS_PUBLISHED
+    ? checkBoolean(
       subscription.retainAsPublished,
       where,
       `${field}.retainAsPublished`,
-    );
-  const retainHandling = subscription.retainHandling ?? 0;
+    )
+    : false;
+  const retainHandling = present & RETAIN_HANDLING
+    ? subscription.retainHandling
+    : DEFAULT_RETAIN_HANDLING;
   if (retainHandling !== 0 && retainHandling !== 1 && retainHandling !== 2) {
     throw encodeError(
       where,
@@ -191,18 +154,18 @@ function optionsByte(
       PROTOCOL_ERROR,
     );
   }
-  if (version === 4) {
+  if (!protocol.subscriptionOptions) {
     if (noLocal || retainAsPublished || retainHandling !== 0) {
       throw encodeError(
         where,
         field,
-        "has subscription options other than QoS, which MQTT 3.1.1 cannot carry",
+        `has subscription options other than QoS, which ${protocol.label} cannot carry`,
         PROTOCOL_ERROR,
       );
     }
     return qos;
   }
-  if (noLocal && isSharedSubscription(subscription.topicFilter)) {
+  if (noLocal && isSharedSubscription(topicFilter)) {
     throw encodeError(
       where,
       `${field}.noLocal`,
@@ -215,24 +178,25 @@ function optionsByte(
 }
 
 /** Encodes a SUBSCRIBE. */
-export function encodeSubscribe(
+function encodeSubscribe(
   packet: SubscribePacket,
-  version: 4 | 5,
+  protocol: Protocol,
   into?: Uint8Array,
 ): Uint8Array {
-  const where = WHERE[version];
-  const packetId = checkPacketId(packet.packetId, where, version);
-  const subscriptions = packet.subscriptions;
-  if (!Array.isArray(subscriptions) || subscriptions.length === 0) {
-    throw encodeError(
-      where,
-      "subscriptions",
-      `must hold at least one subscription ${
-        atLeastOneRule("SUBSCRIBE", version)
-      }`,
-      PROTOCOL_ERROR,
-    );
-  }
+  const where = protocol.where.subscribe;
+  const present = checkFields(packet, FIELDS, protocol, where);
+  const packetId = checkPacketId(
+    present & FIELDS.bits.packetId ? packet.packetId : undefined,
+    "subscribe",
+    protocol,
+  );
+  const subscriptions = checkFilterList(
+    present & FIELDS.bits.subscriptions ? packet.subscriptions : undefined,
+    "subscribe",
+    "subscriptions",
+    protocol,
+  ) as Subscription[];
+  const filters = new Array<string>(subscriptions.length);
   const lengths = new Array<number>(subscriptions.length);
   const options = new Array<number>(subscriptions.length);
   let remainingLength = 2;
@@ -242,31 +206,50 @@ export function encodeSubscribe(
     if (typeof subscription !== "object" || subscription === null) {
       throw encodeError(where, field, "must be an object");
     }
+    const has = checkFields(
+      subscription,
+      SUBSCRIPTION,
+      protocol,
+      where,
+      `${field}.`,
+    );
+    const topicFilter = has & TOPIC_FILTER
+      ? subscription.topicFilter
+      : undefined;
     lengths[i] = topicFilterLength(
-      subscription.topicFilter,
+      topicFilter,
       where,
       `${field}.topicFilter`,
-      version,
+      protocol,
     );
-    options[i] = optionsByte(subscription, where, field, version);
+    filters[i] = topicFilter as string;
+    options[i] = optionsByte(
+      subscription,
+      has,
+      filters[i],
+      where,
+      field,
+      protocol,
+    );
     remainingLength += 3 + lengths[i];
   }
-  let propertiesSize = 0;
-  if (version === 5) {
-    propertiesSize = propertiesLength(packet, Context.Subscribe, where);
-    remainingLength += vbiLength(propertiesSize) + propertiesSize;
-  } else {
-    assertNoProperties(packet, where);
-  }
-  // SUBSCRIBE's fixed header flags are 0010 [MQTT-3.8.1-1]
-  const w = startPacket(0x82, remainingLength, where, into);
+  const size = propertiesSizeOf(present);
+  remainingLength += propertiesSize(size, protocol);
+  const w = startPacket(SUBSCRIBE.firstByte, remainingLength, where, into);
   w.u16(packetId);
-  if (version === 5) {
-    writeProperties(w, packet, propertiesSize);
-  }
+  if (protocol.properties) writeProperties(w, packet, size);
   for (let i = 0; i < subscriptions.length; i++) {
-    w.utf8(subscriptions[i].topicFilter, lengths[i]);
+    w.utf8(filters[i], lengths[i]);
     w.u8(options[i]);
   }
   return w.bytes;
 }
+
+/** SUBSCRIBE: control packet type 8, flags 0010 [MQTT-3.8.1-1]. */
+export const SUBSCRIBE: PacketCodec<SubscribePacket> = packetCodec(
+  "subscribe",
+  8,
+  2,
+  decodeSubscribe,
+  encodeSubscribe,
+);

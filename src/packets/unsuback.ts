@@ -1,24 +1,28 @@
 /**
  * UNSUBACK (section 3.11): one reason code per topic filter in MQTT 5.0;
- * no payload in MQTT 3.1.1. Its layout is SUBACK's.
+ * no payload before. Its layout is SUBACK's (see `layouts.ts`).
  *
  * @module
  */
 
 import type { UnsubackPacket } from "../packet.ts";
-import type { Cursor } from "../primitives/cursor.ts";
-import { decodeAckList, encodeAckList } from "./suback.ts";
+import { Context } from "../properties.ts";
+import { decodeAckList, encodeAckList } from "./layouts.ts";
+import { type PacketCodec, packetCodec } from "./packet_codec.ts";
 
-/** Decodes the variable header and payload of an UNSUBACK. */
-export function decodeUnsuback(c: Cursor): UnsubackPacket {
-  return decodeAckList(c, "unsuback");
-}
-
-/** Encodes an UNSUBACK. */
-export function encodeUnsuback(
-  packet: UnsubackPacket,
-  version: 4 | 5,
-  into?: Uint8Array,
-): Uint8Array {
-  return encodeAckList(packet, version, into);
-}
+/** UNSUBACK: control packet type 11, flags 0000 (section 3.11.1). */
+export const UNSUBACK: PacketCodec<UnsubackPacket> = packetCodec<
+  UnsubackPacket
+>(
+  "unsuback",
+  11,
+  0,
+  (c) => decodeAckList(c, "unsuback", Context.Unsuback),
+  (packet, protocol, into) =>
+    encodeAckList(
+      packet,
+      protocol,
+      UNSUBACK.firstByte,
+      into,
+    ),
+);

@@ -1,69 +1,63 @@
 /**
- * UNSUBSCRIBE (section 3.10): topic filters to remove.
+ * UNSUBSCRIBE (section 3.10): topic filters to remove. The topic filter
+ * list is shared with SUBSCRIBE (see `layouts.ts`).
  *
  * @module
  */
 
 import type { UnsubscribePacket } from "../packet.ts";
 import type { Cursor } from "../primitives/cursor.ts";
-import {
-  encodeError,
-  label,
-  startPacket,
-  vbiLength,
-} from "../primitives/writer.ts";
-import {
-  assertNoProperties,
-  Context,
-  propertiesLength,
-  writeProperties,
-} from "../properties.ts";
+import { startPacket } from "../primitives/writer.ts";
+import { Context, propertiesSize, writeProperties } from "../properties.ts";
+import type { Protocol } from "../protocol.ts";
 import { checkPacketId, readPacketId } from "./fields.ts";
 import {
-  atLeastOneRule,
+  checkFilterList,
   readFilterListStart,
   readTopicFilter,
   topicFilterLength,
-} from "./subscribe.ts";
+} from "./layouts.ts";
+import { type PacketCodec, packetCodec } from "./packet_codec.ts";
+import { checkFields, propertiesSizeOf, shape } from "./shape.ts";
 
-const PROTOCOL_ERROR = 0x82;
-const WHERE = {
-  4: label("UNSUBSCRIBE", 4),
-  5: label("UNSUBSCRIBE", 5),
-} as const;
+const FIELDS = shape(
+  "an UNSUBSCRIBE packet",
+  ["type", "packetId", "topicFilters"],
+  Context.Unsubscribe,
+);
 
 /** Decodes the variable header and payload of an UNSUBSCRIBE. */
-export function decodeUnsubscribe(c: Cursor): UnsubscribePacket {
-  const packetId = readPacketId(c);
+function decodeUnsubscribe(c: Cursor): UnsubscribePacket {
+  const packetId = readPacketId(c, "unsubscribe");
   const packet: UnsubscribePacket = {
     type: "unsubscribe",
     packetId,
     topicFilters: [],
   };
-  readFilterListStart(c, packet, Context.Unsubscribe, "UNSUBSCRIBE");
+  readFilterListStart(c, packet, Context.Unsubscribe);
   while (c.pos < c.end) packet.topicFilters.push(readTopicFilter(c));
   return packet;
 }
 
 /** Encodes an UNSUBSCRIBE. */
-export function encodeUnsubscribe(
+function encodeUnsubscribe(
   packet: UnsubscribePacket,
-  version: 4 | 5,
+  protocol: Protocol,
   into?: Uint8Array,
 ): Uint8Array {
-  const where = WHERE[version];
-  const packetId = checkPacketId(packet.packetId, where, version);
-  const filters = packet.topicFilters;
-  if (!Array.isArray(filters) || filters.length === 0) {
-    throw encodeError(
-      where,
-      "topicFilters",
-      `must hold at least one topic filter ${
-        atLeastOneRule("UNSUBSCRIBE", version)
-      }`,
-      PROTOCOL_ERROR,
-    );
-  }
+  const where = protocol.where.unsubscribe;
+  const present = checkFields(packet, FIELDS, protocol, where);
+  const packetId = checkPacketId(
+    present & FIELDS.bits.packetId ? packet.packetId : undefined,
+    "unsubscribe",
+    protocol,
+  );
+  const filters = checkFilterList(
+    present & FIELDS.bits.topicFilters ? packet.topicFilters : undefined,
+    "unsubscribe",
+    "topicFilters",
+    protocol,
+  ) as string[];
   // an index loop, not map(): a hole in the array must be refused, not skipped
   const lengths = new Array<number>(filters.length);
   let remainingLength = 2;
@@ -72,23 +66,24 @@ export function encodeUnsubscribe(
       filters[i],
       where,
       `topicFilters[${i}]`,
-      version,
+      protocol,
     );
     remainingLength += 2 + lengths[i];
   }
-  let propertiesSize = 0;
-  if (version === 5) {
-    propertiesSize = propertiesLength(packet, Context.Unsubscribe, where);
-    remainingLength += vbiLength(propertiesSize) + propertiesSize;
-  } else {
-    assertNoProperties(packet, where);
-  }
-  // UNSUBSCRIBE's fixed header flags are 0010 [MQTT-3.10.1-1]
-  const w = startPacket(0xa2, remainingLength, where, into);
+  const size = propertiesSizeOf(present);
+  remainingLength += propertiesSize(size, protocol);
+  const w = startPacket(UNSUBSCRIBE.firstByte, remainingLength, where, into);
   w.u16(packetId);
-  if (version === 5) {
-    writeProperties(w, packet, propertiesSize);
-  }
+  if (protocol.properties) writeProperties(w, packet, size);
   for (let i = 0; i < filters.length; i++) w.utf8(filters[i], lengths[i]);
   return w.bytes;
 }
+
+/** UNSUBSCRIBE: control packet type 10, flags 0010 [MQTT-3.10.1-1]. */
+export const UNSUBSCRIBE: PacketCodec<UnsubscribePacket> = packetCodec(
+  "unsubscribe",
+  10,
+  2,
+  decodeUnsubscribe,
+  encodeUnsubscribe,
+);

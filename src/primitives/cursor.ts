@@ -8,7 +8,15 @@
  */
 
 import { MqttError } from "../error.ts";
+import type { Protocol } from "../protocol.ts";
+import { readFourByteInteger } from "./four_byte_integer.ts";
+import { readTwoByteInteger } from "./two_byte_integer.ts";
 import { decodeUtf8 } from "./utf8.ts";
+import {
+  problemOf,
+  readVariableByteInteger,
+  vbiLength,
+} from "./variable_byte_integer.ts";
 
 const MALFORMED = 0x81;
 
@@ -23,7 +31,7 @@ export class Cursor {
   /** The packet's name for error messages, such as "PUBLISH". */
   readonly packet: string;
   /** The protocol version the packet is decoded as (a CONNECT sets it from its Protocol Level). */
-  version: 4 | 5;
+  protocol: Protocol;
   /** Offset of the packet's first byte: error offsets count from it. */
   readonly base: number;
 
@@ -33,14 +41,14 @@ export class Cursor {
     pos: number,
     end: number,
     packet: string,
-    version: 4 | 5,
+    protocol: Protocol,
   ) {
     this.bytes = bytes;
     this.base = base;
     this.pos = pos;
     this.end = end;
     this.packet = packet;
-    this.version = version;
+    this.protocol = protocol;
   }
 
   /** Throws an error naming the packet, the field and the offset. */
@@ -51,9 +59,9 @@ export class Cursor {
     at: number = this.pos,
   ): never {
     throw new MqttError(
-      `${this.packet} (MQTT ${
-        this.version === 5 ? "5.0" : "3.1.1"
-      }): ${field} ${problem} at byte offset ${at - this.base}`,
+      `${this.packet} (${this.protocol.label}): ${field} ${problem} at byte offset ${
+        at - this.base
+      }`,
       reasonCode,
     );
   }
@@ -83,8 +91,7 @@ export class Cursor {
   /** A Two Byte Integer, big-endian. */
   u16(field: string): number {
     this.need(2, field);
-    const b = this.bytes;
-    const value = (b[this.pos] << 8) | b[this.pos + 1];
+    const value = readTwoByteInteger(this.bytes, this.pos);
     this.pos += 2;
     return value;
   }
@@ -92,10 +99,9 @@ export class Cursor {
   /** A Four Byte Integer, big-endian and unsigned. */
   u32(field: string): number {
     this.need(4, field);
-    const b = this.bytes;
-    const p = this.pos;
+    const value = readFourByteInteger(this.bytes, this.pos);
     this.pos += 4;
-    return b[p] * 0x1000000 + ((b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]);
+    return value;
   }
 
   /**
@@ -103,35 +109,10 @@ export class Cursor {
    * [MQTT-1.5.5-1].
    */
   vbi(field: string): number {
-    const b = this.bytes;
-    const start = this.pos;
-    let value = 0;
-    let multiplier = 1;
-    for (let i = 0; i < 4; i++) {
-      if (this.pos >= this.end) {
-        this.fail(field, "is cut off before its last byte", MALFORMED, start);
-      }
-      const byte = b[this.pos++];
-      value += (byte & 0x7f) * multiplier;
-      if ((byte & 0x80) === 0) {
-        if (byte === 0 && i > 0) {
-          this.fail(
-            field,
-            "is not encoded in the minimum number of bytes [MQTT-1.5.5-1]",
-            MALFORMED,
-            start,
-          );
-        }
-        return value;
-      }
-      multiplier *= 128;
-    }
-    return this.fail(
-      field,
-      "has more than 4 bytes (section 1.5.5)",
-      MALFORMED,
-      start,
-    );
+    const value = readVariableByteInteger(this.bytes, this.pos, this.end);
+    if (value < 0) this.fail(field, problemOf(value));
+    this.pos += vbiLength(value);
+    return value;
   }
 
   /** A UTF-8 Encoded String: a Two Byte length, then the UTF-8 bytes. */
@@ -140,15 +121,20 @@ export class Cursor {
     const length = this.u16(field);
     this.need(length, field);
     const start = this.pos;
-    const text = decodeUtf8(this.bytes, start, start + length);
+    const protocol = this.protocol;
+    const text = decodeUtf8(
+      this.bytes,
+      start,
+      start + length,
+      !protocol.forbidsNullCharacter,
+    );
     if (text === undefined) {
+      const rules = protocol.rules;
       this.fail(
         field,
-        `is not well-formed UTF-8 or contains U+0000 ${
-          this.version === 5
-            ? "[MQTT-1.5.4-1, MQTT-1.5.4-2]"
-            : "[MQTT-1.5.3-1, MQTT-1.5.3-2]"
-        }`,
+        protocol.forbidsNullCharacter
+          ? `is not well-formed UTF-8 or contains U+0000 ${rules.utf8WellFormed} ${rules.utf8NoNull}`
+          : `is not well-formed UTF-8 ${rules.utf8WellFormed}`,
         MALFORMED,
         at,
       );

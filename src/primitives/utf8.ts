@@ -39,9 +39,15 @@ const RECENT: (string | undefined)[] = new Array(SHORT_STRING + 1).fill(
   undefined,
 );
 
+/** {@linkcode utf8Length}: the string holds U+0000 [MQTT-1.5.4-2]. */
+export const NULL_CHARACTER = -1;
+/** {@linkcode utf8Length}: the string holds a lone surrogate, which has no UTF-8 form [MQTT-1.5.4-1]. */
+export const LONE_SURROGATE = -2;
+
 /**
- * Decodes `length` bytes at `start` as a UTF-8 Encoded String.
+ * Decodes the bytes from `start` to `end` as a UTF-8 Encoded String.
  *
+ * @param allowNull Accept U+0000, as MQTT 3.1 does (3.1.1 and 5.0 forbid it).
  * @returns The string, or `undefined` when the bytes are not well-formed
  * UTF-8 or encode U+0000 [MQTT-1.5.4-1, MQTT-1.5.4-2].
  */
@@ -49,6 +55,7 @@ export function decodeUtf8(
   bytes: Uint8Array,
   start: number,
   end: number,
+  allowNull = false,
 ): string | undefined {
   const length = end - start;
   if (length <= SHORT_STRING) {
@@ -74,9 +81,11 @@ export function decodeUtf8(
       return text;
     }
   }
-  for (let i = start; i < end; i++) {
-    // In UTF-8 a zero byte only ever encodes U+0000 [MQTT-1.5.4-2]
-    if (bytes[i] === 0) return undefined;
+  if (!allowNull) {
+    for (let i = start; i < end; i++) {
+      // In UTF-8 a zero byte only ever encodes U+0000 [MQTT-1.5.4-2]
+      if (bytes[i] === 0) return undefined;
+    }
   }
   try {
     return fatalDecoder.decode(bytes.subarray(start, end));
@@ -97,21 +106,24 @@ export function decodeUtf8(
 
 /**
  * The number of bytes `text` takes as UTF-8, or a negative number when it
- * cannot be an MQTT UTF-8 Encoded String: -1 for U+0000 [MQTT-1.5.4-2], -2
- * for a lone surrogate (it has no UTF-8 form [MQTT-1.5.4-1]).
+ * cannot be an MQTT UTF-8 Encoded String: {@linkcode NULL_CHARACTER} for
+ * U+0000 (unless `allowNull`, as in MQTT 3.1), {@linkcode LONE_SURROGATE}
+ * for a lone surrogate.
  */
-export function utf8Length(text: string): number {
+export function utf8Length(text: string, allowNull = false): number {
   const length = text.length;
   let bytes = length;
   for (let i = 0; i < length; i++) {
     const c = text.charCodeAt(i);
     if (c < 0x80) {
-      if (c === 0) return -1;
+      if (c === 0 && !allowNull) return NULL_CHARACTER;
     } else if (c < 0x800) {
       bytes += 1;
     } else if (c >= 0xd800 && c <= 0xdfff) {
       const next = text.charCodeAt(i + 1);
-      if (c > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff)) return -2;
+      if (c > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff)) {
+        return LONE_SURROGATE;
+      }
       // a surrogate pair: 2 UTF-16 units become 4 bytes
       bytes += 2;
       i++;
@@ -139,4 +151,30 @@ export function writeUtf8(
   }
   encoder.encodeInto(text, buffer.subarray(offset, offset + length));
   return offset + length;
+}
+
+/**
+ * The last valid string measured for each length (mod 32), and its UTF-8
+ * size. Topics, client identifiers and property names recur from packet to
+ * packet: an identical string (usually the very same one) is measured by
+ * one comparison instead of a scan, on each of the two or three times an
+ * encode needs its size. Only strings without U+0000 or lone surrogates are
+ * kept, so a hit needs no further check.
+ */
+const MEASURED_TEXT: (string | undefined)[] = new Array(32).fill(undefined);
+const MEASURED_BYTES = new Int32Array(32);
+
+/**
+ * {@linkcode utf8Length} without `allowNull`, answered from the strings
+ * measured last when `text` is one of them.
+ */
+export function measureUtf8(text: string): number {
+  const slot = text.length & 31;
+  if (MEASURED_TEXT[slot] === text) return MEASURED_BYTES[slot];
+  const length = utf8Length(text);
+  if (length >= 0) {
+    MEASURED_TEXT[slot] = text;
+    MEASURED_BYTES[slot] = length;
+  }
+  return length;
 }

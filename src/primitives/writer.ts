@@ -6,17 +6,21 @@
  */
 
 import { MqttError } from "../error.ts";
-import { utf8Length, writeUtf8 } from "./utf8.ts";
+import type { Protocol } from "../protocol.ts";
+import { describe } from "./data_type_error.ts";
+import { writeFourByteInteger } from "./four_byte_integer.ts";
+import { writeTwoByteInteger } from "./two_byte_integer.ts";
+import { measureUtf8, utf8Length, writeUtf8 } from "./utf8.ts";
+import { stringProblem } from "./utf8_string.ts";
+import {
+  MAX_VARIABLE_BYTE_INTEGER,
+  vbiLength,
+  writeVariableByteInteger,
+} from "./variable_byte_integer.ts";
+
+export { describe };
 
 const MALFORMED = 0x81;
-
-/** The largest value of a Variable Byte Integer (section 1.5.5). */
-export const MAX_VARIABLE_BYTE_INTEGER = 268_435_455;
-
-/** The number of bytes the Variable Byte Integer `value` takes. */
-export function vbiLength(value: number): number {
-  return value < 128 ? 1 : value < 16_384 ? 2 : value < 2_097_152 ? 3 : 4;
-}
 
 /** Writes the fields of one packet into a buffer sized for it. */
 export class ByteWriter {
@@ -36,37 +40,27 @@ export class ByteWriter {
 
   /** A Two Byte Integer, big-endian. */
   u16(value: number): void {
-    const b = this.bytes;
-    b[this.pos] = value >>> 8;
-    b[this.pos + 1] = value;
-    this.pos += 2;
+    this.pos = writeTwoByteInteger(this.bytes, this.pos, value);
   }
 
   /** A Four Byte Integer, big-endian. */
   u32(value: number): void {
-    const b = this.bytes;
-    const p = this.pos;
-    b[p] = value >>> 24;
-    b[p + 1] = value >>> 16;
-    b[p + 2] = value >>> 8;
-    b[p + 3] = value;
-    this.pos = p + 4;
+    this.pos = writeFourByteInteger(this.bytes, this.pos, value);
   }
 
   /** A Variable Byte Integer. */
   vbi(value: number): void {
-    const b = this.bytes;
-    while (value >= 128) {
-      b[this.pos++] = (value % 128) | 0x80;
-      value = Math.floor(value / 128);
-    }
-    b[this.pos++] = value;
+    this.pos = writeVariableByteInteger(this.bytes, this.pos, value);
   }
 
   /** A UTF-8 Encoded String of `length` bytes, as measured by {@linkcode stringLength}. */
   utf8(text: string, length: number): void {
-    this.u16(length);
-    this.pos = writeUtf8(this.bytes, this.pos, text, length);
+    this.pos = writeUtf8(
+      this.bytes,
+      writeTwoByteInteger(this.bytes, this.pos, length),
+      text,
+      length,
+    );
   }
 
   /** Binary Data: its length, then its bytes. */
@@ -100,7 +94,8 @@ export function startPacket(
       0x95,
     );
   }
-  const size = 1 + vbiLength(remainingLength) + remainingLength;
+  const size = 1 + vbiLength(remainingLength) +
+    remainingLength;
   const writer = new ByteWriter(
     into !== undefined && into.length >= size
       ? into.subarray(0, size)
@@ -119,19 +114,6 @@ export function encodeError(
   reasonCode: number = MALFORMED,
 ): MqttError {
   return new MqttError(`${where}: ${field} ${problem}`, reasonCode);
-}
-
-/**
- * A short description of any value for an error message. Never throws:
- * `String()` would on an object without a prototype.
- */
-export function describe(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value.slice(0, 40));
-  if (value instanceof Uint8Array) return `Uint8Array(${value.length})`;
-  if (Array.isArray(value)) return "an array";
-  if (typeof value === "object" && value !== null) return "an object";
-  if (typeof value === "function") return "a function";
-  return String(value);
 }
 
 /** Checks that `value` is an integer from `min` to `max`, and returns it. */
@@ -194,42 +176,23 @@ export function checkQoS(
 }
 
 /**
- * Checks that `value` can be a UTF-8 Encoded String and returns the number
- * of bytes it takes (section 1.5.4).
+ * Checks that `value` can be a UTF-8 Encoded String under `protocol`'s
+ * rules and returns the number of bytes it takes (section 1.5.4).
  */
 export function stringLength(
   value: unknown,
   where: string,
   field: string,
+  protocol: Protocol,
 ): number {
   if (typeof value !== "string") {
     throw encodeError(where, field, `must be a string, got ${describe(value)}`);
   }
-  const length = utf8Length(value);
-  if (length === -1) {
-    throw encodeError(
-      where,
-      field,
-      `must not contain U+0000 ${
-        is311(where) ? "[MQTT-1.5.3-2]" : "[MQTT-1.5.4-2]"
-      }`,
-    );
-  }
-  if (length === -2) {
-    throw encodeError(
-      where,
-      field,
-      `contains a lone surrogate, which has no UTF-8 form ${
-        is311(where) ? "[MQTT-1.5.3-1]" : "[MQTT-1.5.4-1]"
-      }`,
-    );
-  }
-  if (length > 65_535) {
-    throw encodeError(
-      where,
-      field,
-      `is ${length} bytes of UTF-8, above the maximum of 65535 (section 1.5.4)`,
-    );
+  const length = protocol.forbidsNullCharacter
+    ? measureUtf8(value)
+    : utf8Length(value, true);
+  if (length < 0 || length > 65_535) {
+    throw encodeError(where, field, stringProblem(length, protocol.rules)!);
   }
   return length;
 }
@@ -271,14 +234,4 @@ export function checkBytes(
     );
   }
   return value;
-}
-
-/** Whether a label made by {@linkcode label} names MQTT 3.1.1, which numbers its rules apart. */
-function is311(where: string): boolean {
-  return where.endsWith("3.1.1)");
-}
-
-/** The label of a packet in messages, such as "PUBLISH (MQTT 5.0)". */
-export function label(packet: string, version: 4 | 5): string {
-  return `${packet} (MQTT ${version === 5 ? "5.0" : "3.1.1"})`;
 }

@@ -9,7 +9,7 @@
 import { encode } from "../codec.ts";
 import { MqttError } from "../error.ts";
 import type { Packet, QoS } from "../packet.ts";
-import { Context, propertiesLength } from "../properties.ts";
+import { propertyOf, propertySize } from "../properties.ts";
 import { topicNameProblem } from "../topic.ts";
 import { messageSize } from "./packet_size.ts";
 import { MAXIMUM_PACKET_ID } from "../defaults.ts";
@@ -189,6 +189,37 @@ function refuseProperties(where: string): never {
   );
 }
 
+/** The properties of an application message, with the codec's definitions of them. */
+const MESSAGE_PROPERTIES = [
+  "payloadFormatIndicator",
+  "messageExpiryInterval",
+  "contentType",
+  "responseTopic",
+  "correlationData",
+  "userProperties",
+] as const;
+const MESSAGE_PROPERTY_DEFINITIONS = MESSAGE_PROPERTIES.map((field) =>
+  propertyOf(field)!
+);
+
+/**
+ * Checks the properties of a message with the codec's own check (as
+ * `encode` would, without encoding), and returns the bytes they take.
+ */
+function messagePropertiesSize(
+  message: ApplicationMessage,
+  where: string,
+): number {
+  let size = 0;
+  for (let i = 0; i < MESSAGE_PROPERTIES.length; i++) {
+    const value = message[MESSAGE_PROPERTIES[i]];
+    if (value !== undefined) {
+      size += propertySize(MESSAGE_PROPERTY_DEFINITIONS[i], value, where);
+    }
+  }
+  return size;
+}
+
 /** Whether a message has any MQTT 5 property. */
 export function hasProperties(message: ApplicationMessage): boolean {
   return message.payloadFormatIndicator !== undefined ||
@@ -277,9 +308,7 @@ export function checkMessage(
   let size = message.payload.length + topic.length;
   if (hasProperties(message)) {
     if (!rules.properties && properties === "refuse") refuseProperties(where);
-    // The codec's own check of the properties (no encoding), which also
-    // measures them.
-    size += propertiesLength(message, Context.Publish, where);
+    size += messagePropertiesSize(message, where);
   }
   lastChecked = message;
   lastSize = size;

@@ -101,7 +101,7 @@ const MQTT311: VersionRules = {
 const RULES: Readonly<Record<number, VersionRules>> = {
   3: {
     ...MQTT311,
-    version: 3 as number as ProtocolVersion,
+    version: 3,
     sessionPresentFlag: false,
   },
   4: MQTT311,

@@ -1,10 +1,12 @@
 // The page of tests/browser_test.ts: an MQTT 5.0 client in the browser,
 // made of the bundle's PacketReader and PacketWriter over the page's own
 // WebSocket. It connects to the broker whose WebSocket port is in the query
-// string (?ws=PORT), subscribes, publishes to itself, receives the message,
+// string (?ws=PORT), with webSocketStreams or, with ?open=connect, with
+// connectWebSocket, subscribes, publishes to itself, receives the message,
 // disconnects, and leaves what happened in `window.mqttResult` and on screen.
 
 import {
+  connectWebSocket,
   PacketReader,
   PacketWriter,
   webSocketStreams,
@@ -29,9 +31,19 @@ async function expect(reader, type) {
 }
 
 async function run() {
-  const port = new URLSearchParams(location.search).get("ws");
-  const socket = new WebSocket(`ws://127.0.0.1:${port}`, "mqtt");
-  const { readable, writable } = webSocketStreams(socket);
+  const query = new URLSearchParams(location.search);
+  const url = `ws://127.0.0.1:${query.get("ws")}`;
+  // ?open=connect: connectWebSocket, which uses Chromium's WebSocketStream;
+  // else webSocketStreams over a WebSocket.
+  let api = "webSocketStreams";
+  let streams;
+  if (query.get("open") === "connect") {
+    streams = await connectWebSocket(url);
+    api = streams.api;
+  } else {
+    streams = webSocketStreams(new WebSocket(url, "mqtt"));
+  }
+  const { readable, writable } = streams;
   const reader = new PacketReader(readable, { protocolVersion: 5 });
   const writer = new PacketWriter(writable);
   const topic = "browser/test";
@@ -85,6 +97,7 @@ async function run() {
   await writer.close();
   step("DISCONNECT sent");
   return {
+    api,
     connackReasonCode: connack.reasonCode,
     subackReasonCodes: suback.reasonCodes,
     pubackPacketId: puback.packetId,

@@ -4,9 +4,9 @@
  * object and encoded back to the exact bytes.
  */
 
-import { assertEquals } from "@std/assert";
+import { assertEquals, assertThrows } from "@std/assert";
 import { describe, it } from "@std/testing/bdd";
-import { decode, encode } from "../../mod.ts";
+import { decode, encode, MqttError } from "../../mod.ts";
 import type { Packet } from "../../mod.ts";
 import { vector } from "./vector.ts";
 
@@ -252,5 +252,58 @@ describe("CONNACK, MQTT 5.0", () => {
     };
     assertEquals(decode(bytes), packet);
     assertEquals(encode(packet), bytes);
+  });
+});
+
+describe("CONNACK, MQTT 3.1", () => {
+  it("has a reserved byte, then the return code 0 to 5 (3.1 section 3.2)", () => {
+    for (let code = 0; code <= 5; code++) {
+      vector(
+        [0x20, 0x02, 0x00, code],
+        { type: "connack", sessionPresent: false, reasonCode: code },
+        3,
+      );
+    }
+  });
+
+  it("has no Session Present: the bit is refused on decode, sessionPresent: true on encode", () => {
+    const error = assertThrows(
+      () =>
+        decode(new Uint8Array([0x20, 0x02, 0x01, 0x00]), {
+          protocolVersion: 3,
+        }),
+      MqttError,
+      "MQTT 3.1 section 3.2",
+    );
+    assertEquals(error.reasonCode, 0x81);
+    assertThrows(
+      () =>
+        encode({ type: "connack", sessionPresent: true, reasonCode: 0 }, {
+          protocolVersion: 3,
+        }),
+      MqttError,
+      "MQTT 3.1 has no Session Present",
+    );
+  });
+
+  it("refuses return codes above 5 and MQTT 5.0 reason codes", () => {
+    for (const code of [6, 0x80, 0x84]) {
+      assertThrows(
+        () =>
+          decode(new Uint8Array([0x20, 0x02, 0x00, code]), {
+            protocolVersion: 3,
+          }),
+        MqttError,
+        "Connect Return Code",
+      );
+      assertThrows(
+        () =>
+          encode({ type: "connack", sessionPresent: false, reasonCode: code }, {
+            protocolVersion: 3,
+          }),
+        MqttError,
+        "reasonCode",
+      );
+    }
   });
 });

@@ -476,3 +476,201 @@ describe("CONNECT, MQTT 5.0", () => {
     );
   });
 });
+
+describe("CONNECT, MQTT 3.1 (protocol name MQIsdp, level 3)", () => {
+  /** An MQTT 3.1 CONNECT, Keep Alive 60, with these flags and payload. */
+  function mqisdp(flags: number, ...payload: number[]): Uint8Array {
+    const body = [
+      0x00,
+      0x06,
+      0x4d,
+      0x51,
+      0x49,
+      0x73,
+      0x64,
+      0x70, // Protocol Name "MQIsdp"
+      0x03, // Protocol Version 3
+      flags,
+      0x00,
+      0x3c, // Keep Alive 60
+      ...payload,
+    ];
+    return new Uint8Array([0x10, body.length, ...body]);
+  }
+  const clientId = (id: string) => [0x00, id.length, ...text(id)];
+
+  it("reads and writes MQIsdp level 3, with a Will, a User Name and a Password (section 3.1)", () => {
+    vector(
+      [
+        ...mqisdp(
+          0xee, // User Name, Password, Will Retain, Will QoS 1, Will, Clean Session
+          ...clientId("c1"),
+          0x00,
+          0x01,
+          0x77, // Will Topic "w"
+          0x00,
+          0x02,
+          0x68,
+          0x69, // Will Message "hi"
+          0x00,
+          0x01,
+          0x75, // User Name "u"
+          0x00,
+          0x01,
+          0x70, // Password "p"
+        ),
+      ],
+      {
+        type: "connect",
+        protocolVersion: 3,
+        clientId: "c1",
+        cleanStart: true,
+        keepAlive: 60,
+        will: { topic: "w", payload: text("hi"), qos: 1, retain: true },
+        username: "u",
+        password: text("p"),
+      },
+    );
+  });
+
+  it("needs a Client Identifier of 1 to 23 characters (3.1 section 3.1, Client Identifier), on decode and encode, with 0x85", () => {
+    for (const id of ["a", "x".repeat(23), "é".repeat(23), "😀".repeat(23)]) {
+      const packet: ConnectPacket = {
+        type: "connect",
+        protocolVersion: 3,
+        clientId: id,
+        cleanStart: false,
+        keepAlive: 60,
+      };
+      assertEquals(decode(encode(packet)), packet);
+    }
+    for (const id of ["", "x".repeat(24), "😀".repeat(24)]) {
+      const encodeError = assertThrows(
+        () =>
+          encode({
+            type: "connect",
+            protocolVersion: 3,
+            clientId: id,
+            cleanStart: true,
+            keepAlive: 60,
+          }),
+        MqttError,
+        "MQTT 3.1 section 3.1, Client Identifier",
+      );
+      assertEquals(encodeError.reasonCode, 0x85);
+      const bytes = [...text(id)];
+      const decodeError = assertThrows(
+        () => decode(mqisdp(0x02, 0x00, bytes.length, ...bytes)),
+        MqttError,
+        "Client Identifier",
+      );
+      assertEquals(decodeError.reasonCode, 0x85);
+      assertEquals(decodeError.message.includes("byte offset 14"), true);
+    }
+  });
+
+  it("refuses a name and level that do not belong together, with 0x84 [MQTT-3.1.2-2]", () => {
+    // "MQIsdp" with level 4, and "MQTT" with level 3
+    const wrongLevel = mqisdp(0x02, ...clientId("c"));
+    wrongLevel[10] = 4;
+    assertEquals(
+      assertThrows(() => decode(wrongLevel), MqttError, "MQIsdp").reasonCode,
+      0x84,
+    );
+    const mqtt3 = new Uint8Array([
+      0x10,
+      0x0d,
+      0x00,
+      0x04,
+      0x4d,
+      0x51,
+      0x54,
+      0x54, // "MQTT"
+      0x03, // level 3
+      0x02,
+      0x00,
+      0x3c,
+      ...clientId("c"),
+    ]);
+    assertEquals(
+      assertThrows(() => decode(mqtt3), MqttError, "Protocol Level 3")
+        .reasonCode,
+      0x84,
+    );
+  });
+
+  it("needs a User Name with a Password, on decode and encode", () => {
+    assertThrows(
+      () => decode(mqisdp(0x42, ...clientId("c"), 0x00, 0x01, 0x70)),
+      MqttError,
+      "MQTT 3.1 section 3.1, User name and password flags",
+    );
+    assertThrows(
+      () =>
+        encode({
+          type: "connect",
+          protocolVersion: 3,
+          clientId: "c",
+          cleanStart: true,
+          keepAlive: 60,
+          password: text("p"),
+        }),
+      MqttError,
+      "needs a username in MQTT 3.1",
+    );
+  });
+
+  it("takes U+0000 in strings, which 3.1 does not forbid (section 2.5), but not ill-formed UTF-8", () => {
+    const packet: ConnectPacket = {
+      type: "connect",
+      protocolVersion: 3,
+      clientId: "a\0b",
+      cleanStart: true,
+      keepAlive: 60,
+      username: "\0",
+    };
+    const bytes = encode(packet);
+    assertEquals(bytes.includes(0x00, 14), true);
+    assertEquals(decode(bytes), packet);
+    assertThrows(
+      () => decode(mqisdp(0x02, 0x00, 0x02, 0x63, 0xff)),
+      MqttError,
+      "MQTT 3.1 section 2.5",
+    );
+    assertThrows(
+      () => encode({ ...packet, username: "\ud800" }),
+      MqttError,
+      "MQTT 3.1 section 2.5",
+    );
+  });
+
+  it("refuses what 3.1 cannot carry: properties, a Will property", () => {
+    const base: ConnectPacket = {
+      type: "connect",
+      protocolVersion: 3,
+      clientId: "c",
+      cleanStart: true,
+      keepAlive: 60,
+    };
+    assertThrows(
+      () => encode({ ...base, sessionExpiryInterval: 10 }),
+      MqttError,
+      "which MQTT 3.1 cannot carry",
+    );
+    assertThrows(
+      () =>
+        encode({
+          ...base,
+          will: {
+            topic: "w",
+            payload: text(""),
+            qos: 0,
+            retain: false,
+            contentType: "text/plain",
+          },
+        }),
+      MqttError,
+      "which MQTT 3.1 cannot carry",
+    );
+  });
+});

@@ -7,7 +7,7 @@ import { assertEquals, assertNotStrictEquals, assertThrows } from "@std/assert";
 import { describe, it } from "@std/testing/bdd";
 import { decode, encode, MqttError } from "../../mod.ts";
 
-for (const protocolVersion of [4, 5] as const) {
+for (const protocolVersion of [3, 4, 5] as const) {
   describe(`PINGREQ and PINGRESP, MQTT ${protocolVersion === 5 ? "5.0" : "3.1.1"}`, () => {
     it("PINGREQ", () => {
       const bytes = new Uint8Array([

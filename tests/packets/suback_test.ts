@@ -1,10 +1,12 @@
 /**
- * SUBACK (MQTT 5.0 section 3.9, MQTT 3.1.1 section 3.9): fixed byte
+ * SUBACK (MQTT 5.0, 3.1.1 and 3.1 section 3.9): fixed byte
  * vectors derived by hand from the specifications, decoded to the expected
  * object and encoded back to the exact bytes.
  */
 
+import { assertEquals, assertThrows } from "@std/assert";
 import { describe, it } from "@std/testing/bdd";
+import { decode, encode, MqttError } from "../../mod.ts";
 import { vector } from "./vector.ts";
 
 describe("SUBACK, MQTT 3.1.1", () => {
@@ -92,5 +94,35 @@ describe("SUBACK, MQTT 5.0", () => {
         0xa2,
       ],
     }, 5);
+  });
+});
+
+describe("SUBACK, MQTT 3.1", () => {
+  it("carries the granted QoS, 0 to 2 (3.1 section 3.9)", () => {
+    vector(
+      [0x90, 0x05, 0x00, 0x0a, 0x00, 0x01, 0x02],
+      { type: "suback", packetId: 10, reasonCodes: [0, 1, 2] },
+      3,
+    );
+  });
+
+  it("has no failure code 0x80, which came with 3.1.1: refused on decode and encode", () => {
+    const decodeError = assertThrows(
+      () =>
+        decode(new Uint8Array([0x90, 0x03, 0x00, 0x0a, 0x80]), {
+          protocolVersion: 3,
+        }),
+      MqttError,
+      "MQTT 3.1 section 3.9",
+    );
+    assertEquals(decodeError.reasonCode, 0x81);
+    assertThrows(
+      () =>
+        encode({ type: "suback", packetId: 10, reasonCodes: [0x80] }, {
+          protocolVersion: 3,
+        }),
+      MqttError,
+      "MQTT 3.1 section 3.9",
+    );
   });
 });

@@ -4,9 +4,10 @@
  * object and encoded back to the exact bytes.
  */
 
-import { assertEquals } from "@std/assert";
+import { assertEquals, assertThrows } from "@std/assert";
 import { describe, it } from "@std/testing/bdd";
-import { encode } from "../../mod.ts";
+import { decode, encode, MqttError } from "../../mod.ts";
+import type { SubscribePacket } from "../../mod.ts";
 import { vector } from "./vector.ts";
 
 describe("SUBSCRIBE, MQTT 3.1.1", () => {
@@ -199,5 +200,54 @@ describe("SUBSCRIBE, MQTT 5.0", () => {
         retainHandling: 0,
       }],
     }, 5);
+  });
+});
+
+describe("SUBSCRIBE, MQTT 3.1", () => {
+  const bytes = [
+    0x82,
+    0x06, // SUBSCRIBE (QoS 1 in the fixed header), Remaining Length 6
+    0x00,
+    0x07, // Message ID 7
+    0x00,
+    0x01,
+    0x23, // Topic name "#"
+    0x02, // Requested QoS 2
+  ];
+  const packet: SubscribePacket = {
+    type: "subscribe",
+    packetId: 7,
+    subscriptions: [{ topicFilter: "#", qos: 2 }],
+  };
+
+  it("has the layout of 3.1.1 (section 3.8)", () => {
+    vector(bytes, packet, 3);
+  });
+
+  it("accepts DUP on a SUBSCRIBE sent again (section 2.1), which 3.1.1 refuses [MQTT-3.8.1-1]", () => {
+    const again = new Uint8Array(bytes);
+    again[0] = 0x8a;
+    assertEquals(decode(again, { protocolVersion: 3 }), packet);
+    assertThrows(
+      () => decode(again, { protocolVersion: 4 }),
+      MqttError,
+      "[MQTT-3.8.1-1]",
+    );
+    // only DUP: a QoS other than 1 in the fixed header is still refused
+    again[0] = 0x84;
+    assertThrows(() => decode(again, { protocolVersion: 3 }), MqttError);
+  });
+
+  it("refuses subscription options other than QoS", () => {
+    assertThrows(
+      () =>
+        encode({
+          type: "subscribe",
+          packetId: 7,
+          subscriptions: [{ topicFilter: "#", qos: 1, noLocal: true }],
+        }, { protocolVersion: 3 }),
+      MqttError,
+      "which MQTT 3.1 cannot carry",
+    );
   });
 });

@@ -13,11 +13,12 @@ import {
 import { describe, it } from "@std/testing/bdd";
 import { MqttError } from "../../mod.ts";
 import { Cursor } from "../../src/primitives/cursor.ts";
+import { MQTT_3_1_1, MQTT_5_0, protocolOf } from "../../src/protocol.ts";
 
 /** A cursor over `bytes`, all of them in the packet. */
 function cursor(bytes: number[], version: 4 | 5 = 5): Cursor {
   const array = new Uint8Array(bytes);
-  return new Cursor(array, 0, 0, array.length, "PUBLISH", version);
+  return new Cursor(array, 0, 0, array.length, "PUBLISH", protocolOf(version)!);
 }
 
 function malformed(fn: () => unknown, ...words: string[]): MqttError {
@@ -222,7 +223,7 @@ describe("Cursor: the packet's bounds within a larger buffer", () => {
     // two packets side by side: read the first, which is bytes 10..14
     const bytes = new Uint8Array(20).fill(0x61);
     bytes.set([0x00, 0x05], 12);
-    const c = new Cursor(bytes, 10, 12, 15, "PUBLISH", 5);
+    const c = new Cursor(bytes, 10, 12, 15, "PUBLISH", MQTT_5_0);
     malformed(
       () => c.utf8("Topic Name"),
       "Topic Name",
@@ -233,7 +234,7 @@ describe("Cursor: the packet's bounds within a larger buffer", () => {
   });
 
   it("fail() names packet, version, field, problem, offset and reason code", () => {
-    const c = new Cursor(new Uint8Array(8), 3, 5, 8, "CONNACK", 4);
+    const c = new Cursor(new Uint8Array(8), 3, 5, 8, "CONNACK", MQTT_3_1_1);
     const error = assertThrows(
       () => c.fail("Session Present", "is wrong", 0x82),
       MqttError,

@@ -7,6 +7,7 @@ import { assertEquals } from "@std/assert";
 import { describe, it } from "@std/testing/bdd";
 import {
   decodeUtf8,
+  measureUtf8,
   utf8Length,
   writeUtf8,
 } from "../../src/primitives/utf8.ts";
@@ -166,4 +167,23 @@ describe("writeUtf8", () => {
       ]);
     });
   }
+});
+
+describe("measureUtf8 (recurring strings)", () => {
+  it("measures strings of the same length in a row by their own bytes", () => {
+    const rows: [string, number][] = [
+      ["ab", 2],
+      ["aé", 3],
+      ["ab", 2],
+      ["€x", 4],
+      ["a\0", -1],
+      ["a\0", -1],
+      ["\ud800a", -2],
+      ["ab", 2],
+    ];
+    for (const [text, bytes] of rows) {
+      assertEquals(measureUtf8(text), bytes, JSON.stringify(text));
+      assertEquals(measureUtf8(text), utf8Length(text), JSON.stringify(text));
+    }
+  });
 });

@@ -15,12 +15,14 @@ import {
   checkQoS,
   describe as describeValue,
   encodeError,
-  label,
-  MAX_VARIABLE_BYTE_INTEGER,
   startPacket,
   stringLength,
-  vbiLength,
 } from "../../src/primitives/writer.ts";
+import {
+  MAX_VARIABLE_BYTE_INTEGER,
+  variableByteIntegerLength as vbiLength,
+} from "../../src/primitives/variable_byte_integer.ts";
+import { MQTT_3_1_1, MQTT_5_0 } from "../../src/protocol.ts";
 
 function written(size: number, write: (w: ByteWriter) => void): Uint8Array {
   const w = new ByteWriter(new Uint8Array(size));
@@ -161,40 +163,43 @@ describe("the checks of encode", () => {
   });
 
   it("stringLength measures, and rejects non-strings, U+0000, lone surrogates and more than 65,535 bytes", () => {
-    assertEquals(stringLength("é€", where, "topic"), 5);
-    assertEquals(stringLength("a".repeat(65_535), where, "topic"), 65_535);
+    assertEquals(stringLength("é€", where, "topic", MQTT_5_0), 5);
+    assertEquals(
+      stringLength("a".repeat(65_535), where, "topic", MQTT_5_0),
+      65_535,
+    );
     assertThrows(
-      () => stringLength(5, where, "topic"),
+      () => stringLength(5, where, "topic", MQTT_5_0),
       MqttError,
       "must be a string",
     );
     assertThrows(
-      () => stringLength("\u0000", where, "topic"),
+      () => stringLength("\u0000", where, "topic", MQTT_5_0),
       MqttError,
       "[MQTT-1.5.4-2]",
     );
     assertThrows(
-      () => stringLength("\u0000", label("PUBLISH", 4), "topic"),
+      () => stringLength("\u0000", where, "topic", MQTT_3_1_1),
       MqttError,
       "[MQTT-1.5.3-2]",
     );
     assertThrows(
-      () => stringLength("\ud800", where, "topic"),
+      () => stringLength("\ud800", where, "topic", MQTT_5_0),
       MqttError,
       "[MQTT-1.5.4-1]",
     );
     assertThrows(
-      () => stringLength("\ud800", label("PUBLISH", 4), "topic"),
+      () => stringLength("\ud800", where, "topic", MQTT_3_1_1),
       MqttError,
       "[MQTT-1.5.3-1]",
     );
     assertThrows(
-      () => stringLength("a".repeat(65_536), where, "topic"),
+      () => stringLength("a".repeat(65_536), where, "topic", MQTT_5_0),
       MqttError,
       "65535",
     );
     assertThrows(
-      () => stringLength("€".repeat(21_846), where, "topic"),
+      () => stringLength("€".repeat(21_846), where, "topic", MQTT_5_0),
       MqttError,
       "65538",
     );
@@ -243,10 +248,5 @@ describe("the checks of encode", () => {
     assertEquals(describeValue(10n), "10");
     assertEquals(describeValue(null), "null");
     assertEquals(describeValue(undefined), "undefined");
-  });
-
-  it("label names the packet and the version", () => {
-    assertEquals(label("SUBACK", 5), "SUBACK (MQTT 5.0)");
-    assertEquals(label("SUBACK", 4), "SUBACK (MQTT 3.1.1)");
   });
 });

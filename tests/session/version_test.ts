@@ -2,7 +2,6 @@
 
 import { assert, assertEquals, assertFalse } from "@std/assert";
 import { describe, it } from "@std/testing/bdd";
-import type { ProtocolVersion } from "../../mod.ts";
 import {
   connectReturnCode,
   isKnownVersion,
@@ -10,7 +9,7 @@ import {
   versionRules,
 } from "../../src/session/version.ts";
 
-const v3 = versionRules(3 as number as ProtocolVersion);
+const v3 = versionRules(3);
 const v4 = versionRules(4);
 const v5 = versionRules(5);
 

@@ -191,17 +191,8 @@ export class TestClient {
    * Publishes and completes the QoS flow, checking each answer: PUBACK, or
    * PUBREC then PUBREL then PUBCOMP. Returns the broker's acknowledgements.
    */
-  async publish(
-    fields: Partial<Omit<PublishPacket, "type">> & { topic: string },
-  ): Promise<Packet[]> {
-    const packet: PublishPacket = {
-      type: "publish",
-      payload: new Uint8Array(),
-      qos: 0,
-      retain: false,
-      dup: false,
-      ...fields,
-    };
+  async publish(fields: PublishFields): Promise<Packet[]> {
+    const packet = publishPacket(fields);
     if (packet.qos > 0) packet.packetId ??= this.nextPacketId();
     await this.send(packet);
     if (packet.qos === 0) return [];
@@ -242,6 +233,23 @@ export class TestClient {
   close(): void {
     this.#close();
   }
+}
+
+/** What a PUBLISH needs besides its topic; the rest has defaults. */
+export type PublishFields = Partial<Omit<PublishPacket, "type">> & {
+  topic: string;
+};
+
+/** A PUBLISH of the fields given: QoS 0, empty payload, no flags unless told. */
+export function publishPacket(fields: PublishFields): PublishPacket {
+  return {
+    type: "publish",
+    payload: new Uint8Array(),
+    qos: 0,
+    retain: false,
+    dup: false,
+    ...fields,
+  };
 }
 
 /** Text as bytes. */

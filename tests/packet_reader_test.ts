@@ -1,13 +1,12 @@
 /**
- * PacketReader and PacketDecoderStream: framing over any chunking, errors in
- * order, size limits from the fixed header, bounded memory, cancellation.
+ * PacketReader: framing over any chunking, errors in order, size limits from
+ * the fixed header, bounded memory, cancellation.
  */
 
 import fc from "fast-check";
 import {
   assert,
   assertEquals,
-  assertInstanceOf,
   assertMatch,
   assertRejects,
   assertStrictEquals,
@@ -19,154 +18,17 @@ import {
   MAXIMUM_PACKET_SIZE,
   MqttError,
   type Packet,
-  PacketDecoderStream,
   PacketReader,
-  type ProtocolVersion,
 } from "../mod.ts";
 import { packetArbitrary } from "./arbitraries.ts";
-
-const text = (value: string): Uint8Array => new TextEncoder().encode(value);
-
-/** One packet of every type MQTT 5.0 has, in decoded (canonical) form, starting with its CONNECT. */
-const PACKETS_5: Packet[] = [
-  {
-    type: "connect",
-    protocolVersion: 5,
-    clientId: "reader-test",
-    cleanStart: true,
-    keepAlive: 30,
-    sessionExpiryInterval: 60,
-    userProperties: [["a", "1"]],
-    will: {
-      topic: "status/reader",
-      payload: text("gone"),
-      qos: 1,
-      retain: true,
-      willDelayInterval: 5,
-    },
-    username: "user",
-    password: text("secret"),
-  },
-  {
-    type: "connack",
-    sessionPresent: false,
-    reasonCode: 0,
-    maximumPacketSize: 1_000_000,
-    assignedClientIdentifier: "assigned",
-  },
-  {
-    type: "publish",
-    topic: "sensors/1/temperature",
-    payload: text("21.5"),
-    qos: 0,
-    retain: false,
-    dup: false,
-    contentType: "text/plain",
-  },
-  {
-    type: "publish",
-    topic: "big",
-    // 200 bytes of payload: a 2-byte Remaining Length
-    payload: new Uint8Array(200).map((_, i) => i),
-    qos: 2,
-    retain: true,
-    dup: true,
-    packetId: 65_535,
-    subscriptionIdentifiers: [1, 268_435_455],
-  },
-  { type: "puback", packetId: 1, reasonCode: 0 },
-  { type: "pubrec", packetId: 2, reasonCode: 0x10, reasonString: "none" },
-  { type: "pubrel", packetId: 3, reasonCode: 0x92 },
-  { type: "pubcomp", packetId: 4, reasonCode: 0, userProperties: [["k", "v"]] },
-  {
-    type: "subscribe",
-    packetId: 5,
-    subscriptions: [
-      {
-        topicFilter: "sensors/+/temperature",
-        qos: 1,
-        noLocal: true,
-        retainAsPublished: false,
-        retainHandling: 2,
-      },
-      {
-        topicFilter: "#",
-        qos: 0,
-        noLocal: false,
-        retainAsPublished: true,
-        retainHandling: 0,
-      },
-    ],
-    subscriptionIdentifier: 42,
-  },
-  { type: "suback", packetId: 5, reasonCodes: [1, 0x80] },
-  { type: "unsubscribe", packetId: 6, topicFilters: ["a/b", "c/#"] },
-  { type: "unsuback", packetId: 6, reasonCodes: [0, 0x11] },
-  { type: "pingreq" },
-  { type: "pingresp" },
-  {
-    type: "auth",
-    reasonCode: 0x18,
-    authenticationMethod: "SCRAM-SHA-1",
-    authenticationData: new Uint8Array([1, 2, 3]),
-  },
-  { type: "disconnect", reasonCode: 0x04, reasonString: "bye" },
-];
-
-/** One packet of every type MQTT 3.1.1 has (it has no AUTH), starting with its CONNECT. */
-const PACKETS_4: Packet[] = [
-  {
-    type: "connect",
-    protocolVersion: 4,
-    clientId: "reader-test",
-    cleanStart: false,
-    keepAlive: 0,
-    username: "user",
-    password: text("secret"),
-    will: { topic: "w", payload: text("x"), qos: 2, retain: false },
-  },
-  { type: "connack", sessionPresent: true, reasonCode: 0 },
-  {
-    type: "publish",
-    topic: "a/b",
-    payload: new Uint8Array(130).fill(0xaa),
-    qos: 1,
-    retain: false,
-    dup: false,
-    packetId: 9,
-  },
-  { type: "puback", packetId: 9 },
-  { type: "pubrec", packetId: 10 },
-  { type: "pubrel", packetId: 10 },
-  { type: "pubcomp", packetId: 10 },
-  {
-    type: "subscribe",
-    packetId: 11,
-    subscriptions: [{ topicFilter: "a/+", qos: 2 }],
-  },
-  { type: "suback", packetId: 11, reasonCodes: [2, 0x80] },
-  { type: "unsubscribe", packetId: 12, topicFilters: ["a/+"] },
-  { type: "unsuback", packetId: 12, reasonCodes: [] },
-  { type: "pingreq" },
-  { type: "pingresp" },
-  { type: "disconnect" },
-];
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const bytes = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    bytes.set(part, offset);
-    offset += part.length;
-  }
-  return bytes;
-}
-
-function encodeAll(packets: Packet[], version: ProtocolVersion): Uint8Array {
-  return concat(
-    packets.map((packet) => encode(packet, { protocolVersion: version })),
-  );
-}
+import { assertMqttError } from "./support/assertions.ts";
+import {
+  concat,
+  encodeAll,
+  PACKETS_4,
+  PACKETS_5,
+  splitAt,
+} from "./support/samples.ts";
 
 /** A stream that hands out `chunks` one per pull, counting the pulls. */
 function pullStream(
@@ -194,30 +56,6 @@ async function readAll(
     packets.push(packet);
   }
   return packets;
-}
-
-/** Splits `bytes` at the given offsets (sorted, within bounds). */
-function splitAt(bytes: Uint8Array, offsets: number[]): Uint8Array[] {
-  const chunks: Uint8Array[] = [];
-  let start = 0;
-  for (const offset of offsets) {
-    chunks.push(bytes.subarray(start, offset));
-    start = offset;
-  }
-  chunks.push(bytes.subarray(start));
-  return chunks;
-}
-
-async function assertMqttError(
-  promise: Promise<unknown>,
-  reasonCode: number,
-  message?: RegExp,
-): Promise<MqttError> {
-  const error = await assertRejects(() => promise, MqttError);
-  assertEquals(error.name, "MqttError");
-  assertEquals(error.reasonCode, reasonCode);
-  if (message !== undefined) assertMatch(error.message, message);
-  return error;
 }
 
 for (
@@ -450,7 +288,7 @@ describe("PacketReader errors", () => {
     }
   });
 
-  it("passes the source stream's error through unchanged, after earlier packets", async () => {
+  it("throws MqttError 0x80 whose cause is the source stream's error, after earlier packets", async () => {
     const failure = new Error("connection reset");
     let sent = false;
     const stream = new ReadableStream<Uint8Array>({
@@ -464,8 +302,13 @@ describe("PacketReader errors", () => {
     for (const packet of [...PACKETS_5.slice(2, 6), PACKETS_5[3]]) {
       assertEquals(await reader.read(), packet);
     }
-    assertStrictEquals(await assertRejects(() => reader.read()), failure);
-    assertStrictEquals(await assertRejects(() => reader.read()), failure);
+    const error = await assertMqttError(
+      reader.read(),
+      0x80,
+      /PacketReader: the connection failed: Error: connection reset/,
+    );
+    assertStrictEquals(error.cause, failure);
+    assertStrictEquals(await assertRejects(() => reader.read()), error);
     await reader.cancel();
   });
 
@@ -542,7 +385,7 @@ describe("PacketReader errors", () => {
   it("rejects invalid options and sources with MqttError", () => {
     const stream = () => ReadableStream.from<Uint8Array>([]);
     const bad = [
-      { protocolVersion: 3 },
+      { protocolVersion: 6 },
       { maximumPacketSize: 0 },
       { maximumPacketSize: 1.5 },
       { maximumPacketSize: "10" },
@@ -712,120 +555,5 @@ describe("PacketReader reads and cancellation", () => {
     // A second reader of the same stream is refused with MqttError.
     assertThrows(() => new PacketReader(stream), MqttError, "locked");
     return reader.cancel();
-  });
-});
-
-describe("PacketDecoderStream", () => {
-  it("decodes piped bytes in any chunking", async () => {
-    const bytes = encodeAll(PACKETS_5, 5);
-    for (const offsets of [[], [1], [2, 3, 4, 5, 100], [bytes.length - 1]]) {
-      const decoder = new PacketDecoderStream();
-      const packets = await Array.fromAsync(
-        ReadableStream.from(splitAt(bytes, offsets)).pipeThrough(decoder),
-      );
-      assertEquals(packets, PACKETS_5);
-      assertEquals(decoder.protocolVersion, 5);
-    }
-  });
-
-  it("is a TransformStream that takes the reader's options", async () => {
-    const decoder = new PacketDecoderStream({
-      protocolVersion: 4,
-      maximumPacketSize: 100,
-    });
-    assertInstanceOf(decoder, TransformStream);
-    const bytes = encodeAll(PACKETS_4, 4);
-    const read: Packet[] = [];
-    const pipe = async () => {
-      for await (
-        const packet of ReadableStream.from([bytes]).pipeThrough(decoder)
-      ) {
-        read.push(packet);
-      }
-    };
-    // The CONNECT is 41 bytes; the PUBLISH with 130 bytes of payload is over.
-    await assertMqttError(pipe(), 0x95);
-    assertEquals(read, PACKETS_4.slice(0, 2));
-  });
-
-  it("delivers the packets before a malformed one, then errors", async () => {
-    const bytes = concat([
-      encode({ type: "pingreq" }),
-      encode({ type: "pingresp" }),
-      new Uint8Array([0xc0, 0x01, 0x00]), // PINGREQ with a body
-    ]);
-    const reader = ReadableStream.from([bytes])
-      .pipeThrough(new PacketDecoderStream()).getReader();
-    assertEquals((await reader.read()).value, { type: "pingreq" });
-    assertEquals((await reader.read()).value, { type: "pingresp" });
-    await assertMqttError(reader.read(), 0x81);
-  });
-
-  it("errors when the bytes end inside a packet, and passes source errors through", async () => {
-    await assertMqttError(
-      Array.fromAsync(
-        ReadableStream.from([new Uint8Array([0x30, 0x05, 0x00])])
-          .pipeThrough(new PacketDecoderStream()),
-      ),
-      0x81,
-      /4 of its 7 bytes are missing/,
-    );
-    const failure = new Error("boom");
-    const source = new ReadableStream<Uint8Array>({
-      start(controller) {
-        controller.enqueue(encode({ type: "pingreq" }));
-        controller.error(failure);
-      },
-    });
-    const reader = source.pipeThrough(new PacketDecoderStream()).getReader();
-    const error = await assertRejects(async () => {
-      while (!(await reader.read()).done);
-    });
-    assertStrictEquals(error, failure);
-  });
-
-  it("cancels the source after a malformed packet, as a TransformStream that errors does", async () => {
-    let cancelReason: unknown;
-    const source = new ReadableStream<Uint8Array>({
-      start(controller) {
-        controller.enqueue(encode({ type: "pingreq" }));
-        controller.enqueue(new Uint8Array([0x36, 0x00])); // PUBLISH with QoS 3
-      },
-      cancel(reason) {
-        cancelReason = reason;
-      },
-    });
-    const types: string[] = [];
-    await assertMqttError(
-      (async () => {
-        for await (
-          const packet of source.pipeThrough(new PacketDecoderStream())
-        ) types.push(packet.type);
-      })(),
-      0x81,
-    );
-    assertEquals(types, ["pingreq"]);
-    // the pipe into the decoder releases and cancels its source
-    while (source.locked) await new Promise((resolve) => setTimeout(resolve));
-    assertInstanceOf(cancelReason, MqttError);
-  });
-
-  it("cancels the source when its readable side is cancelled", async () => {
-    const cancelled = Promise.withResolvers<void>();
-    const source = new ReadableStream<Uint8Array>({
-      pull(controller) {
-        controller.enqueue(encode({ type: "pingreq" }));
-      },
-      cancel() {
-        cancelled.resolve();
-      },
-    });
-    const packets = source.pipeThrough(new PacketDecoderStream());
-    for await (const packet of packets) {
-      assertEquals(packet, { type: "pingreq" });
-      break;
-    }
-    // The pipe from the source notices and cancels it.
-    await cancelled.promise;
   });
 });

@@ -1,13 +1,13 @@
 /**
- * PacketWriter and PacketEncoderStream: bytes as encode() makes them, in
- * order, with back-pressure; versions; the peer's Maximum Packet Size.
+ * PacketWriter: bytes as encode() makes them, in order, with back-pressure;
+ * versions; the peer's Maximum Packet Size.
  */
 
 import {
   assert,
   assertEquals,
   assertFalse,
-  assertInstanceOf,
+  assertMatch,
   assertRejects,
   assertStrictEquals,
   assertThrows,
@@ -18,21 +18,11 @@ import {
   encode,
   MqttError,
   type Packet,
-  PacketEncoderStream,
   PacketWriter,
   type PacketWriterOptions,
   type ProtocolVersion,
 } from "../mod.ts";
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const bytes = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    bytes.set(part, offset);
-    offset += part.length;
-  }
-  return bytes;
-}
+import { concat } from "./support/samples.ts";
 
 /** A packet per index: PUBLISHes of varying size and QoS, with a few acks. */
 function packetFor(i: number): Packet {
@@ -286,7 +276,7 @@ describe("PacketWriter writes", () => {
     ]);
   });
 
-  it("rejects with the sink's own error when the sink fails", async () => {
+  it("rejects with MqttError 0x80 whose cause is the sink's error when the sink fails", async () => {
     const failure = new Error("broken pipe");
     const stream = new WritableStream<Uint8Array>({
       write() {
@@ -296,12 +286,17 @@ describe("PacketWriter writes", () => {
     const writer = new PacketWriter(stream);
     const first = writer.write({ type: "pingreq" });
     const second = writer.write({ type: "pingreq" });
-    assertStrictEquals(await assertRejects(() => first), failure);
-    assertStrictEquals(await assertRejects(() => second), failure);
-    assertStrictEquals(
-      await assertRejects(() => writer.write({ type: "pingreq" })),
-      failure,
-    );
+    for (
+      const write of [first, second, writer.write({ type: "pingreq" })]
+    ) {
+      const error = await assertRejects(() => write, MqttError);
+      assertEquals(error.reasonCode, 0x80);
+      assertStrictEquals(error.cause, failure);
+      assertMatch(error.message, /PacketWriter.*broken pipe/);
+    }
+    await assertRejects(() => writer.ready, MqttError);
+    // Nothing is left to close: close() resolves.
+    await writer.close();
   });
 
   it("close() writes what was accepted, then closes; later writes reject with MqttError", async () => {
@@ -377,7 +372,8 @@ describe("PacketWriter writes", () => {
     const waiting = writer.write({ type: "pingresp" });
     const reason = new Error("going away");
     const aborting = writer.abort(reason);
-    assertStrictEquals(await assertRejects(() => waiting), reason);
+    const error = await assertRejects(() => waiting, MqttError);
+    assertStrictEquals(error.cause, reason);
     // The stream lets the write in progress finish before it aborts.
     release();
     await first;
@@ -407,7 +403,7 @@ describe("PacketWriter writes", () => {
       MqttError,
     );
     const writer = new PacketWriter(new WritableStream());
-    assertThrows(() => writer.protocolVersion = 3 as 4, MqttError);
+    assertThrows(() => writer.protocolVersion = 6 as 4, MqttError);
     assertThrows(() => writer.maximumPacketSize = 0, MqttError);
     writer.maximumPacketSize = 1;
     await assertRejects(() => writer.write({ type: "pingreq" }), MqttError);
@@ -456,7 +452,7 @@ describe("PacketWriter protocol version", () => {
     await writer.close();
     assertEquals(chunks, [encode(withReason)]);
     // a version set later must be named: no silent fallback to 5
-    for (const version of [undefined, 3, "5"]) {
+    for (const version of [undefined, 6, "5"]) {
       assertThrows(() => {
         writer.protocolVersion = version as ProtocolVersion;
       }, MqttError);
@@ -501,87 +497,30 @@ describe("PacketWriter maximumPacketSize (the peer's limit)", () => {
     return chunks;
   }
 
-  for (const packet of droppable) {
-    it(`${packet.type}: drops the Reason String, then the User Properties, to fit`, async () => {
-      const copy = structuredClone(packet);
-      const full = encode(packet);
-      const { reasonString: _r, ...noReason } = packet as typeof properties;
-      const { userProperties: _u, ...noUser } = packet as typeof properties;
-      const { reasonString: _r2, userProperties: _u2, ...bare } =
+  it("fits a packet to the peer's limit as encodeWithin does (tested in fit_test.ts)", async () => {
+    for (const packet of droppable) {
+      const { reasonString: _r, userProperties: _u, ...bare } =
         packet as typeof properties;
-      const withoutReason = encode(noReason as Packet);
-      const withoutUser = encode(noUser as Packet);
-      const without = encode(bare as Packet);
-
-      assertEquals(await writeOne(packet, full.length), [full]);
-      assertEquals(await writeOne(packet, full.length - 1), [withoutReason]);
-      // Both alone are about the same size; drop the Reason String first.
-      assertEquals(
-        await writeOne(
-          packet,
-          Math.max(withoutReason.length, withoutUser.length),
-        ),
-        [withoutReason],
+      const fitted = encode(bare as Packet);
+      assertEquals(await writeOne(packet, fitted.length), [fitted]);
+      const error = await assertRejects(
+        () => writeOne(packet, fitted.length - 1),
+        MqttError,
       );
-      assertEquals(
-        await writeOne(
-          packet,
-          Math.min(withoutReason.length, withoutUser.length) - 1,
-        ),
-        [without],
-      );
-      if (without.length > 1) {
-        const error = await assertRejects(
-          () => writeOne(packet, without.length - 1),
-          MqttError,
-        );
-        assertEquals(error.reasonCode, 0x95);
-      }
-      // The packet given is left as it was.
-      assertEquals(packet, copy);
-    });
-  }
-
-  it("keeps the Reason String when dropping only the User Properties is enough", async () => {
-    const packet: Packet = {
-      type: "puback",
-      packetId: 1,
-      reasonCode: 0x10,
-      reasonString: "short",
-      userProperties: [["key", long]],
-    };
-    const { userProperties: _, ...fits } = packet;
-    assertEquals(await writeOne(packet, encode(fits).length), [encode(fits)]);
+      assertEquals(error.reasonCode, 0x95);
+    }
   });
 
-  it("never drops the User Properties of PUBLISH, CONNECT, SUBSCRIBE or UNSUBSCRIBE: rejects with 0x95, writing nothing", async () => {
-    const userProperties: [string, string][] = [["key", long]];
-    const packets: Packet[] = [
-      {
-        type: "publish",
-        topic: "t",
-        payload: new Uint8Array(),
-        qos: 0,
-        retain: false,
-        dup: false,
-        userProperties,
-      },
-      {
-        type: "connect",
-        protocolVersion: 5,
-        clientId: "c",
-        cleanStart: true,
-        keepAlive: 0,
-        userProperties,
-      },
-      {
-        type: "subscribe",
-        packetId: 1,
-        subscriptions: [{ topicFilter: "a", qos: 0 }],
-        userProperties,
-      },
-      { type: "unsubscribe", packetId: 1, topicFilters: ["a"], userProperties },
-    ];
+  it("rejects a packet it cannot fit with 0x95, writing nothing of it", async () => {
+    const packets: Packet[] = [{
+      type: "publish",
+      topic: "t",
+      payload: new Uint8Array(),
+      qos: 0,
+      retain: false,
+      dup: false,
+      userProperties: [["key", long]],
+    }];
     for (const packet of packets) {
       const { stream, chunks } = recordingSink();
       const writer = new PacketWriter(stream, { maximumPacketSize: 100 });
@@ -609,81 +548,6 @@ describe("PacketWriter maximumPacketSize (the peer's limit)", () => {
     assertEquals(chunks, [
       encode(packet),
       encode({ type: "disconnect", reasonCode: 0 }),
-    ]);
-  });
-});
-
-describe("PacketEncoderStream", () => {
-  it("is a TransformStream encoding packets as encode() does, switching version on CONNECT", async () => {
-    const encoder = new PacketEncoderStream();
-    assertInstanceOf(encoder, TransformStream);
-    const connect: Packet = {
-      type: "connect",
-      protocolVersion: 4,
-      clientId: "e",
-      cleanStart: true,
-      keepAlive: 0,
-    };
-    const packets: Packet[] = [
-      { type: "pubrec", packetId: 2, reasonCode: 0 },
-      connect,
-      { type: "pubrec", packetId: 2 },
-    ];
-    const chunks = await Array.fromAsync(
-      ReadableStream.from(packets).pipeThrough(encoder),
-    );
-    assertEquals(chunks, [
-      encode(packets[0]),
-      encode(connect),
-      encode(packets[2], { protocolVersion: 4 }),
-    ]);
-    assertEquals(encoder.protocolVersion, 4);
-  });
-
-  it("errors with MqttError on an invalid or too large packet", async () => {
-    await assertRejects(
-      () =>
-        Array.fromAsync(
-          ReadableStream.from<Packet>([
-            { type: "pingreq" },
-            { type: "puback", packetId: 70_000 },
-          ]).pipeThrough(new PacketEncoderStream()),
-        ),
-      MqttError,
-    );
-    const error = await assertRejects(
-      () =>
-        Array.fromAsync(
-          ReadableStream.from<Packet>([
-            {
-              type: "publish",
-              topic: "t",
-              payload: new Uint8Array(50),
-              qos: 0,
-              retain: false,
-              dup: false,
-            },
-          ]).pipeThrough(new PacketEncoderStream({ maximumPacketSize: 50 })),
-        ),
-      MqttError,
-    );
-    assertEquals(error.reasonCode, 0x95);
-  });
-
-  it("drops droppable properties to meet maximumPacketSize", async () => {
-    const packet: Packet = {
-      type: "suback",
-      packetId: 3,
-      reasonCodes: [1],
-      reasonString: "y".repeat(100),
-    };
-    const chunks = await Array.fromAsync(
-      ReadableStream.from([packet]).pipeThrough(
-        new PacketEncoderStream({ maximumPacketSize: 20 }),
-      ),
-    );
-    assertEquals(chunks, [
-      encode({ type: "suback", packetId: 3, reasonCodes: [1] }),
     ]);
   });
 });

@@ -1,23 +1,21 @@
 /**
- * Writing packets to a byte stream: {@linkcode PacketWriter} wraps any
- * `WritableStream<Uint8Array>`, {@linkcode PacketEncoderStream} is the same
- * encoding as a transform stream for `pipeThrough`.
+ * {@linkcode PacketWriter}: packets to any `WritableStream<Uint8Array>`,
+ * with back-pressure.
  *
  * @module
  */
 
+import { abortingWith, connectionError } from "./_common.ts";
+import { PacketEncoder } from "./_packet_encoder.ts";
 import { MqttError } from "./error.ts";
-import type { Packet, PacketType, ProtocolVersion } from "./packet.ts";
-import {
-  checkMaximumOption,
-  checkVersionOption,
-  encode,
-  encodeInto,
-} from "./codec.ts";
+import type { Packet, ProtocolVersion } from "./packet.ts";
+import type {
+  WritableStreamLike,
+  WritableStreamWriterLike,
+} from "./stream_like.ts";
 
 const UNSPECIFIED_ERROR = 0x80;
 const PROTOCOL_ERROR = 0x82;
-const PACKET_TOO_LARGE = 0x95;
 
 /**
  * Packets written while the sink is busy are joined into chunks of up to
@@ -25,25 +23,6 @@ const PACKET_TOO_LARGE = 0x95;
  * one per packet.
  */
 const BATCH_LIMIT = 65_536;
-
-/**
- * The packets whose Reason String and User Properties the sender must leave
- * out when they would make the packet exceed the receiver's Maximum Packet
- * Size, with the rules that say so. The others (CONNECT, PUBLISH, SUBSCRIBE,
- * UNSUBSCRIBE) carry their User Properties for the application: they are
- * never dropped.
- */
-const DROPPABLE: Partial<Record<PacketType, string>> = {
-  connack: "[MQTT-3.2.2-19] [MQTT-3.2.2-20]",
-  puback: "[MQTT-3.4.2-2] [MQTT-3.4.2-3]",
-  pubrec: "[MQTT-3.5.2-2] [MQTT-3.5.2-3]",
-  pubrel: "[MQTT-3.6.2-2] [MQTT-3.6.2-3]",
-  pubcomp: "[MQTT-3.7.2-2] [MQTT-3.7.2-3]",
-  suback: "[MQTT-3.9.2-1] [MQTT-3.9.2-2]",
-  unsuback: "[MQTT-3.11.2-1] [MQTT-3.11.2-2]",
-  disconnect: "[MQTT-3.14.2-3] [MQTT-3.14.2-4]",
-  auth: "[MQTT-3.15.2-2] [MQTT-3.15.2-3]",
-};
 
 /**
  * Options of {@linkcode PacketWriter} and {@linkcode PacketEncoderStream}.
@@ -70,110 +49,6 @@ export interface PacketWriterOptions {
    * is otherwise rejected with {@linkcode MqttError} 0x95 Packet too large.
    */
   maximumPacketSize?: number;
-}
-
-/**
- * Options of {@linkcode PacketEncoderStream}: the same as those of
- * {@linkcode PacketWriter}.
- *
- * @example Usage
- * ```ts
- * import type { PacketEncoderStreamOptions } from "@mqtt/codec";
- * const options: PacketEncoderStreamOptions = { protocolVersion: 4 };
- * ```
- */
-export type PacketEncoderStreamOptions = PacketWriterOptions;
-
-/** Encodes packets with the writer's version and the peer's size limit. */
-class Encoder {
-  version: ProtocolVersion;
-  maximum: number;
-  readonly #where: string;
-
-  constructor(options: PacketWriterOptions | undefined, where: string) {
-    this.#where = where;
-    this.version = checkVersionOption(options?.protocolVersion, where) ?? 5;
-    this.maximum = checkMaximumOption(options?.maximumPacketSize, where);
-  }
-
-  setVersion(version: unknown): void {
-    // unlike the option, a version set later must be named: 4 or 5
-    this.version = checkVersionOption(version ?? null, this.#where)!;
-  }
-
-  setMaximum(maximum: unknown): void {
-    this.maximum = checkMaximumOption(maximum, this.#where);
-  }
-
-  /** The bytes of `packet`; throws {@linkcode MqttError} and changes nothing when it cannot be sent. */
-  encode(packet: Packet, into?: Uint8Array): Uint8Array {
-    let bytes: Uint8Array | undefined;
-    let tooLarge: unknown;
-    try {
-      const options = { protocolVersion: this.version };
-      bytes = into === undefined
-        ? encode(packet, options)
-        : encodeInto(packet, into, options);
-    } catch (error) {
-      // Past the protocol's own limit the Remaining Length cannot be written;
-      // dropping the droppable properties may still bring the packet under.
-      if (
-        !(error instanceof MqttError) || error.reasonCode !== PACKET_TOO_LARGE
-      ) {
-        throw error;
-      }
-      tooLarge = error;
-    }
-    if (bytes === undefined || bytes.length > this.maximum) {
-      bytes = this.#shrink(packet, bytes?.length, tooLarge);
-    }
-    if (packet.type === "connect") this.version = packet.protocolVersion;
-    return bytes;
-  }
-
-  /** Leaves out the Reason String, the User Properties, or both, whichever first fits. */
-  #shrink(
-    packet: Packet,
-    size: number | undefined,
-    error: unknown,
-  ): Uint8Array {
-    const rules = DROPPABLE[packet.type];
-    if (rules !== undefined && this.version === 5) {
-      const fields = packet as {
-        reasonString?: string;
-        userProperties?: unknown;
-      };
-      const attempts: (keyof typeof fields)[][] = [];
-      if (fields.reasonString !== undefined) attempts.push(["reasonString"]);
-      if (fields.userProperties !== undefined) {
-        attempts.push(["userProperties"]);
-        if (fields.reasonString !== undefined) {
-          attempts.push(["reasonString", "userProperties"]);
-        }
-      }
-      for (const drop of attempts) {
-        const smaller = { ...packet } as Packet & typeof fields;
-        for (const field of drop) delete smaller[field];
-        let bytes: Uint8Array;
-        try {
-          bytes = encode(smaller, { protocolVersion: this.version });
-        } catch {
-          continue; // still past the protocol's own limit: drop more
-        }
-        if (bytes.length <= this.maximum) return bytes;
-      }
-    }
-    if (size === undefined) throw error;
-    const name = packet.type.toUpperCase();
-    throw new MqttError(
-      `${name}: the packet is ${size} bytes, above the peer's maximum packet size of ${this.maximum}${
-        rules !== undefined && this.version === 5
-          ? " even without its Reason String and User Properties"
-          : ""
-      } [MQTT-3.1.2-24] [MQTT-3.2.2-15]`,
-      PACKET_TOO_LARGE,
-    );
-  }
 }
 
 /**
@@ -228,6 +103,14 @@ function chunkOf(batch: Batch): Uint8Array {
  * while the sink is busy are sent together, in order, as one chunk. An
  * invalid packet rejects with {@linkcode MqttError} and nothing is written.
  *
+ * How it ends (README.md, "Closing a connection"):
+ * {@linkcode PacketWriter.close} writes what was accepted, then closes the
+ * stream; it resolves also when the stream was closed already (the peer
+ * closed the connection, or the reader's `cancel()` closed it). A write to a
+ * stream that closed or failed rejects with {@linkcode MqttError} 0x80
+ * whose `cause` is the stream's error. {@linkcode PacketWriter.abort} drops
+ * what was not yet handed to the stream and never rejects.
+ *
  * @example Writing packets to a stream
  * ```ts
  * import { assertEquals } from "@std/assert";
@@ -272,8 +155,8 @@ function chunkOf(batch: Batch): Uint8Array {
  * ```
  */
 export class PacketWriter {
-  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
-  readonly #encoder: Encoder;
+  readonly #writer: WritableStreamWriterLike;
+  readonly #encoder: PacketEncoder;
   /** Batches waiting for the stream to be ready, oldest first. */
   #batches: Batch[] = [];
   #flushing: Promise<void> | undefined;
@@ -290,13 +173,13 @@ export class PacketWriter {
    * @throws {MqttError} When an option is invalid.
    */
   constructor(
-    writable: WritableStream<Uint8Array>,
+    writable: WritableStreamLike,
     options?: PacketWriterOptions,
   ) {
-    this.#encoder = new Encoder(options, "PacketWriter");
+    this.#encoder = new PacketEncoder(options, "PacketWriter");
     // Duck-typed: a stream from another realm or a polyfill is a stream too.
     if (
-      typeof (writable as Partial<WritableStream>)?.getWriter !== "function"
+      typeof (writable as Partial<WritableStreamLike>)?.getWriter !== "function"
     ) {
       throw new MqttError(
         `PacketWriter: expected a WritableStream, got ${
@@ -314,6 +197,9 @@ export class PacketWriter {
         { cause: error },
       );
     }
+    // A failed stream is reported by the writes, never as an unhandled
+    // rejection of `closed` (which some implementations do not mark handled).
+    this.#writer.closed.then(noop, noop);
   }
 
   /**
@@ -402,7 +288,9 @@ export class PacketWriter {
    */
   get ready(): Promise<void> {
     const flushing = this.#flushing;
-    if (flushing === undefined) return this.#writer.ready;
+    if (flushing === undefined) {
+      return this.#writer.ready.then(noop, failedWrite);
+    }
     return flushing.then(() => this.ready);
   }
 
@@ -414,7 +302,8 @@ export class PacketWriter {
    * bytes.
    * @throws {MqttError} (as a rejection) When the packet is invalid, too
    * large for the peer, or the writer is closed; nothing is written then.
-   * An error of the stream rejects as it is.
+   * When the stream failed or was closed, with the stream's error as
+   * `cause`.
    *
    * @example Usage
    * ```ts
@@ -455,7 +344,7 @@ export class PacketWriter {
       } catch (error) {
         return Promise.reject(error);
       }
-      return writer.write(bytes);
+      return writer.write(bytes).catch(failedWrite);
     }
     // The stream is busy: the packet joins the last batch, encoded into
     // what is left of its buffer.
@@ -527,12 +416,22 @@ export class PacketWriter {
   async #close(): Promise<void> {
     this.#closed = true;
     await this.#flushing;
-    await this.#writer.close();
+    try {
+      await this.#writer.close();
+    } catch {
+      // The stream closed or failed before (the peer closed the
+      // connection, a reset, the reader's cancel()): nothing is left to
+      // close, and a write lost with it was rejected already. A stream's
+      // close() rejects only once it is closed or errored, so `closed` has
+      // settled.
+      await this.#writer.closed.then(noop, noop);
+    }
   }
 
   /**
    * Aborts the stream: packets not yet handed to it are dropped, and their
-   * writes reject with `reason`.
+   * writes reject with {@linkcode MqttError} (whose `cause` is `reason`).
+   * It never rejects: a stream that failed already is as good as aborted.
    *
    * @param reason Passed to the stream's `abort`.
    *
@@ -556,8 +455,17 @@ export class PacketWriter {
   async abort(reason?: unknown): Promise<void> {
     this.#closed = true;
     this.#aborted = true;
-    this.#rejectBatches(reason);
-    await this.#writer.abort(reason);
+    this.#rejectBatches(
+      new MqttError("PacketWriter: aborted", UNSPECIFIED_ERROR, {
+        cause: reason,
+      }),
+    );
+    abortingWith(reason);
+    try {
+      await this.#writer.abort(reason);
+    } catch {
+      // already failed or closed: nothing left to abort
+    }
   }
 
   async #flush(): Promise<void> {
@@ -566,14 +474,17 @@ export class PacketWriter {
       try {
         await writer.ready;
       } catch (error) {
-        this.#rejectBatches(error);
+        this.#rejectBatches(connectionError(error, CANNOT_WRITE));
         break;
       }
       const batch = this.#batches.shift();
       if (batch === undefined) break;
       // empty when the only packet meant for it was invalid
       if (batch.size === 0) continue;
-      writer.write(chunkOf(batch)).then(batch.resolve, batch.reject);
+      writer.write(chunkOf(batch)).then(
+        batch.resolve,
+        (error) => batch.reject(connectionError(error, CANNOT_WRITE)),
+      );
     }
     this.#flushing = undefined;
   }
@@ -585,66 +496,12 @@ export class PacketWriter {
   }
 }
 
-/**
- * Encodes a stream of packets into a stream of bytes, for `pipeThrough`, as
- * `TextEncoderStream` does for text. Versions and limits are those of
- * {@linkcode PacketWriter}; an invalid packet errors the stream with
- * {@linkcode MqttError}.
- *
- * @example Piping packets through the encoder
- * ```ts
- * import { assertEquals } from "@std/assert";
- * import { encode, PacketEncoderStream, type Packet } from "@mqtt/codec";
- *
- * const packets = ReadableStream.from<Packet>([
- *   { type: "pingreq" },
- *   { type: "puback", packetId: 3 },
- * ]);
- * const chunks = await Array.fromAsync(
- *   packets.pipeThrough(new PacketEncoderStream()),
- * );
- * assertEquals(chunks, [
- *   encode({ type: "pingreq" }),
- *   encode({ type: "puback", packetId: 3 }),
- * ]);
- * ```
- */
-export class PacketEncoderStream extends TransformStream<Packet, Uint8Array> {
-  readonly #encoder: Encoder;
+const CANNOT_WRITE =
+  "PacketWriter: cannot write: the stream failed or was closed";
 
-  /**
-   * Makes an encoder.
-   *
-   * @param options The protocol version and the peer's maximum packet size.
-   * @throws {MqttError} When an option is invalid.
-   */
-  constructor(options?: PacketEncoderStreamOptions) {
-    const encoder = new Encoder(options, "PacketEncoderStream");
-    super({
-      transform(packet, controller) {
-        controller.enqueue(encoder.encode(packet));
-      },
-    });
-    this.#encoder = encoder;
-  }
+function noop(): void {}
 
-  /**
-   * The version packets are encoded with; a CONNECT switches it to its own.
-   *
-   * @example Usage
-   * ```ts
-   * import { assertEquals } from "@std/assert";
-   * import { PacketEncoderStream } from "@mqtt/codec";
-   *
-   * assertEquals(new PacketEncoderStream({ protocolVersion: 4 }).protocolVersion, 4);
-   * ```
-   */
-  get protocolVersion(): ProtocolVersion {
-    return this.#encoder.version;
-  }
-
-  /** Sets the version later packets are encoded with (4 or 5). */
-  set protocolVersion(version: ProtocolVersion) {
-    this.#encoder.setVersion(version);
-  }
+/** Rethrows a failure of the stream as an {@linkcode MqttError}. */
+function failedWrite(error: unknown): never {
+  throw connectionError(error, CANNOT_WRITE);
 }

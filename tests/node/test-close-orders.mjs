@@ -1,0 +1,68 @@
+// Every close order of tests/support/close_orders.mjs on Node, with the
+// bundle over real net sockets on 127.0.0.1 wrapped with Readable.toWeb and
+// Writable.toWeb, the library on either end. The peer is the other net
+// socket (end() for a clean close, destroy() to drop, resetAndDestroy() for
+// an RST). node --test fails the file on an uncaught exception or an
+// unhandled rejection.
+// Run: deno task build && node --test tests/node/test-close-orders.mjs
+
+import { once } from "node:events";
+import net from "node:net";
+import { Readable, Writable } from "node:stream";
+import { describe, it } from "node:test";
+import * as lib from "../../dist/mqtt_codec.mjs";
+import { CLOSE_ORDERS, netSocketPeer } from "../support/close_orders.mjs";
+
+/** A connected pair of net sockets: [the client's, the server's]. */
+async function socketPair() {
+  const server = net.createServer();
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const accepted = once(server, "connection");
+  const client = net.connect({
+    host: "127.0.0.1",
+    port: server.address().port,
+  });
+  await once(client, "connect");
+  const [serverSide] = await accepted;
+  server.close();
+  return [client, serverSide];
+}
+
+function local(socket) {
+  return { readable: Readable.toWeb(socket), writable: Writable.toWeb(socket) };
+}
+
+const TRANSPORTS = {
+  "net, the library as the client": async () => {
+    const [client, server] = await socketPair();
+    return {
+      local: local(client),
+      peer: netSocketPeer(server),
+      sockets: [client, server],
+    };
+  },
+  "net, the library as the server": async () => {
+    const [client, server] = await socketPair();
+    return {
+      local: local(server),
+      peer: netSocketPeer(client),
+      sockets: [client, server],
+    };
+  },
+};
+
+for (const [transport, open] of Object.entries(TRANSPORTS)) {
+  describe(`close orders on Node: ${transport}`, () => {
+    for (const order of CLOSE_ORDERS) {
+      it(order.name, { timeout: 10_000 }, async () => {
+        const connection = await open();
+        try {
+          await order.run(lib, { ...connection, kind: "tcp" });
+        } finally {
+          for (const socket of connection.sockets) socket.destroy();
+        }
+      });
+    }
+  });
+}

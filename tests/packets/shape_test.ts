@@ -1,0 +1,217 @@
+/**
+ * Strict objects on encode: each field a packet type does not have is an
+ * MqttError naming it, with a hint for mqtt-packet's names and near misses;
+ * only own keys count.
+ */
+
+import { assert, assertEquals, assertThrows } from "@std/assert";
+import { describe, it } from "@std/testing/bdd";
+import { encode, MqttError } from "../../mod.ts";
+import type { Packet } from "../../mod.ts";
+import {
+  checkFields,
+  propertiesSizeOf,
+  shape,
+} from "../../src/packets/shape.ts";
+import { Context } from "../../src/properties.ts";
+import { MQTT_3_1_1, MQTT_5_0 } from "../../src/protocol.ts";
+
+const PUBLISH = {
+  type: "publish",
+  topic: "a/b",
+  payload: new Uint8Array([1]),
+  qos: 0,
+  retain: false,
+  dup: false,
+} as const;
+
+/** The MqttError `encode` throws for `packet`, checked to be 0x81 and to name `field`. */
+function refused(packet: unknown, field: string, protocolVersion = 5): string {
+  const error = assertThrows(
+    () => encode(packet as Packet, { protocolVersion: protocolVersion as 5 }),
+    MqttError,
+  );
+  assertEquals(error.reasonCode, 0x81, error.message);
+  assert(error.message.includes(field), error.message);
+  return error.message;
+}
+
+describe("checkFields", () => {
+  const fields = shape("a test object", ["type", "a", "b"], Context.Publish);
+
+  it("sets a bit per own field and measures the properties; undefined counts as absent", () => {
+    assertEquals(
+      checkFields({ type: "t", b: 1 }, fields, MQTT_5_0, "where"),
+      fields.bits.type | fields.bits.b,
+    );
+    const scan = checkFields(
+      { a: undefined, contentType: "x", b: 1 },
+      fields,
+      MQTT_5_0,
+      "w",
+    );
+    // Content Type "x": identifier, length, one byte
+    assertEquals(propertiesSizeOf(scan), 4);
+    assertEquals(scan & 0x3ff, fields.bits.b);
+    assertEquals(checkFields({}, fields, MQTT_5_0, "where"), 0);
+  });
+
+  it("skips inherited keys: a field on the prototype is not the object's", () => {
+    const object = Object.create({ a: 1, bogus: 2, contentType: "x" });
+    object.b = 2;
+    assertEquals(checkFields(object, fields, MQTT_5_0, "w"), fields.bits.b);
+  });
+
+  it("refuses a property in a version without properties (0x82), but not an empty list", () => {
+    const error = assertThrows(
+      () => checkFields({ contentType: "x" }, fields, MQTT_3_1_1, "w"),
+      MqttError,
+      "which MQTT 3.1.1 cannot carry",
+    );
+    assertEquals(error.reasonCode, 0x82);
+    assertEquals(
+      checkFields({ userProperties: [] }, fields, MQTT_3_1_1, "w"),
+      0,
+    );
+  });
+});
+
+describe("encode: strict objects", () => {
+  it("refuses a field the packet type does not have, naming it (0x81)", () => {
+    const message = refused({ ...PUBLISH, colour: "red" }, "colour");
+    assert(message.includes("is not a field of a PUBLISH packet"), message);
+    refused({ type: "pingreq", packetId: 1 }, "packetId");
+    refused({ type: "puback", packetId: 1, topic: "a" }, "topic");
+    refused({ type: "disconnect", packetId: 1 }, "packetId");
+  });
+
+  it("suggests the field meant by a near miss", () => {
+    const message = refused({ ...PUBLISH, contentTyp: "x" }, "contentTyp");
+    assert(message.includes("did you mean contentType?"), message);
+    assert(
+      refused({
+        type: "connect",
+        protocolVersion: 5,
+        clientID: "c",
+        cleanStart: true,
+        keepAlive: 0,
+      }, "clientID").includes("did you mean clientId?"),
+    );
+  });
+
+  it("gives mqtt-packet's names their name here", () => {
+    const rows: [unknown, string, string][] = [
+      [{ ...PUBLISH, cmd: "publish" }, "cmd", '"type"'],
+      [{ ...PUBLISH, qos: 1, messageId: 1 }, "messageId", "packetId"],
+      [
+        {
+          type: "connect",
+          protocolVersion: 4,
+          clientId: "c",
+          clean: true,
+          keepAlive: 0,
+        },
+        "clean",
+        "cleanStart",
+      ],
+      [
+        {
+          type: "connect",
+          protocolVersion: 4,
+          clientId: "c",
+          cleanStart: true,
+          keepalive: 60,
+        },
+        "keepalive",
+        "keepAlive",
+      ],
+      [
+        { type: "connack", sessionPresent: false, returnCode: 0 },
+        "returnCode",
+        "reasonCode",
+      ],
+      [{ type: "suback", packetId: 1, granted: [0] }, "granted", "reasonCodes"],
+      [
+        { type: "unsubscribe", packetId: 1, unsubscriptions: ["a"] },
+        "unsubscriptions",
+        "topicFilters",
+      ],
+      [{ ...PUBLISH, length: 6 }, "length", "computed by encode"],
+      [
+        {
+          type: "subscribe",
+          packetId: 1,
+          subscriptions: [{ topic: "a", qos: 0 }],
+        },
+        "subscriptions[0].topic",
+        "topicFilter",
+      ],
+      [
+        {
+          type: "subscribe",
+          packetId: 1,
+          subscriptions: [{ topicFilter: "a", qos: 0, rh: 1 }],
+        },
+        "subscriptions[0].rh",
+        "retainHandling",
+      ],
+    ];
+    for (const [packet, field, hint] of rows) {
+      const message = refused(packet, field);
+      assert(message.includes(hint), `"${hint}" in: ${message}`);
+    }
+  });
+
+  it("explains that MQTT 5 properties are flat fields, naming them", () => {
+    const message = refused(
+      {
+        ...PUBLISH,
+        properties: { contentType: "x", messageExpiryInterval: 5 },
+      },
+      "properties",
+    );
+    assert(
+      message.includes(
+        "MQTT 5 properties are flat fields of the packet (write contentType, messageExpiryInterval",
+      ),
+      message,
+    );
+    refused({ ...PUBLISH, properties: {} }, "properties", 4);
+  });
+
+  it("checks the Will and each subscription too", () => {
+    refused({
+      type: "connect",
+      protocolVersion: 5,
+      clientId: "c",
+      cleanStart: true,
+      keepAlive: 0,
+      will: { topic: "w", payload: new Uint8Array(), qos: 0, flag: true },
+    }, "will.flag");
+    refused({
+      type: "subscribe",
+      packetId: 1,
+      subscriptions: [{ topicFilter: "a", qos: 0 }, {
+        topicFilter: "b",
+        qos: 0,
+        userProperties: [],
+      }],
+    }, "subscriptions[1].userProperties");
+  });
+
+  it("points a PUBLISH's subscriptionIdentifier to subscriptionIdentifiers", () => {
+    const error = assertThrows(
+      () => encode({ ...PUBLISH, subscriptionIdentifier: 3 } as Packet),
+      MqttError,
+      "subscriptionIdentifiers, a list",
+    );
+    assertEquals(error.reasonCode, 0x81);
+  });
+
+  it("ignores a field whose value is undefined: nothing is lost", () => {
+    assertEquals(
+      encode({ ...PUBLISH, extra: undefined } as Packet),
+      encode(PUBLISH),
+    );
+  });
+});

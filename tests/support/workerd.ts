@@ -1,0 +1,126 @@
+/**
+ * Runs a Worker in workerd, the open-source Cloudflare Workers runtime (npm
+ * package `workerd`, installed by `.ci/run`): a capnp configuration is
+ * written beside the bundled module in a temporary folder, with one HTTP
+ * socket on a free 127.0.0.1 port and the newest compatibility date the
+ * installed workerd supports (or the one given). Stopped by its PID.
+ */
+
+import { runtimeVersion } from "./runtimes.ts";
+import { freePort, waitForPort, withTimeout } from "./net.ts";
+
+/** A workerd started by {@linkcode startWorkerd}. */
+export interface Workerd {
+  /** `http://127.0.0.1:PORT`. */
+  url: string;
+  port: number;
+  /** The compatibility date the Worker runs with. */
+  compatibilityDate: string;
+  /** Stops workerd (SIGTERM), waits for it to exit; returns its output. */
+  stop(): Promise<string>;
+}
+
+/** The newest compatibility date `workerd` supports: the date of its release. */
+async function newestCompatibilityDate(workerd: string): Promise<string> {
+  const version = await runtimeVersion(workerd); // "workerd 2026-11-23"
+  const date = version.match(/\d{4}-\d{2}-\d{2}/)?.[0];
+  if (date === undefined) {
+    throw new Error(`cannot read a date from workerd --version: ${version}`);
+  }
+  return date;
+}
+
+/** The configuration: one Worker, one HTTP socket. */
+function config(port: number, compatibilityDate: string): string {
+  return `using Workerd = import "/workerd/workerd.capnp";
+
+const config :Workerd.Config = (
+  services = [(name = "main", worker = .worker)],
+  sockets = [(name = "http", address = "127.0.0.1:${port}", http = (), service = "main")],
+);
+
+const worker :Workerd.Worker = (
+  modules = [(name = "worker.js", esModule = embed "worker.js")],
+  compatibilityDate = "${compatibilityDate}",
+);
+`;
+}
+
+/**
+ * Serves the ES module `bundle` (the Worker and everything it imports, in
+ * one file) with `workerd` on a free port, with the newest compatibility
+ * date unless one is given; retries on another port if that one was taken
+ * meanwhile.
+ */
+export async function startWorkerd(
+  workerd: string,
+  bundle: string,
+  options: { compatibilityDate?: string } = {},
+): Promise<Workerd> {
+  const compatibilityDate = options.compatibilityDate ??
+    await newestCompatibilityDate(workerd);
+  const dir = await Deno.makeTempDir({ prefix: "mqtt_codec_workerd_" });
+  await Deno.copyFile(bundle, `${dir}/worker.js`);
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = freePort();
+    await Deno.writeTextFile(
+      `${dir}/config.capnp`,
+      config(port, compatibilityDate),
+    );
+    const child = new Deno.Command(workerd, {
+      args: ["serve", `${dir}/config.capnp`],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const output = child.output();
+    const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+    let stopped: Promise<string> | undefined;
+    const signal = (name: Deno.Signal) => {
+      try {
+        child.kill(name);
+      } catch {
+        // already exited
+      }
+    };
+    const stop = (removeDir: boolean) =>
+      stopped ??= (async () => {
+        // workerd drains open connections on SIGTERM: a connection left
+        // half-open would keep it running, so it is killed after 2 s.
+        signal("SIGTERM");
+        const drained = await withTimeout(output, "workerd to stop", 2_000)
+          .then(() => true, () => false);
+        if (!drained) signal("SIGKILL");
+        const { stdout, stderr } = await output;
+        if (removeDir) await Deno.remove(dir, { recursive: true });
+        return text(stdout) + text(stderr);
+      })();
+    try {
+      // Ready when it accepts connections; failed if it exits first.
+      await withTimeout(
+        Promise.race([
+          waitForPort(port, 20_000),
+          output.then(({ code, stderr }) => {
+            throw new Error(
+              `workerd exited with code ${code}: ${text(stderr)}`,
+            );
+          }),
+        ]),
+        "workerd to start",
+        20_000,
+      );
+      return {
+        url: `http://127.0.0.1:${port}`,
+        port,
+        compatibilityDate,
+        stop: () => stop(true),
+      };
+    } catch (error) {
+      await stop(false);
+      lastError = error;
+    }
+  }
+  await Deno.remove(dir, { recursive: true });
+  throw lastError;
+}
