@@ -230,12 +230,14 @@ export interface Delivery {
    */
   message: ApplicationMessage;
   /**
-   * The topic filters of this session's subscriptions that match the
-   * message: all the non-shared ones in one delivery, or one shared
-   * subscription (`$share/{group}/{filter}`) for which you picked this
-   * session.
+   * Which of this session's subscriptions the message is for: one shared
+   * subscription (`$share/{ShareName}/{filter}`) for which you picked this
+   * session; or the non-shared ones that match, if your index knows them.
+   * Absent: every non-shared subscription of this session that matches
+   * (the session looks through its own subscriptions), which suits an index
+   * that gives client identifiers, such as `TopicTree.match`.
    */
-  topicFilters: readonly string[];
+  topicFilters?: readonly string[];
   /** The Client Identifier of the publisher, for No Local [MQTT-3.8.3-3]. */
   publisher?: string;
   /**
@@ -1018,7 +1020,8 @@ export class ServerSession {
    * Hands a message to this session for its client, as a broker does after
    * matching it against its subscription index. From the subscriptions
    * named in `topicFilters` (each must be held by this session and match
-   * the topic), the session decides what the client gets: one copy at the
+   * the topic), or without them from all its non-shared subscriptions that
+   * match, the session decides what the client gets: one copy at the
    * highest granted QoS [MQTT-3.3.4-2], never above the message's
    * [MQTT-3.8.4-8], with the Subscription Identifiers of all of them
    * [MQTT-3.3.4-3], [MQTT-3.3.4-4]; none when No Local excludes them all
@@ -1031,8 +1034,7 @@ export class ServerSession {
    * @param now The time, in milliseconds: a Message Expiry Interval counts
    * from here.
    * @returns Whether the message was queued for the client. `false`: no
-   * given filter is a matching subscription of this session (or No Local
-   * excluded it), the client is disconnected and the message is QoS 0
+   * subscription of this session matches (or No Local excluded it), the client is disconnected and the message is QoS 0
    * (not queued unless `queueQoS0WhileDisconnected`), the session is
    * closed, or the queue limits refused it. Once queued, a message is
    * sent or reported by a `dropped` event.
@@ -1051,16 +1053,24 @@ export class ServerSession {
     let qos = -1;
     let retainAsPublished = false;
     let identifiers: number[] | undefined;
-    for (let i = 0; i < topicFilters.length; i++) {
-      const filter = topicFilters[i];
-      const subscription = subscriptions.get(filter);
-      if (subscription === undefined) continue;
-      if (subscription.noLocal && self) continue;
-      if (!topicMatches(shareFilter(filter, rules), message.topic)) continue;
+    const take = (filter: string, subscription: StoredSubscription) => {
+      if (subscription.noLocal && self) return;
+      if (!topicMatches(shareFilter(filter, rules), message.topic)) return;
       if (subscription.qos > qos) qos = subscription.qos;
       if (subscription.retainAsPublished) retainAsPublished = true;
       if (subscription.subscriptionIdentifier !== undefined) {
         (identifiers ??= []).push(subscription.subscriptionIdentifier);
+      }
+    };
+    if (topicFilters === undefined) {
+      // Every non-shared subscription of this session that matches.
+      for (const [filter, subscription] of subscriptions) {
+        if (!isShared(filter, rules)) take(filter, subscription);
+      }
+    } else {
+      for (let i = 0; i < topicFilters.length; i++) {
+        const subscription = subscriptions.get(topicFilters[i]);
+        if (subscription !== undefined) take(topicFilters[i], subscription);
       }
     }
     if (qos < 0) return false;
@@ -1423,8 +1433,7 @@ export class ServerSession {
     let added = 0;
     return packet.subscriptions.map(({ topicFilter, qos }) => {
       if (
-        rules.sharedSubscriptions && isSharedSubscription(topicFilter) &&
-        !opts.sharedSubscriptionAvailable
+        isShared(topicFilter, rules) && !opts.sharedSubscriptionAvailable
       ) {
         return failure(0x9e); // section 3.2.2.3.13
       }
@@ -1497,7 +1506,7 @@ export class ServerSession {
       const retainHandling = rules.subscriptionOptions
         ? subscription.retainHandling ?? 0
         : 0;
-      const shared = rules.sharedSubscriptions && isSharedSubscription(filter);
+      const shared = isShared(filter, rules);
       const entry: GrantedSubscription = {
         topicFilter: filter,
         qos: code as QoS,
@@ -1747,11 +1756,14 @@ export class ServerSession {
   }
 }
 
+/** Whether a filter is a shared subscription in this version (in 3.1.1, a plain filter). */
+function isShared(filter: string, rules: VersionRules): boolean {
+  return rules.sharedSubscriptions && isSharedSubscription(filter);
+}
+
 /** The filter to match topics with: a shared subscription's without `$share/{ShareName}/`. */
 function shareFilter(filter: string, rules: VersionRules): string {
-  if (!rules.sharedSubscriptions || !isSharedSubscription(filter)) {
-    return filter;
-  }
+  if (!isShared(filter, rules)) return filter;
   return filter.slice(filter.indexOf("/", 7) + 1);
 }
 

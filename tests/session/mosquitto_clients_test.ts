@@ -7,12 +7,7 @@
 
 import { assertEquals } from "@std/assert";
 import { afterAll, beforeAll, describe, it } from "@std/testing/bdd";
-import {
-  MqttError,
-  PacketReader,
-  PacketWriter,
-  topicMatches,
-} from "../../mod.ts";
+import { MqttError, PacketReader, PacketWriter, TopicTree } from "../../mod.ts";
 import { ServerSession } from "../../src/entries/session.ts";
 import { Process } from "../support/process.ts";
 import { delay, withTimeout } from "../support/net.ts";
@@ -23,7 +18,7 @@ const COUNT = 300;
 function startBroker(): { port: number; close(): Promise<void> } {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const sessions = new Map<string, ServerSession>();
-  const index = new Map<string, Set<string>>();
+  const subscribers = new TopicTree<string>();
   const pumps = new Map<ServerSession, () => void>();
   const connections = new Set<Promise<void>>();
 
@@ -57,31 +52,26 @@ function startBroker(): { port: number; close(): Promise<void> } {
           }
           case "subscribed":
             for (const { topicFilter } of event.subscriptions) {
-              index.set(
-                topicFilter,
-                (index.get(topicFilter) ?? new Set()).add(id),
-              );
+              subscribers.add(topicFilter, id);
             }
             break;
-          case "message":
-            for (const [filter, ids] of index) {
-              if (!topicMatches(filter, event.message.topic)) continue;
-              for (const to of ids) {
-                const target = sessions.get(to);
-                target?.deliver({
-                  message: event.message,
-                  topicFilters: [filter],
-                  publisher: id,
-                }, now);
-                if (target !== undefined) pumps.get(target)?.();
-              }
+          case "message": {
+            const { message } = event;
+            for (const to of new Set(subscribers.match(message.topic))) {
+              const target = sessions.get(to);
+              target?.deliver({ message, publisher: id }, now);
+              if (target !== undefined) pumps.get(target)?.();
             }
             break;
+          }
+          case "unsubscribed":
           case "ended":
             for (const filter of event.topicFilters) {
-              index.get(filter)?.delete(id);
+              subscribers.remove(filter, id);
             }
-            if (sessions.get(id) === session) sessions.delete(id);
+            if (event.type === "ended" && sessions.get(id) === session) {
+              sessions.delete(id);
+            }
             break;
           case "disconnected":
             writer.close().catch(() => {});

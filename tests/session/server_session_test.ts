@@ -561,6 +561,28 @@ describe("ServerSession: delivery", () => {
     assertEquals([p.qos, p.subscriptionIdentifiers], [2, [1, 2]]);
   });
 
+  it("without topicFilters, the session finds its own matching non-shared subscriptions (one copy for all of them)", () => {
+    const session = accepted();
+    subscribe(session, [{ topicFilter: "a/+", qos: 1 }], {
+      subscriptionIdentifier: 1,
+    });
+    subscribe(session, [{ topicFilter: "a/#", qos: 2 }], {
+      subscriptionIdentifier: 2,
+    });
+    subscribe(session, [{ topicFilter: "$share/g/a/#", qos: 2 }], {
+      subscriptionIdentifier: 3,
+    });
+    subscribe(session, [{ topicFilter: "b/#", qos: 2, noLocal: true }]);
+    packets(session);
+    assert(session.deliver({ message: message("a/b", 2) }, 2));
+    const [p] = packets(session) as PublishPacket[];
+    assertEquals([p.qos, p.subscriptionIdentifiers], [2, [1, 2]]);
+    assertFalse(
+      session.deliver({ message: message("b/c"), publisher: "c" }, 2),
+    );
+    assertFalse(session.deliver({ message: message("x/y") }, 2));
+  });
+
   it("[MQTT-3.8.4-8] never above the message's own QoS", () => {
     const session = accepted();
     subscribe(session, [{ topicFilter: "a/#", qos: 2 }]);
