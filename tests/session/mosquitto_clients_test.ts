@@ -2,7 +2,7 @@
  * ServerSessions against real clients: a broker of a few dozen lines in
  * this file (ServerSessions over Deno TCP, routing as the README shows)
  * carries 300 QoS 2 messages from mosquitto_pub to mosquitto_sub, in MQTT
- * 5.0 and 3.1.1: each exactly once, in order.
+ * 5.0, 3.1.1 and 3.1: each exactly once, in order.
  */
 
 import { assertEquals } from "@std/assert";
@@ -131,7 +131,7 @@ describe("ServerSession against mosquitto_pub and mosquitto_sub", {
     await broker.close();
   });
 
-  for (const version of ["mqttv5", "mqttv311"]) {
+  for (const version of ["mqttv5", "mqttv311", "mqttv31"]) {
     it(`${version}: ${COUNT} QoS 2 messages, each once, in order`, async () => {
       const port = String(broker.port);
       const topic = `interop/${version}`;

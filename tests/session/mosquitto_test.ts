@@ -3,8 +3,8 @@
  * `max_inflight_messages 10` (it announces Receive Maximum 10 and holds its
  * own sending to 10): a publisher sends 2,000 QoS 1 and 2,000 QoS 2
  * messages as fast as the session lets it, and a subscriber receives every
- * QoS 2 message exactly once and every QoS 1 message. In MQTT 5.0 and
- * 3.1.1.
+ * QoS 2 message exactly once and every QoS 1 message. In MQTT 5.0, 3.1.1
+ * and 3.1.
  */
 
 import { assert, assertEquals } from "@std/assert";
@@ -35,8 +35,8 @@ describe("ClientSession against mosquitto", {
     assert(!/error/i.test(log ?? ""), log);
   });
 
-  for (const version of [5, 4] as ProtocolVersion[]) {
-    it(`MQTT ${version === 5 ? "5.0" : "3.1.1"}: ${COUNT} QoS 1 and ${COUNT} QoS 2 messages, all delivered, QoS 2 exactly once, within Receive Maximum`, async () => {
+  for (const version of [5, 4, 3] as ProtocolVersion[]) {
+    it(`MQTT ${{ 3: "3.1", 4: "3.1.1", 5: "5.0" }[version]}: ${COUNT} QoS 1 and ${COUNT} QoS 2 messages, all delivered, QoS 2 exactly once, within Receive Maximum`, async () => {
       const mqtt5 = version === 5;
       const subscriber = new SessionClient({
         protocolVersion: version,
@@ -68,7 +68,7 @@ describe("ClientSession against mosquitto", {
       const publisher = new SessionClient({
         protocolVersion: version,
         clientId: `session-pub-${version}`,
-        // MQTT 3.1.1 cannot learn the server's limit: it is configured.
+        // MQTT 3.1.1 and 3.1 cannot learn the server's limit: it is configured.
         ...(mqtt5 ? {} : { maximumInFlight: 10 }),
       });
       const connected = await publisher.connect(broker.port);

@@ -143,7 +143,11 @@ function checkOutputs(
 }
 
 const options = fc.record({
-  version: fc.constantFrom(4 as ProtocolVersion, 5 as ProtocolVersion),
+  version: fc.constantFrom(
+    3 as ProtocolVersion,
+    4 as ProtocolVersion,
+    5 as ProtocolVersion,
+  ),
   manualAcknowledgement: fc.boolean(),
   strictReceiveMaximum: fc.boolean(),
   small: fc.boolean(),

@@ -648,7 +648,11 @@ function setUp(config: Config): World {
 
 describe("ClientSession and ServerSession against each other", () => {
   const configArbitrary = fc.record({
-    version: fc.constantFrom(4 as ProtocolVersion, 5 as ProtocolVersion),
+    version: fc.constantFrom(
+      3 as ProtocolVersion,
+      4 as ProtocolVersion,
+      5 as ProtocolVersion,
+    ),
     wire: fc.boolean(),
     aliases: fc.boolean(),
   });
