@@ -5,7 +5,7 @@
  * them), commands and the time, and give packets to write, events and the
  * next deadline; no sockets, timers, promises or clocks inside.
  *
- * Every rule of MQTT 5.0 and 3.1.1 that is session state is kept here:
+ * Every rule of MQTT 5.0, 3.1.1 and 3.1 that is session state is kept here:
  * Packet Identifiers, QoS 1 and 2 in both directions with resending on a
  * resumed session and exactly-once delivery, flow control by Receive
  * Maximum, Topic Aliases both ways, Keep Alive, Maximum Packet Size both

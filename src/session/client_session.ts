@@ -94,7 +94,7 @@ const RE_AUTHENTICATE = 0x19;
  * ```
  */
 export interface ClientSessionOptions extends SessionOptions {
-  /** 5 for MQTT 5.0 (the default), 4 for MQTT 3.1.1. */
+  /** 5 for MQTT 5.0 (the default), 4 for MQTT 3.1.1, 3 for MQTT 3.1. */
   protocolVersion?: ProtocolVersion;
   /** The Client Identifier (default empty: the server assigns one, MQTT 5.0). */
   clientId?: string;
@@ -104,7 +104,7 @@ export interface ClientSessionOptions extends SessionOptions {
    * Clean Start of the first connection (default true). Later connections
    * resume the session (Clean Start 0) when it may still exist on the
    * server: a Session Expiry Interval above 0 (MQTT 5.0), or a first Clean
-   * Session of 0 (MQTT 3.1.1).
+   * Session of 0 (MQTT 3.1.1 and 3.1).
    */
   cleanStart?: boolean;
   /** MQTT 5.0: seconds the session outlives the connection (default 0). */
@@ -170,7 +170,7 @@ interface Request {
 }
 
 /**
- * The client side of an MQTT 5.0 or 3.1.1 session as a deterministic state
+ * The client side of an MQTT 5.0, 3.1.1 or 3.1 session as a deterministic state
  * machine without I/O ("sans-I/O"): it takes packets, commands and the time,
  * and gives packets to send, events and the next deadline. It never reads a
  * clock, sets a timer or touches a socket; the same calls in the same order
@@ -286,7 +286,7 @@ export class ClientSession {
     const version = options.protocolVersion ?? 5;
     if (!isKnownVersion(version)) {
       throw new MqttError(
-        `${where}: protocolVersion must be 4 (MQTT 3.1.1) or 5 (MQTT 5.0), got ${
+        `${where}: protocolVersion must be 3 (MQTT 3.1), 4 (MQTT 3.1.1) or 5 (MQTT 5.0), got ${
           describe(version)
         }`,
         0x84,
@@ -321,7 +321,8 @@ export class ClientSession {
         (connect as unknown as Record<string, unknown>)[key] = options[key];
       }
     }
-    // The codec checks every field and property, and that 3.1.1 carries none.
+    // The codec checks every field and property, and that 3.1.1 and 3.1
+    // carry none.
     checkPacket(connect, rules, where);
     const shared = checkSessionOptions(options, where, {
       maximumInFlight: rules.defaultInFlight,

@@ -125,7 +125,8 @@ export interface ServerSessionOptions extends SessionOptions {
   maximumKeepAlive?: number;
   /**
    * The longest Session Expiry Interval, in seconds (default: never
-   * expires); also the expiry of MQTT 3.1.1 sessions with Clean Session 0.
+   * expires); also the expiry of MQTT 3.1.1 and 3.1 sessions with Clean
+   * Session 0.
    */
   maximumSessionExpiryInterval?: number;
 
@@ -187,7 +188,7 @@ export interface AcceptOptions {
  */
 export interface RejectOptions {
   /**
-   * An MQTT 5.0 Connect Reason Code of 0x80 or above. On an MQTT 3.1.1
+   * An MQTT 5.0 Connect Reason Code of 0x80 or above. On an MQTT 3.1.1 (or 3.1)
    * connection it becomes the nearest Connect Return Code (0x84 → 1, 0x85
    * → 2, 0x88 and 0x89 → 3, 0x86 → 4, 0x87, 0x8A and 0x8C → 5; 1 to 5 are
    * taken as they are); for the others the connection is closed without a
@@ -305,7 +306,7 @@ interface SessionCore {
 }
 
 /**
- * The server side of one client's MQTT 5.0 or 3.1.1 session, as a
+ * The server side of one client's MQTT 5.0, 3.1.1 or 3.1 session, as a
  * deterministic state machine without I/O ("sans-I/O"): it takes packets,
  * commands and the time, and gives packets to send, events and the next
  * deadline.
@@ -981,7 +982,7 @@ export class ServerSession {
 
   /**
    * Ends the connection: MQTT 5.0 sends a DISCONNECT with the reason code
-   * (0x8E Session taken over, 0x8B Server shutting down, ...); MQTT 3.1.1
+   * (0x8E Session taken over, 0x8B Server shutting down, ...); MQTT 3.1.1 and 3.1
    * just closes. The Will is published (after its delay), as for any end
    * not asked for by the client. Before the CONNECT is accepted, use
    * {@linkcode reject}; this closes without a word [MQTT-3.14.0-1]. Does
