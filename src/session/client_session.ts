@@ -43,7 +43,12 @@ import { OutboundTopicAliases } from "./outbound_aliases.ts";
 import { fitsWithin, publishSizeBound } from "./packet_size.ts";
 import { PacketIdAllocator } from "./packet_ids.ts";
 import { Receiver } from "./receiver.ts";
-import { disconnectedEvent, disconnectReason, sessionStats } from "./report.ts";
+import {
+  disconnectedEvent,
+  disconnectReason,
+  isConnectionFailure,
+  sessionStats,
+} from "./report.ts";
 import { Sender } from "./sender.ts";
 import type {
   Acknowledgement,
@@ -486,9 +491,11 @@ export class ClientSession {
   }
 
   /**
-   * The packet reader failed: the server sent bytes that are not a valid
-   * packet, or one above our Maximum Packet Size. Sends a DISCONNECT with
-   * the error's reason code (MQTT 5.0) and ends the connection.
+   * The packet reader failed. For bytes that are not a valid packet, or one
+   * above our Maximum Packet Size, a DISCONNECT with the error's reason code
+   * (MQTT 5.0) ends the connection. For the connection itself failing (0x80
+   * Unspecified error, as `PacketReader` reports a reset), it is
+   * {@linkcode connectionLost}.
    *
    * @param error The reader's error.
    * @param now The time, in milliseconds.
@@ -496,6 +503,11 @@ export class ClientSession {
   handleError(error: MqttError, now: number): void {
     this.#now = checkNow(now, "handleError");
     if (this.#state === "disconnected") return;
+    if (isConnectionFailure(error)) {
+      this.#transmit.drain();
+      this.#close("network", undefined, undefined, error);
+      return;
+    }
     this.#fail(error);
   }
 

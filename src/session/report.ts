@@ -13,7 +13,17 @@ import type { Receiver } from "./receiver.ts";
 import type { Sender } from "./sender.ts";
 import type { DisconnectedEvent, Initiator, SessionStats } from "./types.ts";
 
+const UNSPECIFIED_ERROR = 0x80;
 const PROTOCOL_ERROR = 0x82;
+
+/**
+ * Whether a reader's error is the connection failing (a reset, say), which
+ * `PacketReader` reports as 0x80 Unspecified error with the runtime's error
+ * as `cause`, rather than bytes the peer got wrong.
+ */
+export function isConnectionFailure(error: MqttError): boolean {
+  return error.reasonCode === UNSPECIFIED_ERROR;
+}
 
 /**
  * The reason code of the DISCONNECT that answers a violation: the error's

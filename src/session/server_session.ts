@@ -39,7 +39,12 @@ import { InboundTopicAliases } from "./inbound_aliases.ts";
 import { OutboundTopicAliases } from "./outbound_aliases.ts";
 import { PacketIdAllocator } from "./packet_ids.ts";
 import { Receiver } from "./receiver.ts";
-import { disconnectedEvent, disconnectReason, sessionStats } from "./report.ts";
+import {
+  disconnectedEvent,
+  disconnectReason,
+  isConnectionFailure,
+  sessionStats,
+} from "./report.ts";
 import { Sender } from "./sender.ts";
 import type {
   Acknowledgement,
@@ -605,24 +610,30 @@ export class ServerSession {
   }
 
   /**
-   * The packet reader failed: the client sent bytes that are not a valid
-   * packet, or one above our Maximum Packet Size. Sends a DISCONNECT (or,
-   * before the CONNACK, a refusing CONNACK) with the error's reason code,
-   * and ends the connection.
+   * The packet reader failed. For bytes that are not a valid packet, or one
+   * above our Maximum Packet Size, a DISCONNECT (or, before the CONNACK, a
+   * refusing CONNACK) with the error's reason code ends the connection. For
+   * the connection itself failing (0x80 Unspecified error, as `PacketReader`
+   * reports a reset), it is {@linkcode connectionLost}.
    *
    * @param error The reader's error.
    * @param now The time, in milliseconds.
    */
   handleError(error: MqttError, now: number): void {
     this.#now = checkNow(now, "handleError");
-    if (this.#state === "new") {
+    const state = this.#state;
+    if (state === "new") {
       this.#state = "connecting";
       this.#close("local", error.reasonCode, undefined, error);
       return;
     }
-    if (this.#state === "connecting" || this.#state === "connected") {
-      this.#fail(error);
+    if (state !== "connecting" && state !== "connected") return;
+    if (isConnectionFailure(error)) {
+      this.#transmit.drain();
+      this.#close("network", undefined, undefined, error);
+      return;
     }
+    this.#fail(error);
   }
 
   /**

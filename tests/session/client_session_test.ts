@@ -681,6 +681,20 @@ describe("ClientSession: DISCONNECT and the end of a connection", () => {
     assertViolation(session, 0x95, "too large");
   });
 
+  it("handleError of a failed connection (0x80, as PacketReader reports a reset) is a lost connection: nothing sent", () => {
+    const session = connected();
+    const error = new MqttError("reset", 0x80, {
+      cause: new Error("ECONNRESET"),
+    });
+    session.handleError(error, 1);
+    assertEquals(packets(session), []);
+    assertEquals(events(session), [{
+      type: "disconnected",
+      initiator: "network",
+      error,
+    }]);
+  });
+
   it("MQTT 3.1.1: a violation closes without a DISCONNECT (the server gets none)", () => {
     const session = connected({ protocolVersion: 4 });
     session.handlePacket({ type: "pingreq" }, 1);
