@@ -16,7 +16,11 @@ import {
   type PacketType,
   type ProtocolVersion,
 } from "../../mod.ts";
-import { ClientSession, ServerSession } from "../../src/entries/session.ts";
+import {
+  type ApplicationMessage,
+  ClientSession,
+  ServerSession,
+} from "../../src/entries/session.ts";
 import {
   arbitraryOf,
   packetArbitrary,
@@ -153,6 +157,41 @@ const options = fc.record({
   small: fc.boolean(),
 });
 
+/** The inputs both sessions take, for {@linkcode play}. */
+interface Inputs {
+  handlePacket(packet: Packet, now: number): void;
+  handleTimeout(now: number): void;
+}
+
+/**
+ * Plays the steps: packets and time to the current session, messages to
+ * `send`; after each step the outputs are checked by `drain`, and a session
+ * whose connection `ended()` gets a new one from `reconnect`.
+ */
+function play(
+  run: Step[],
+  session: () => Inputs,
+  send: (message: ApplicationMessage, now: number) => void,
+  drain: (now: number) => void,
+  ended: () => boolean,
+  reconnect: (now: number) => void,
+): void {
+  let now = 0;
+  reconnect(now);
+  for (const step of run) {
+    if (step.kind === "packet") session().handlePacket(step.packet, now);
+    else if (step.kind === "tick") {
+      now += step.ms;
+      session().handleTimeout(now);
+    } else {
+      const { topic, qos } = step;
+      send({ topic, payload: new Uint8Array(8), qos, retain: false }, now);
+    }
+    drain(now);
+    if (ended()) reconnect(now);
+  }
+}
+
 describe("sessions under arbitrary peers", () => {
   it("a ClientSession never throws, and gives only packets that encode", () => {
     fc.assert(
@@ -175,7 +214,6 @@ describe("sessions under arbitrary peers", () => {
               }
               : {}),
           });
-          let now = 0;
           const drain = () =>
             checkOutputs(
               () => session.pollTransmit(),
@@ -183,44 +221,36 @@ describe("sessions under arbitrary peers", () => {
               CLIENT_EVENTS,
               o.version,
             );
-          const connect = () => {
-            session.connectionOpened(now);
-            session.handlePacket({
-              type: "connack",
-              sessionPresent: false,
-              reasonCode: 0,
-              ...(v5 && o.small
-                ? {
-                  receiveMaximum: 1,
-                  topicAliasMaximum: 1,
-                  maximumPacketSize: 300,
-                }
-                : {}),
-            }, now);
-            drain();
-          };
-          connect();
-          for (const step of run) {
-            if (step.kind === "packet") session.handlePacket(step.packet, now);
-            else if (step.kind === "tick") {
-              now += step.ms;
-              session.handleTimeout(now);
-            } else {
+          play(
+            run,
+            () => session,
+            (message, now) => {
               try {
-                session.publish({
-                  topic: step.topic,
-                  payload: new Uint8Array(8),
-                  qos: step.qos,
-                  retain: false,
-                }, now);
+                session.publish(message, now);
               } catch (error) {
                 // A message the server does not take: refused by the command.
                 assert(String(error).startsWith("MqttError"), String(error));
               }
-            }
-            drain();
-            if (session.state === "disconnected") connect();
-          }
+            },
+            drain,
+            () => session.state === "disconnected",
+            (now) => {
+              session.connectionOpened(now);
+              session.handlePacket({
+                type: "connack",
+                sessionPresent: false,
+                reasonCode: 0,
+                ...(v5 && o.small
+                  ? {
+                    receiveMaximum: 1,
+                    topicAliasMaximum: 1,
+                    maximumPacketSize: 300,
+                  }
+                  : {}),
+              }, now);
+              drain();
+            },
+          );
         },
       ),
       { numRuns: 300 },
@@ -247,8 +277,7 @@ describe("sessions under arbitrary peers", () => {
               : {}),
           };
           let session = new ServerSession(serverOptions);
-          let now = 0;
-          const drain = () => {
+          const drain = (now: number) => {
             for (let p; (p = session.pollTransmit()) !== undefined;) {
               encode(p, { protocolVersion: o.version });
             }
@@ -264,54 +293,38 @@ describe("sessions under arbitrary peers", () => {
               }
             }
           };
-          const connect = () => {
-            session = new ServerSession(serverOptions);
-            session.handlePacket({
-              type: "connect",
-              protocolVersion: o.version,
-              clientId: "fuzz",
-              cleanStart: true,
-              keepAlive: 10,
-              ...(v5 && o.small
-                ? {
-                  receiveMaximum: 1,
-                  topicAliasMaximum: 1,
-                  maximumPacketSize: 300,
-                }
-                : {}),
-            }, now);
-            drain();
-            session.handlePacket({
-              type: "subscribe",
-              packetId: 9,
-              subscriptions: [{ topicFilter: "#", qos: 2 }],
-            }, now);
-            drain();
-          };
-          connect();
-          for (const step of run) {
-            if (step.kind === "packet") session.handlePacket(step.packet, now);
-            else if (step.kind === "tick") {
-              now += step.ms;
-              session.handleTimeout(now);
-            } else {
-              session.deliver({
-                message: {
-                  topic: step.topic,
-                  payload: new Uint8Array(8),
-                  qos: step.qos,
-                  retain: false,
-                },
-                topicFilters: ["#"],
+          play(
+            run,
+            () => session,
+            (message, now) => session.deliver({ message }, now),
+            drain,
+            () =>
+              session.state === "closed" || session.state === "disconnected",
+            (now) => {
+              session = new ServerSession(serverOptions);
+              session.handlePacket({
+                type: "connect",
+                protocolVersion: o.version,
+                clientId: "fuzz",
+                cleanStart: true,
+                keepAlive: 10,
+                ...(v5 && o.small
+                  ? {
+                    receiveMaximum: 1,
+                    topicAliasMaximum: 1,
+                    maximumPacketSize: 300,
+                  }
+                  : {}),
               }, now);
-            }
-            drain();
-            if (
-              session.state === "closed" || session.state === "disconnected"
-            ) {
-              connect();
-            }
-          }
+              drain(now);
+              session.handlePacket({
+                type: "subscribe",
+                packetId: 9,
+                subscriptions: [{ topicFilter: "#", qos: 2 }],
+              }, now);
+              drain(now);
+            },
+          );
         },
       ),
       { numRuns: 300 },
