@@ -394,12 +394,41 @@ export class ClientSession {
     return this.#state;
   }
 
-  /** The Client Identifier: the one given, or the one the server assigned. */
+  /**
+   * The Client Identifier: the one given, or the one the server assigned
+   * (used from then on, so that the session can be resumed).
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ClientSession } from "@mqtt/codec/session";
+   *
+   * const session = new ClientSession();
+   * session.connectionOpened(0);
+   * session.handlePacket({
+   *   type: "connack",
+   *   sessionPresent: false,
+   *   reasonCode: 0,
+   *   assignedClientIdentifier: "auto-1",
+   * }, 1);
+   * assertEquals(session.clientId, "auto-1");
+   * ```
+   */
   get clientId(): string {
     return this.#clientId;
   }
 
-  /** The protocol version. */
+  /**
+   * The protocol version, for the `PacketReader` and `PacketWriter`.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ClientSession } from "@mqtt/codec/session";
+   *
+   * assertEquals(new ClientSession({ protocolVersion: 4 }).protocolVersion, 4);
+   * ```
+   */
   get protocolVersion(): ProtocolVersion {
     return this.#rules.version;
   }
@@ -408,12 +437,39 @@ export class ClientSession {
    * The Maximum Packet Size we announced, for the `PacketReader`'s
    * `maximumPacketSize` option: the reader refuses larger packets with
    * 0x95, which {@linkcode handleError} turns into a DISCONNECT.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ClientSession } from "@mqtt/codec/session";
+   *
+   * const session = new ClientSession({ maximumPacketSize: 65_536 });
+   * assertEquals(session.maximumPacketSize, 65_536);
+   * ```
    */
   get maximumPacketSize(): number {
     return this.#options.maximumPacketSize ?? DEFAULT_MAXIMUM_PACKET_SIZE;
   }
 
-  /** The sizes of the session's state. */
+  /**
+   * The sizes of the session's state: all 0 once everything is
+   * acknowledged.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ClientSession } from "@mqtt/codec/session";
+   *
+   * const session = new ClientSession();
+   * session.publish({
+   *   topic: "a",
+   *   payload: new Uint8Array(),
+   *   qos: 1,
+   *   retain: false,
+   * }, 0);
+   * assertEquals(session.stats.queuedMessages, 1); // until connected
+   * ```
+   */
   get stats(): SessionStats {
     return sessionStats(
       this.#sender,
@@ -433,6 +489,17 @@ export class ClientSession {
    *
    * @param now The time, in milliseconds (any monotonic origin).
    * @throws {MqttError} When a connection is already open.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ClientSession } from "@mqtt/codec/session";
+   *
+   * const session = new ClientSession({ clientId: "c", sessionExpiryInterval: 60 });
+   * session.connectionOpened(0);
+   * const connect = session.pollTransmit();
+   * assertEquals(connect?.type === "connect" && connect.cleanStart, true);
+   * ```
    */
   connectionOpened(now: number): void {
     this.#now = checkNow(now, "connectionOpened");
@@ -474,8 +541,32 @@ export class ClientSession {
    *
    * @param packet The packet, as a `PacketReader` (or `decode`) gives it:
    * its fields are taken as the codec checked them.
-   * @throws {MqttError} When `packet` is not a packet object at all.
    * @param now The time, in milliseconds.
+   * @throws {MqttError} When `packet` is not a packet object at all.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ClientSession } from "@mqtt/codec/session";
+   *
+   * const session = new ClientSession({ clientId: "c" });
+   * session.connectionOpened(0);
+   * session.pollTransmit(); // the CONNECT
+   * session.handlePacket({ type: "connack", sessionPresent: false, reasonCode: 0 }, 1);
+   * session.pollEvent(); // connected
+   *
+   * session.handlePacket({
+   *   type: "publish",
+   *   topic: "a",
+   *   payload: new Uint8Array(),
+   *   qos: 1,
+   *   retain: false,
+   *   dup: false,
+   *   packetId: 3,
+   * }, 2);
+   * assertEquals(session.pollTransmit(), { type: "puback", packetId: 3 });
+   * assertEquals(session.pollEvent()?.type, "message");
+   * ```
    */
   handlePacket(packet: Packet, now: number): void {
     this.#now = checkNow(now, "handlePacket");
@@ -499,6 +590,23 @@ export class ClientSession {
    *
    * @param error The reader's error.
    * @param now The time, in milliseconds.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ClientSession } from "@mqtt/codec/session";
+   * import { MqttError } from "@mqtt/codec";
+   *
+   * const session = new ClientSession({ clientId: "c" });
+   * session.connectionOpened(0);
+   * session.pollTransmit(); // the CONNECT
+   * session.handlePacket({ type: "connack", sessionPresent: false, reasonCode: 0 }, 1);
+   * session.pollEvent(); // connected
+   *
+   * session.handleError(new MqttError("a malformed packet", 0x81), 2);
+   * assertEquals(session.pollTransmit(), { type: "disconnect", reasonCode: 0x81 });
+   * assertEquals(session.pollEvent()?.type, "disconnected");
+   * ```
    */
   handleError(error: MqttError, now: number): void {
     this.#now = checkNow(now, "handleError");
@@ -517,6 +625,21 @@ export class ClientSession {
    * Keep Alive timeout), or no CONNACK came within `connectTimeout`.
    *
    * @param now The time, in milliseconds.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ClientSession } from "@mqtt/codec/session";
+   *
+   * const session = new ClientSession({ clientId: "c", keepAlive: 10 });
+   * session.connectionOpened(0);
+   * session.pollTransmit(); // the CONNECT
+   * session.handlePacket({ type: "connack", sessionPresent: false, reasonCode: 0 }, 1);
+   * session.pollEvent(); // connected
+   *
+   * session.handleTimeout(session.pollTimeout()!); // 10 s without a packet
+   * assertEquals(session.pollTransmit(), { type: "pingreq" });
+   * ```
    */
   handleTimeout(now: number): void {
     this.#now = checkNow(now, "handleTimeout");
@@ -564,6 +687,22 @@ export class ClientSession {
    * the server resumes the session.
    *
    * @param now The time, in milliseconds.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ClientSession } from "@mqtt/codec/session";
+   *
+   * const session = new ClientSession({ clientId: "c" });
+   * session.connectionOpened(0);
+   * session.pollTransmit(); // the CONNECT
+   * session.handlePacket({ type: "connack", sessionPresent: false, reasonCode: 0 }, 1);
+   * session.pollEvent(); // connected
+   *
+   * session.connectionLost(2);
+   * assertEquals(session.pollEvent(), { type: "disconnected", initiator: "network" });
+   * assertEquals(session.state, "disconnected");
+   * ```
    */
   connectionLost(now: number): void {
     this.#now = checkNow(now, "connectionLost");
@@ -588,6 +727,27 @@ export class ClientSession {
    * above the server's Maximum QoS (0x9B) [MQTT-3.2.2-11], RETAIN when the
    * server has none (0x9A) [MQTT-3.2.2-14], or a message too large for the
    * server (0x95) [MQTT-3.2.2-15].
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ClientSession } from "@mqtt/codec/session";
+   *
+   * const session = new ClientSession({ clientId: "c" });
+   * session.connectionOpened(0);
+   * session.pollTransmit(); // the CONNECT
+   * session.handlePacket({ type: "connack", sessionPresent: false, reasonCode: 0 }, 1);
+   * session.pollEvent(); // connected
+   *
+   * const id = session.publish({
+   *   topic: "sensors/1",
+   *   payload: new TextEncoder().encode("21.5"),
+   *   qos: 0,
+   *   retain: false,
+   * }, 2);
+   * assertEquals(session.pollTransmit()?.type, "publish");
+   * assertEquals(session.pollEvent(), { type: "published", id, reasonCode: 0 });
+   * ```
    */
   publish(message: ApplicationMessage, now: number): number {
     this.#now = checkNow(now, "publish");
@@ -659,6 +819,29 @@ export class ClientSession {
    * @throws {MqttError} For an invalid request; when connected, for a
    * shared subscription (0x9E), a wildcard (0xA2) or a Subscription
    * Identifier (0xA1) the server said it does not support.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ClientSession } from "@mqtt/codec/session";
+   * import type { SubackPacket } from "@mqtt/codec";
+   *
+   * const session = new ClientSession({ clientId: "c" });
+   * session.connectionOpened(0);
+   * session.pollTransmit(); // the CONNECT
+   * session.handlePacket({ type: "connack", sessionPresent: false, reasonCode: 0 }, 1);
+   * session.pollEvent(); // connected
+   *
+   * const id = session.subscribe({
+   *   subscriptions: [{ topicFilter: "sensors/#", qos: 1 }],
+   * }, 2);
+   * const subscribe = session.pollTransmit();
+   * if (subscribe?.type === "subscribe") {
+   *   const suback: SubackPacket = { type: "suback", packetId: subscribe.packetId, reasonCodes: [1] };
+   *   session.handlePacket(suback, 3);
+   *   assertEquals(session.pollEvent(), { type: "subscribed", id, reasonCodes: [1], packet: suback });
+   * }
+   * ```
    */
   subscribe(
     request: Omit<SubscribePacket, "type" | "packetId">,
@@ -719,6 +902,27 @@ export class ClientSession {
    * @param now The time, in milliseconds.
    * @returns The id of this request.
    * @throws {MqttError} For an invalid request.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ClientSession } from "@mqtt/codec/session";
+   * import type { UnsubackPacket } from "@mqtt/codec";
+   *
+   * const session = new ClientSession({ clientId: "c" });
+   * session.connectionOpened(0);
+   * session.pollTransmit(); // the CONNECT
+   * session.handlePacket({ type: "connack", sessionPresent: false, reasonCode: 0 }, 1);
+   * session.pollEvent(); // connected
+   *
+   * const id = session.unsubscribe({ topicFilters: ["sensors/#"] }, 2);
+   * const unsubscribe = session.pollTransmit();
+   * if (unsubscribe?.type === "unsubscribe") {
+   *   const unsuback: UnsubackPacket = { type: "unsuback", packetId: unsubscribe.packetId, reasonCodes: [0] };
+   *   session.handlePacket(unsuback, 3);
+   *   assertEquals(session.pollEvent()?.type === "unsubscribed" && id, id);
+   * }
+   * ```
    */
   unsubscribe(
     request: Omit<UnsubscribePacket, "type" | "packetId">,
@@ -746,6 +950,22 @@ export class ClientSession {
    * @param now The time, in milliseconds.
    * @throws {MqttError} For an invalid request, or a non-zero Session
    * Expiry Interval after a CONNECT with 0 (section 3.14.2.2.2).
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ClientSession } from "@mqtt/codec/session";
+   *
+   * const session = new ClientSession({ clientId: "c" });
+   * session.connectionOpened(0);
+   * session.pollTransmit(); // the CONNECT
+   * session.handlePacket({ type: "connack", sessionPresent: false, reasonCode: 0 }, 1);
+   * session.pollEvent(); // connected
+   *
+   * session.disconnect({ reasonCode: 0x04 }, 2); // publish my Will, please
+   * assertEquals(session.pollTransmit(), { type: "disconnect", reasonCode: 0x04 });
+   * assertEquals(session.pollEvent()?.type, "disconnected");
+   * ```
    */
   disconnect(request: Omit<DisconnectPacket, "type">, now: number): void {
     this.#now = checkNow(now, "disconnect");
@@ -789,6 +1009,28 @@ export class ClientSession {
    * @param now The time, in milliseconds.
    * @throws {MqttError} Without an Authentication Method [MQTT-4.12.0-7],
    * or when the step is not due.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ClientSession } from "@mqtt/codec/session";
+   *
+   * const session = new ClientSession({ clientId: "c", authenticationMethod: "SCRAM-SHA-256" });
+   * session.connectionOpened(0);
+   * session.pollTransmit(); // the CONNECT
+   * session.handlePacket({
+   *   type: "auth",
+   *   reasonCode: 0x18,
+   *   authenticationMethod: "SCRAM-SHA-256",
+   *   authenticationData: new TextEncoder().encode("server-first"),
+   * }, 1);
+   * session.pollEvent(); // auth: compute the answer to the challenge
+   * session.authenticate({
+   *   reasonCode: 0x18,
+   *   authenticationData: new TextEncoder().encode("client-final"),
+   * }, 2);
+   * assertEquals(session.pollTransmit()?.type, "auth");
+   * ```
    */
   authenticate(
     request: Omit<AuthPacket, "type" | "authenticationMethod">,
@@ -840,6 +1082,31 @@ export class ClientSession {
    * @returns Whether the id was waiting for an answer (false after the
    * connection it arrived on ended: the server sends the message again).
    * @throws {MqttError} For a reason code a PUBACK or PUBREC cannot carry.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ClientSession } from "@mqtt/codec/session";
+   *
+   * const session = new ClientSession({ clientId: "c", manualAcknowledgement: true });
+   * session.connectionOpened(0);
+   * session.pollTransmit();
+   * session.handlePacket({ type: "connack", sessionPresent: false, reasonCode: 0 }, 1);
+   * session.pollEvent();
+   * session.handlePacket({
+   *   type: "publish",
+   *   topic: "jobs/1",
+   *   payload: new Uint8Array(),
+   *   qos: 1,
+   *   retain: false,
+   *   dup: false,
+   *   packetId: 5,
+   * }, 2);
+   * const event = session.pollEvent();
+   * assertEquals(session.pollTransmit(), undefined); // not answered yet
+   * if (event?.type === "message") session.acknowledge({ id: event.id! }, 3);
+   * assertEquals(session.pollTransmit(), { type: "puback", packetId: 5 });
+   * ```
    */
   acknowledge(answer: Acknowledgement, now: number): boolean {
     this.#now = checkNow(now, "acknowledge");

@@ -523,12 +523,51 @@ export class ServerSession {
     return this.#state;
   }
 
-  /** The Client Identifier, once accepted (the assigned one for an empty CONNECT's). */
+  /**
+   * The Client Identifier, once accepted (the assigned one for an empty
+   * CONNECT's); empty before.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ServerSession } from "@mqtt/codec/session";
+   *
+   * const session = new ServerSession();
+   * session.handlePacket({
+   *   type: "connect",
+   *   protocolVersion: 5,
+   *   clientId: "",
+   *   cleanStart: true,
+   *   keepAlive: 60,
+   * }, 0);
+   * session.accept({ assignedClientIdentifier: "auto-1" }, 0);
+   * assertEquals(session.clientId, "auto-1");
+   * ```
+   */
   get clientId(): string {
     return this.#clientId;
   }
 
-  /** The protocol version of the connection's CONNECT (5 before it). */
+  /**
+   * The protocol version of the connection's CONNECT (5 before it), for
+   * the `PacketWriter`.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ServerSession } from "@mqtt/codec/session";
+   *
+   * const session = new ServerSession();
+   * session.handlePacket({
+   *   type: "connect",
+   *   protocolVersion: 4,
+   *   clientId: "c",
+   *   cleanStart: true,
+   *   keepAlive: 60,
+   * }, 0);
+   * assertEquals(session.protocolVersion, 4);
+   * ```
+   */
   get protocolVersion(): ProtocolVersion {
     return this.#rules.version;
   }
@@ -537,12 +576,32 @@ export class ServerSession {
    * Our Maximum Packet Size, for the `PacketReader`'s `maximumPacketSize`
    * option: the reader refuses larger packets with 0x95, which
    * {@linkcode handleError} turns into a DISCONNECT.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ServerSession } from "@mqtt/codec/session";
+   *
+   * const session = new ServerSession({ maximumPacketSize: 65_536 });
+   * assertEquals(session.maximumPacketSize, 65_536);
+   * ```
    */
   get maximumPacketSize(): number {
     return this.#options.maximumPacketSize ?? DEFAULT_MAXIMUM_PACKET_SIZE;
   }
 
-  /** The sizes of the session's state. */
+  /**
+   * The sizes of the session's state: all 0 once everything is
+   * acknowledged.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ServerSession } from "@mqtt/codec/session";
+   *
+   * assertEquals(new ServerSession().stats.inFlightMessages, 0);
+   * ```
+   */
   get stats(): SessionStats {
     const core = this.#core;
     return sessionStats(
@@ -554,7 +613,18 @@ export class ServerSession {
     );
   }
 
-  /** The topic filters the session is subscribed to, with their granted QoS. */
+  /**
+   * The topic filters the session is subscribed to, with their granted
+   * QoS (a copy).
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ServerSession } from "@mqtt/codec/session";
+   *
+   * assertEquals(new ServerSession().subscriptions.size, 0);
+   * ```
+   */
   get subscriptions(): Map<string, QoS> {
     const result = new Map<string, QoS>();
     for (const [filter, stored] of this.#core.subscriptions) {
@@ -572,8 +642,29 @@ export class ServerSession {
    *
    * @param packet The packet, as a `PacketReader` (or `decode`) gives it:
    * its fields are taken as the codec checked them.
-   * @throws {MqttError} When `packet` is not a packet object at all.
    * @param now The time, in milliseconds (any monotonic origin).
+   * @throws {MqttError} When `packet` is not a packet object at all.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ServerSession } from "@mqtt/codec/session";
+   *
+   * const session = new ServerSession();
+   * session.handlePacket({
+   *   type: "connect",
+   *   protocolVersion: 5,
+   *   clientId: "c",
+   *   cleanStart: true,
+   *   keepAlive: 60,
+   * }, 0);
+   * session.pollEvent(); // connect
+   * session.accept({}, 0);
+   * session.pollTransmit(); // the CONNACK
+   *
+   * session.handlePacket({ type: "pingreq" }, 1);
+   * assertEquals(session.pollTransmit(), { type: "pingresp" });
+   * ```
    */
   handlePacket(packet: Packet, now: number): void {
     this.#now = checkNow(now, "handlePacket");
@@ -618,6 +709,28 @@ export class ServerSession {
    *
    * @param error The reader's error.
    * @param now The time, in milliseconds.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ServerSession } from "@mqtt/codec/session";
+   * import { MqttError } from "@mqtt/codec";
+   *
+   * const session = new ServerSession();
+   * session.handlePacket({
+   *   type: "connect",
+   *   protocolVersion: 5,
+   *   clientId: "c",
+   *   cleanStart: true,
+   *   keepAlive: 60,
+   * }, 0);
+   * session.pollEvent(); // connect
+   * session.accept({}, 0);
+   * session.pollTransmit(); // the CONNACK
+   *
+   * session.handleError(new MqttError("too large", 0x95), 1);
+   * assertEquals(session.pollTransmit(), { type: "disconnect", reasonCode: 0x95 });
+   * ```
    */
   handleError(error: MqttError, now: number): void {
     this.#now = checkNow(now, "handleError");
@@ -643,6 +756,27 @@ export class ServerSession {
    * Will is published; an expired session ends.
    *
    * @param now The time, in milliseconds.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ServerSession } from "@mqtt/codec/session";
+   *
+   * const session = new ServerSession();
+   * session.handlePacket({
+   *   type: "connect",
+   *   protocolVersion: 5,
+   *   clientId: "c",
+   *   cleanStart: true,
+   *   keepAlive: 60,
+   * }, 0);
+   * session.pollEvent(); // connect
+   * session.accept({}, 0);
+   * session.pollTransmit(); // the CONNACK
+   *
+   * session.handleTimeout(90_000); // 1.5 times the Keep Alive of 60 s
+   * assertEquals(session.pollTransmit(), { type: "disconnect", reasonCode: 0x8d });
+   * ```
    */
   handleTimeout(now: number): void {
     this.#now = checkNow(now, "handleTimeout");
@@ -688,6 +822,28 @@ export class ServerSession {
    * session state waits for the client or expires.
    *
    * @param now The time, in milliseconds.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ServerSession } from "@mqtt/codec/session";
+   *
+   * const session = new ServerSession();
+   * session.handlePacket({
+   *   type: "connect",
+   *   protocolVersion: 5,
+   *   clientId: "c",
+   *   cleanStart: true,
+   *   keepAlive: 60,
+   * }, 0);
+   * session.pollEvent(); // connect
+   * session.accept({}, 0);
+   * session.pollTransmit(); // the CONNACK
+   *
+   * session.connectionLost(1);
+   * assertEquals(session.pollEvent(), { type: "disconnected", initiator: "network" });
+   * assertEquals(session.pollEvent()?.type, "ended"); // Session Expiry Interval 0
+   * ```
    */
   connectionLost(now: number): void {
     this.#now = checkNow(now, "connectionLost");
@@ -713,6 +869,30 @@ export class ServerSession {
    * @param now The time, in milliseconds.
    * @throws {MqttError} When no CONNECT waits for a decision, or for
    * invalid options.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ServerSession } from "@mqtt/codec/session";
+   *
+   * const session = new ServerSession();
+   * session.handlePacket({
+   *   type: "connect",
+   *   protocolVersion: 5,
+   *   clientId: "c",
+   *   cleanStart: true,
+   *   keepAlive: 60,
+   * }, 0);
+   * session.pollEvent(); // connect
+   * session.accept({ reasonString: "welcome" }, 0);
+   * assertEquals(session.pollTransmit(), {
+   *   type: "connack",
+   *   sessionPresent: false,
+   *   reasonCode: 0,
+   *   reasonString: "welcome",
+   * });
+   * assertEquals(session.state, "connected");
+   * ```
    */
   accept(options: AcceptOptions, now: number): void {
     this.#now = checkNow(now, "accept");
@@ -928,6 +1108,31 @@ export class ServerSession {
    * @param now The time, in milliseconds.
    * @throws {MqttError} When no CONNECT waits for a decision, or for a
    * reason code a CONNACK cannot carry.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ServerSession } from "@mqtt/codec/session";
+   * import { ReasonCode } from "@mqtt/codec";
+   *
+   * const session = new ServerSession();
+   * session.handlePacket({
+   *   type: "connect",
+   *   protocolVersion: 5,
+   *   clientId: "c",
+   *   cleanStart: true,
+   *   keepAlive: 60,
+   * }, 0);
+   * session.pollEvent(); // connect
+   *
+   * session.reject({ reasonCode: ReasonCode.NotAuthorized }, 0);
+   * assertEquals(session.pollTransmit(), {
+   *   type: "connack",
+   *   sessionPresent: false,
+   *   reasonCode: 0x87,
+   * });
+   * assertEquals(session.pollEvent()?.type, "disconnected");
+   * ```
    */
   reject(options: RejectOptions, now: number): void {
     this.#now = checkNow(now, "reject");
@@ -959,6 +1164,28 @@ export class ServerSession {
    * @param now The time, in milliseconds.
    * @throws {MqttError} When the CONNECT had no Authentication Method
    * [MQTT-4.12.0-6], or the step is not due.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ServerSession } from "@mqtt/codec/session";
+   *
+   * const session = new ServerSession();
+   * session.handlePacket({
+   *   type: "connect",
+   *   protocolVersion: 5,
+   *   clientId: "c",
+   *   cleanStart: true,
+   *   keepAlive: 60,
+   *   authenticationMethod: "SCRAM-SHA-256",
+   * }, 0);
+   * session.pollEvent(); // connect: a first challenge
+   * session.authenticate({
+   *   reasonCode: 0x18,
+   *   authenticationData: new TextEncoder().encode("server-first"),
+   * }, 0);
+   * assertEquals(session.pollTransmit()?.type, "auth");
+   * ```
    */
   authenticate(
     request: Omit<AuthPacket, "type" | "authenticationMethod">,
@@ -1004,6 +1231,28 @@ export class ServerSession {
    * @param now The time, in milliseconds.
    * @throws {MqttError} For an invalid request, or a Session Expiry
    * Interval, which a server never sends [MQTT-3.14.2-2].
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ServerSession } from "@mqtt/codec/session";
+   * import { ReasonCode } from "@mqtt/codec";
+   *
+   * const session = new ServerSession();
+   * session.handlePacket({
+   *   type: "connect",
+   *   protocolVersion: 5,
+   *   clientId: "c",
+   *   cleanStart: true,
+   *   keepAlive: 60,
+   * }, 0);
+   * session.pollEvent(); // connect
+   * session.accept({}, 0);
+   * session.pollTransmit(); // the CONNACK
+   *
+   * session.disconnect({ reasonCode: ReasonCode.ServerShuttingDown }, 1);
+   * assertEquals(session.pollTransmit(), { type: "disconnect", reasonCode: 0x8b });
+   * ```
    */
   disconnect(request: Omit<DisconnectPacket, "type">, now: number): void {
     this.#now = checkNow(now, "disconnect");
@@ -1051,6 +1300,41 @@ export class ServerSession {
    * closed, or the queue limits refused it. Once queued, a message is
    * sent or reported by a `dropped` event.
    * @throws {MqttError} For an invalid message.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ServerSession } from "@mqtt/codec/session";
+   *
+   * const session = new ServerSession();
+   * session.handlePacket({
+   *   type: "connect",
+   *   protocolVersion: 5,
+   *   clientId: "c",
+   *   cleanStart: true,
+   *   keepAlive: 60,
+   * }, 0);
+   * session.pollEvent(); // connect
+   * session.accept({}, 0);
+   * session.pollTransmit(); // the CONNACK
+   *
+   * session.handlePacket({
+   *   type: "subscribe",
+   *   packetId: 1,
+   *   subscriptions: [{ topicFilter: "sensors/#", qos: 1 }],
+   * }, 1);
+   * session.pollTransmit(); // the SUBACK
+   * const message = {
+   *   topic: "sensors/1",
+   *   payload: new Uint8Array([1]),
+   *   qos: 2,
+   *   retain: false,
+   * } as const;
+   * assertEquals(session.deliver({ message }, 2), true);
+   * const publish = session.pollTransmit();
+   * assertEquals(publish?.type === "publish" && publish.qos, 1); // the granted QoS
+   * assertEquals(session.deliver({ message: { ...message, topic: "other" } }, 2), false);
+   * ```
    */
   deliver(delivery: Delivery, now: number): boolean {
     this.#now = checkNow(now, "deliver");
@@ -1124,6 +1408,34 @@ export class ServerSession {
    * @returns Whether the id was waiting for an answer (false after its
    * connection ended).
    * @throws {MqttError} For reason codes the acknowledgement cannot carry.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ServerSession } from "@mqtt/codec/session";
+   *
+   * const session = new ServerSession({ manualAcknowledgement: true });
+   * session.handlePacket({
+   *   type: "connect",
+   *   protocolVersion: 5,
+   *   clientId: "c",
+   *   cleanStart: true,
+   *   keepAlive: 60,
+   * }, 0);
+   * session.pollEvent();
+   * session.accept({}, 0);
+   * session.pollTransmit();
+   * session.handlePacket({
+   *   type: "subscribe",
+   *   packetId: 1,
+   *   subscriptions: [{ topicFilter: "secret/#", qos: 1 }],
+   * }, 1);
+   * const request = session.pollEvent();
+   * if (request?.type === "subscribe") {
+   *   session.acknowledge({ id: request.id, reasonCodes: [0x87] }, 1); // not authorized
+   * }
+   * assertEquals(session.pollTransmit(), { type: "suback", packetId: 1, reasonCodes: [0x87] });
+   * ```
    */
   acknowledge(answer: Acknowledgement, now: number): boolean {
     this.#now = checkNow(now, "acknowledge");
