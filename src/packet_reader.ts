@@ -7,7 +7,7 @@
 
 import { PacketSource } from "./_packet_source.ts";
 import type { Packet, ProtocolVersion } from "./packet.ts";
-import type { PacketParserOptions } from "./packet_parser.ts";
+import type { PacketParser, PacketParserOptions } from "./packet_parser.ts";
 import type { ReadableStreamLike } from "./stream_like.ts";
 
 /**
@@ -132,6 +132,35 @@ export class PacketReader implements AsyncIterable<Packet> {
    */
   get protocolVersion(): ProtocolVersion {
     return this.#source.parser.protocolVersion;
+  }
+
+  /**
+   * The largest packet accepted, in bytes (the `maximumPacketSize` option);
+   * setting it applies from the next packet whose fixed header has not been
+   * read (see {@linkcode PacketParser.maximumPacketSize}).
+   *
+   * @throws {MqttError} (when set) For a value that is not a positive
+   * integer.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { PacketReader } from "@mqtt/codec";
+   *
+   * const reader = new PacketReader(new ReadableStream(), {
+   *   maximumPacketSize: 65_536, // until the CONNECT is accepted
+   * });
+   * reader.maximumPacketSize = 1_048_576;
+   * assertEquals(reader.maximumPacketSize, 1_048_576);
+   * ```
+   */
+  get maximumPacketSize(): number {
+    return this.#source.parser.maximumPacketSize;
+  }
+
+  /** Sets the largest packet accepted from the next fixed header on. */
+  set maximumPacketSize(maximum: number) {
+    this.#source.parser.maximumPacketSize = maximum;
   }
 
   /**

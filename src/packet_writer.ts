@@ -269,6 +269,34 @@ export class PacketWriter {
   }
 
   /**
+   * How many bytes of packets accepted by {@linkcode PacketWriter.write}
+   * wait in the writer for the stream to be ready (0 while the stream takes
+   * each packet as it comes). A program that makes packets faster than the
+   * peer reads them stops at a bound of its choice and waits for
+   * {@linkcode PacketWriter.ready}, so that nothing piles up here.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { PacketWriter } from "@mqtt/codec";
+   *
+   * // A sink that takes one chunk, then never finishes writing it.
+   * const writer = new PacketWriter(
+   *   new WritableStream({ write: () => new Promise(() => {}) }),
+   * );
+   * writer.write({ type: "pingresp" }); // handed to the stream
+   * writer.write({ type: "pingresp" }); // waits in the writer
+   * writer.write({ type: "pingresp" });
+   * assertEquals(writer.bufferedBytes, 4);
+   * ```
+   */
+  get bufferedBytes(): number {
+    let bytes = 0;
+    for (const batch of this.#batches) bytes += batch.size;
+    return bytes;
+  }
+
+  /**
    * Resolves when the stream wants more bytes: a packet written then is
    * handed to the sink at once instead of waiting in the writer. Awaiting it
    * before each write keeps at most one chunk in flight, as

@@ -417,6 +417,32 @@ describe("PacketReader errors", () => {
   });
 });
 
+describe("PacketReader maximumPacketSize, changed on the way", () => {
+  it("applies to the packets read after it is set (those already in a chunk too)", async () => {
+    const big = encode({
+      type: "publish",
+      topic: "a/b",
+      payload: new Uint8Array(1_000),
+      qos: 0,
+      retain: false,
+      dup: false,
+    });
+    const ping = encode({ type: "pingreq" });
+    const reader = new PacketReader(
+      ReadableStream.from([concat([ping, big, ping, big])]),
+      { maximumPacketSize: 100 },
+    );
+    assertEquals(await reader.read(), { type: "pingreq" });
+    reader.maximumPacketSize = 2_000;
+    assertEquals(reader.maximumPacketSize, 2_000);
+    assertEquals((await reader.read())?.type, "publish");
+    assertEquals(await reader.read(), { type: "pingreq" });
+    reader.maximumPacketSize = 100;
+    await assertMqttError(reader.read(), 0x95, /above the maximum/);
+    await reader.cancel();
+  });
+});
+
 describe("PacketReader after an error", () => {
   it("keeps the source open, so a DISCONNECT can still be sent, until cancel()", async () => {
     let cancelled = false;

@@ -410,6 +410,37 @@ describe("PacketWriter writes", () => {
   });
 });
 
+describe("PacketWriter bufferedBytes", () => {
+  it("counts what waits in the writer for the stream, 0 once the stream has taken it", async () => {
+    const pending: (() => void)[] = [];
+    const chunks: Uint8Array[] = [];
+    const writer = new PacketWriter(
+      new WritableStream<Uint8Array>({
+        write(chunk) {
+          chunks.push(chunk);
+          return new Promise<void>((resolve) => pending.push(resolve));
+        },
+      }),
+    );
+    assertEquals(writer.bufferedBytes, 0);
+    const first = writer.write({ type: "pingresp" }); // to the stream at once
+    assertEquals(writer.bufferedBytes, 0);
+    const later = [1, 2, 3].map((packetId) =>
+      writer.write({ type: "puback", packetId })
+    );
+    assertEquals(writer.bufferedBytes, 3 * 4);
+    while (pending.length === 0) await Promise.resolve();
+    pending.shift()!();
+    await first;
+    // The three PUBACKs go to the stream as one chunk.
+    while (pending.length === 0) await Promise.resolve();
+    assertEquals(writer.bufferedBytes, 0);
+    assertEquals(chunks.map((chunk) => chunk.length), [2, 12]);
+    pending.shift()!();
+    await Promise.all(later);
+  });
+});
+
 describe("PacketWriter protocol version", () => {
   const puback: Packet = { type: "puback", packetId: 5 };
 

@@ -123,9 +123,12 @@ export interface ServerSessionOptions extends SessionOptions {
   /** Whether shared subscriptions (`$share/...`) are taken (default true). */
   sharedSubscriptionAvailable?: boolean;
   /**
-   * MQTT 5.0: the longest Keep Alive, in seconds: a client asking for more,
-   * or for 0, is told this one as Server Keep Alive (default: the
-   * client's).
+   * The longest Keep Alive, in seconds (default: the client's). MQTT 5.0: a
+   * client asking for more, or for 0, is told this one as Server Keep Alive
+   * and held to it. MQTT 3.1.1 and 3.1, which have no way to tell a client
+   * another Keep Alive: such a client is refused with return code 2
+   * (Identifier rejected, which mosquitto's `max_keepalive` sends too)
+   * [MQTT-3.2.2-6].
    */
   maximumKeepAlive?: number;
   /**
@@ -934,7 +937,7 @@ export class ServerSession {
     }
     const opts = this.#options;
     let serverKeepAlive = options.serverKeepAlive;
-    if (serverKeepAlive === undefined && rules.properties) {
+    if (serverKeepAlive === undefined && rules.serverKeepAlive) {
       const maximum = opts.maximumKeepAlive;
       if (
         maximum !== undefined &&
@@ -1641,6 +1644,16 @@ export class ServerSession {
     }
     if (will !== undefined && will.qos > opts.maximumQoS) {
       this.#refuse(0x9b, {}); // [MQTT-3.2.2-12]
+      return;
+    }
+    const maximumKeepAlive = opts.maximumKeepAlive;
+    if (
+      !rules.serverKeepAlive && maximumKeepAlive !== undefined &&
+      (connect.keepAlive === 0 || connect.keepAlive > maximumKeepAlive)
+    ) {
+      // No Server Keep Alive to tell the client: a Keep Alive we would not
+      // grant is refused, return code 2 (as mosquitto's max_keepalive).
+      this.#refuse(0x85, {});
       return;
     }
     if (will?.retain === true && !opts.retainAvailable) {

@@ -178,6 +178,30 @@ describe("ServerSession: CONNECT", () => {
     );
   });
 
+  it("[MQTT-3.2.2-6] maximumKeepAlive in MQTT 3.1.1 and 3.1: a Keep Alive above it, or 0, is refused with return code 2; one within it stands", () => {
+    for (const protocolVersion of [3, 4] as const) {
+      for (const keepAlive of [0, 301]) {
+        const session = new ServerSession({ maximumKeepAlive: 300 });
+        session.handlePacket(connectPacket({ protocolVersion, keepAlive }), 0);
+        assertEquals(packets(session), [
+          { type: "connack", sessionPresent: false, reasonCode: 2 },
+        ]);
+        assertEquals(session.pollEvent()?.type, "disconnected");
+        assertEquals(session.state, "closed");
+      }
+      const session = new ServerSession({ maximumKeepAlive: 300 });
+      session.handlePacket(
+        connectPacket({ protocolVersion, keepAlive: 300 }),
+        0,
+      );
+      session.accept({}, 0);
+      assertEquals(packets(session), [
+        { type: "connack", sessionPresent: false, reasonCode: 0 },
+      ]);
+      assertEquals(session.pollTimeout(), 450_000);
+    }
+  });
+
   it("[MQTT-3.1.2-28] Response Information only when the client asked for it", () => {
     for (const requested of [true, false]) {
       const session = new ServerSession();
