@@ -7,7 +7,7 @@
 
 import { PacketSource } from "./_packet_source.ts";
 import type { Packet, ProtocolVersion } from "./packet.ts";
-import type { PacketParser, PacketParserOptions } from "./packet_parser.ts";
+import type { PacketParserOptions } from "./packet_parser.ts";
 import type { ReadableStreamLike } from "./stream_like.ts";
 
 /**
@@ -137,7 +137,7 @@ export class PacketReader implements AsyncIterable<Packet> {
   /**
    * The largest packet accepted, in bytes (the `maximumPacketSize` option);
    * setting it applies from the next packet whose fixed header has not been
-   * read (see {@linkcode PacketParser.maximumPacketSize}).
+   * read (as `PacketParser`'s `maximumPacketSize`).
    *
    * @throws {MqttError} (when set) For a value that is not a positive
    * integer.
