@@ -1,48 +1,93 @@
 /**
- * A small in-memory MQTT broker built on `PacketReader` and `PacketWriter`:
- * MQTT 5.0 and 3.1.1 over TCP and over WebSocket.
+ * A small in-memory MQTT broker on `@mqtt/codec/session`: MQTT 5.0, 3.1.1
+ * and 3.1 over TCP and over WebSocket (subprotocol "mqtt").
  *
  * ```sh
  * deno run -A examples/broker.ts                    # TCP 127.0.0.1:1883, WebSocket :8080
- * deno run -A examples/broker.ts --port 1884 --ws-port 8081 --verbose
+ * deno run -A examples/broker.ts --port 0 --ws-port none --deny 'secret/#' --verbose
  * ```
  *
- * It is an example, not a product: sessions, retained messages and queues
- * live in memory. What it supports: QoS 0, 1 and 2 both ways; `+` and `#`
- * wildcards, `$` topics kept from leading wildcards [MQTT-4.7.2-1];
- * overlapping subscriptions (one copy per client at the highest QoS, with all
- * Subscription Identifiers); No Local, Retain As Published, Retain Handling;
- * retained messages; Wills with Will Delay Interval; keep-alive; topic
- * aliases from clients; persistent sessions (Clean Start 0 and Session
- * Expiry Interval) with queued and resent messages; session takeover; message
- * expiry. What it refuses, with the reason code the specification gives:
- * shared subscriptions (SUBACK 0x9E), extended authentication (CONNACK
- * 0x8C), MQTT 3.1 (CONNACK return code 1).
+ * How little a real endpoint needs on top of the library: each connection's
+ * `ServerSession` holds the protocol — QoS 0, 1 and 2 both ways, packet
+ * identifiers, resending on a resumed session, the client's Receive
+ * Maximum, topic aliases both ways, Keep Alive and Server Keep Alive,
+ * Maximum Packet Size both ways, session expiry, Wills with their delay,
+ * Message Expiry, subscription options (No Local, Retain As Published,
+ * Retain Handling, Subscription Identifiers), overlapping subscriptions.
+ * The broker adds only I/O (`broker/connection.ts`: a `PacketParser` and a
+ * `PacketWriter` per connection, paced by the client's reading, a timer
+ * from `pollTimeout()`) and its decisions (`broker/state.ts`): accepting a
+ * CONNECT and taking over the client id's session, routing with a
+ * `TopicTree` (shared subscriptions `$share/{group}/{filter}` to one
+ * connected member at a time, in turn, skipping members whose queue is
+ * full), retained messages in a `TopicMap`, Wills, `--deny`. It is an
+ * example, not a product: everything lives in memory; it refuses enhanced
+ * authentication (CONNACK 0x8C).
  *
- * The broker's logic lives in `broker/state.ts` (sessions, routing,
- * retained, Wills) and `broker/connection.ts` (the protocol of one
- * connection); this file only listens and parses flags.
+ * What it bounds, with its defaults (each has a flag, and an option of
+ * {@linkcode startBroker}):
+ *
+ * | bound | default | flag |
+ * | ----- | ------- | ---- |
+ * | a packet before the CONNECT is accepted (refused from its fixed header) | 64 KiB | `--max-connect-size B` |
+ * | a packet once connected (announced as Maximum Packet Size; 0x95) | 1 MiB | `--max-packet-size B` |
+ * | time from connecting to the CONNECT | 10 s | `--connect-timeout MS` |
+ * | QoS 1/2 messages a client may leave unacknowledged (Receive Maximum; 0x93) | 100 | `--receive-maximum N` |
+ * | QoS 1/2 messages in flight to a client, whatever its Receive Maximum | 100 | `--max-inflight N` |
+ * | messages queued or in flight for one client (oldest QoS 0 dropped first, then new ones refused) | 1,000 | `--max-queued N` |
+ * | bytes of those | 16 MiB | `--max-queued-bytes B` |
+ * | what waits in one connection's writer: past it the session keeps the rest (under the two bounds above) and the client's packets are not read | 64 KiB | — |
+ * | subscriptions of one client (more: 0x97) | 20,000 | `--max-subscriptions N` |
+ * | retained messages, and their bytes (more: PUBACK 0x97 in 5.0, else kept from the store) | 200,000, 64 MiB | `--max-retained N`, `--max-retained-bytes B` |
+ * | a session's life after its connection | none | `--max-session-expiry S` |
+ * | the Keep Alive granted (Server Keep Alive; 3.1.1 asking more or 0: refused) | none | `--max-keep-alive S` |
+ * | topic aliases a client may set | 10 | `--topic-alias-maximum N` |
+ *
+ * And the time one client may take: the packets of one chunk are handled
+ * 10 ms at a time, then the event loop runs; the retained messages of a
+ * SUBSCRIBE are looked up and sent 500 at a time, and only as fast as the
+ * client takes them; the subscription index and the retained store are
+ * tries, so a PUBLISH costs what it matches. Two CONNECTs for one client
+ * id are decided one after the other: the second takes over, the first
+ * gets DISCONNECT 0x8E [MQTT-3.1.4-3].
+ *
+ * What it does not bound: the number of connections and of sessions left
+ * by clients that went away (with a Session Expiry Interval, until it
+ * passes), so neither the memory they hold (each a few KiB, plus its
+ * queue and subscriptions); the fan-out of one PUBLISH to many matching
+ * subscribers (done at once); the CPU a client can make it spend within
+ * these bounds.
+ *
+ * `--deny FILTER` (repeatable) keeps a topic filter from every client: a
+ * SUBSCRIBE to a filter it covers (every topic the filter matches, FILTER
+ * matches too) gets 0x80, in MQTT 3.1.1 and 5.0; a wider filter that only
+ * overlaps it (`#`) is granted but never gets those topics (see
+ * `broker/deny_list.ts`).
  *
  * @module
  */
 
 import { parseArgs } from "@std/cli/parse-args";
-import { Connection, type Transport } from "./broker/connection.ts";
-import { webSocketStreams } from "../mod.ts";
-import { BrokerState } from "./broker/state.ts";
+import { Connection } from "./broker/connection.ts";
+import {
+  type BrokerSettings,
+  BrokerState,
+  DEFAULT_SETTINGS,
+} from "./broker/state.ts";
+import {
+  tcpTransport,
+  type Transport,
+  webSocketTransport,
+} from "./broker/transport.ts";
 
-/** Options of {@linkcode startBroker}. */
-export interface BrokerOptions {
+/** Options of {@linkcode startBroker}: where to listen, and the broker's limits. */
+export interface BrokerOptions extends Partial<BrokerSettings> {
   /** Interface to listen on (default "127.0.0.1"). */
   hostname?: string;
   /** TCP port (default 1883; 0 picks a free one). */
   port?: number;
   /** WebSocket port (default 8080; 0 picks a free one; `null` for no WebSocket). */
   wsPort?: number | null;
-  /** Log every packet, both directions. */
-  verbose?: boolean;
-  /** Where log lines go (default: nowhere). */
-  log?: (line: string) => void;
 }
 
 /** A running broker. */
@@ -65,34 +110,20 @@ export function startBroker(
   options: BrokerOptions = {},
 ): Promise<RunningBroker> {
   const hostname = options.hostname ?? "127.0.0.1";
-  const log = options.log ?? (() => {});
-  const connectionOptions = { log, verbose: options.verbose ?? false };
-  const state = new BrokerState();
+  const state = new BrokerState(options);
   const connections = new Set<Connection>();
-  const running = new Set<Promise<void>>();
 
-  function serve(transport: Transport): Promise<void> {
-    const connection = new Connection(state, transport, connectionOptions);
+  function serve(transport: Transport): void {
+    const connection = new Connection(state, transport);
     connections.add(connection);
-    const done = connection.run().finally(() => {
-      connections.delete(connection);
-      running.delete(done);
-    });
-    running.add(done);
-    return done;
+    connection.run().finally(() => connections.delete(connection));
   }
 
   const listener = Deno.listen({ hostname, port: options.port ?? 1883 });
   const accepting = (async () => {
     for await (const conn of listener) {
       conn.setNoDelay(true);
-      const { hostname: host, port } = conn.remoteAddr;
-      serve({
-        readable: conn.readable,
-        writable: conn.writable,
-        close: () => closeQuietly(conn),
-        remote: `tcp:${host}:${port}`,
-      });
+      serve(tcpTransport(conn));
     }
   })().catch(() => {}); // ends with an error when the listener is closed
 
@@ -111,21 +142,12 @@ export function startBroker(
         if (offered.length > 0 && !offered.includes("mqtt")) {
           return new Response("subprotocol mqtt required\n", { status: 400 });
         }
-        // The address is gone from `info` once the request is upgraded.
         const { hostname: host, port } = info.remoteAddr;
         const { socket, response } = Deno.upgradeWebSocket(
           request,
           offered.length > 0 ? { protocol: "mqtt" } : {},
         );
-        const { readable, writable } = webSocketStreams(socket);
-        serve({
-          readable,
-          writable,
-          close: () => {
-            if (socket.readyState <= WebSocket.OPEN) socket.close(1000);
-          },
-          remote: `ws:${host}:${port}`,
-        });
+        serve(webSocketTransport(socket, `ws:${host}:${port}`));
         return response;
       },
     );
@@ -138,45 +160,101 @@ export function startBroker(
     async close() {
       listener.close();
       await accepting;
-      await Promise.all(
-        [...connections].map((connection) =>
-          connection.kick(0x8b, "server shutting down")
-        ),
-      );
-      await Promise.all(running);
+      const now = state.clock();
+      for (const connection of connections) {
+        connection.session.disconnect({ reasonCode: 0x8b }, now);
+        connection.pump(now);
+        connection.end();
+      }
+      while (connections.size > 0) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
       state.close();
       await server?.shutdown();
     },
   });
 }
 
-function closeQuietly(conn: Deno.Conn): void {
-  try {
-    conn.close();
-  } catch {
-    // already closed
-  }
+/** The command line: `--flag value` for every option, `--help` lists them. */
+const FLAGS: Record<string, [keyof BrokerSettings, string]> = {
+  "max-keep-alive": ["maximumKeepAlive", "S"],
+  "topic-alias-maximum": ["topicAliasMaximum", "N"],
+  "max-packet-size": ["maximumPacketSize", "B"],
+  "max-connect-size": ["connectPacketSize", "B"],
+  "connect-timeout": ["connectTimeout", "MS"],
+  "receive-maximum": ["receiveMaximum", "N"],
+  "max-inflight": ["maximumInFlight", "N"],
+  "max-queued": ["maximumQueuedMessages", "N"],
+  "max-queued-bytes": ["maximumQueuedBytes", "B"],
+  "max-subscriptions": ["maximumSubscriptions", "N"],
+  "max-retained": ["maximumRetainedMessages", "N"],
+  "max-retained-bytes": ["maximumRetainedBytes", "B"],
+  "max-session-expiry": ["maximumSessionExpiryInterval", "S"],
+};
+
+function usage(): string {
+  const limits = Object.entries(FLAGS).map(([flag, [key, unit]]) =>
+    `  --${flag} ${unit}`.padEnd(30) +
+    `(default ${DEFAULT_SETTINGS[key] ?? "none"})`
+  );
+  return [
+    "usage: deno run -A examples/broker.ts [options]",
+    "  --host H                    (default 127.0.0.1)",
+    "  --port P                    (default 1883; 0: any free port)",
+    "  --ws-port P | none          (default 8080)",
+    "  --deny FILTER               (repeatable) no client may read FILTER",
+    "  --server-reference R        refuse every client: use R (0x9C)",
+    "  --verbose                   print every packet",
+    ...limits,
+  ].join("\n");
 }
 
 if (import.meta.main) {
   const flags = parseArgs(Deno.args, {
-    string: ["host", "port", "ws-port"],
+    string: [
+      "host",
+      "port",
+      "ws-port",
+      "server-reference",
+      "deny",
+      ...Object.keys(FLAGS),
+    ],
+    collect: ["deny"],
     boolean: ["verbose", "help"],
     default: { host: "127.0.0.1", port: "1883", "ws-port": "8080" },
-  });
-  if (flags.help) {
-    console.log(
-      "usage: deno run -A examples/broker.ts [--host 127.0.0.1] [--port 1883] [--ws-port 8080 | --ws-port none] [--verbose]",
-    );
+  }) as unknown as Record<string, unknown> & { host: string; deny: string[] };
+  if (flags.help === true) {
+    console.log(usage());
     Deno.exit(0);
   }
-  const broker = await startBroker({
+  const options: BrokerOptions = {
     hostname: flags.host,
     port: Number(flags.port),
     wsPort: flags["ws-port"] === "none" ? null : Number(flags["ws-port"]),
-    verbose: flags.verbose,
+    deny: flags.deny,
+    verbose: flags.verbose === true,
     log: (line) => console.log(line),
-  });
+  };
+  if (typeof flags["server-reference"] === "string") {
+    options.serverReference = flags["server-reference"];
+  }
+  for (const [flag, [key]] of Object.entries(FLAGS)) {
+    const value = flags[flag];
+    if (value === undefined) continue;
+    const number = Number(value);
+    if (!Number.isSafeInteger(number) || number < 0) {
+      console.error(`--${flag}: not a whole number: ${value}\n${usage()}`);
+      Deno.exit(2);
+    }
+    (options as Record<string, unknown>)[key] = number;
+  }
+  let broker: RunningBroker;
+  try {
+    broker = await startBroker(options);
+  } catch (error) {
+    console.error(`${error instanceof Error ? error.message : error}`);
+    Deno.exit(2);
+  }
   console.log(
     `MQTT broker on mqtt://${flags.host}:${broker.tcpPort}${
       broker.wsPort === undefined

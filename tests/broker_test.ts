@@ -39,7 +39,8 @@ describe("examples/broker.ts against our client", () => {
   let clients: TestClient[] = [];
 
   beforeEach(async () => {
-    broker = await startBroker({ port: 0, wsPort: 0 });
+    // Date.now: the clock FakeTime drives.
+    broker = await startBroker({ port: 0, wsPort: 0, clock: () => Date.now() });
   });
 
   afterEach(async () => {
@@ -79,7 +80,21 @@ describe("examples/broker.ts against our client", () => {
       assertEquals(connack.sessionPresent, false);
       assertMatch(connack.assignedClientIdentifier ?? "", /^auto-/);
       assertEquals(connack.topicAliasMaximum, 10);
-      assertEquals(connack.sharedSubscriptionAvailable, false);
+      assertEquals(connack.receiveMaximum, 100);
+      assertEquals(connack.maximumPacketSize, 1024 * 1024);
+      // Shared subscriptions, wildcards, Subscription Identifiers, QoS 2
+      // and retained messages are all available: nothing said.
+      for (
+        const absent of [
+          "sharedSubscriptionAvailable",
+          "wildcardSubscriptionAvailable",
+          "subscriptionIdentifiersAvailable",
+          "maximumQoS",
+          "retainAvailable",
+        ] as const
+      ) {
+        assertEquals(connack[absent], undefined, absent);
+      }
     });
 
     it("3.1.1: accepts an empty client id with clean session, refuses it without (return code 2) [MQTT-3.1.3-8]", async () => {
@@ -251,22 +266,86 @@ describe("examples/broker.ts against our client", () => {
       await expectMarkerNext(client, "m");
     });
 
-    it("refuses shared subscriptions in SUBACK (0x9E; 0x80 in 3.1.1), keeps the others", async () => {
-      const v5 = await connect({ clientId: "s5" });
-      const suback5 = await v5.subscribe([
-        { topicFilter: "$share/group/t", qos: 1 },
-        { topicFilter: "t/#", qos: 1 },
-      ]);
-      assertEquals(suback5.reasonCodes, [
-        ReasonCode.SharedSubscriptionsNotSupported,
-        1,
-      ]);
+    it("shared subscriptions: each message to one member, in turn [MQTT-4.8.2-*]; plain subscriptions get theirs; MQTT 3.1.1 gets 0x80 for $share", async () => {
+      const members = [
+        await connect({ clientId: "m1" }),
+        await connect({ clientId: "m2" }),
+        await connect({ clientId: "m3" }),
+      ];
+      for (const member of members) {
+        const suback = await member.subscribe([
+          { topicFilter: "$share/group/jobs/+", qos: 1 },
+        ]);
+        assertEquals(suback.reasonCodes, [1]);
+      }
+      const plain = await connect({ clientId: "auditor" });
+      await plain.subscribe("jobs/#");
+      const publisher = await connect({ clientId: "boss" });
+      for (let i = 0; i < 6; i++) {
+        await publisher.publish({
+          topic: `jobs/${i}`,
+          qos: 1,
+          payload: bytes(`${i}`),
+        });
+      }
+      // In turn: two each, in order.
+      for (const [index, member] of members.entries()) {
+        const got = [await member.receive(), await member.receive()];
+        assertEquals(
+          got.map((message) => text(message.payload)),
+          [`${index}`, `${index + 3}`],
+        );
+      }
+      const audited: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        audited.push(text((await plain.receive()).payload));
+      }
+      assertEquals(audited, ["0", "1", "2", "3", "4", "5"]);
+
       const v4 = await connect({ clientId: "s4", protocolVersion: 4 });
       const suback4 = await v4.subscribe([
         { topicFilter: "$share/group/t", qos: 1 },
         { topicFilter: "t/#", qos: 2 },
       ]);
       assertEquals(suback4.reasonCodes, [0x80, 2]);
+    });
+
+    it("shared subscriptions: a connected member with room in its queue first, in turn; when none has room, one whose session queues it", async () => {
+      await broker.close();
+      broker = await startBroker({
+        port: 0,
+        wsPort: null,
+        maximumQueuedMessages: 2,
+      });
+      const filter = { topicFilter: "$share/g/q/#", qos: 1 } as const;
+      const kept = { clientId: "away", sessionExpiryInterval: 60 };
+      const away = await connect(kept);
+      await away.subscribe([filter]);
+      await away.disconnect();
+      // "stuck" takes one message at a time and acknowledges none.
+      const stuck = await connect({ clientId: "stuck", receiveMaximum: 1 });
+      await stuck.subscribe([filter]);
+      // "busy" reads, and acknowledges only once everything is published.
+      const busy = await connect({ clientId: "busy" });
+      await busy.subscribe([filter]);
+      const publisher = await connect({ clientId: "pub" });
+      for (let i = 0; i < 6; i++) {
+        await publisher.publish({
+          topic: "q/1",
+          qos: 1,
+          payload: bytes(`${i}`),
+        });
+      }
+      // In turn between the two connected ones until both hold two (one
+      // in flight and one queued for "stuck"); then the one away.
+      assertEquals(text((await stuck.expect("publish")).payload), "0");
+      const busyGot = [await busy.receive(), await busy.receive()];
+      assertEquals(busyGot.map((m) => text(m.payload)), ["1", "3"]);
+      const back = await connect({ ...kept, cleanStart: false });
+      const backGot = [await back.receive(), await back.receive()];
+      assertEquals(backGot.map((m) => text(m.payload)), ["4", "5"]);
+      await stuck.send({ type: "puback", packetId: 1 });
+      assertEquals(text((await stuck.expect("publish")).payload), "2");
     });
 
     it("QoS 2: a PUBLISH resent before PUBREL is delivered once [MQTT-4.3.3-9]; unknown PUBREL gets 0x92", async () => {
@@ -543,7 +622,7 @@ describe("examples/broker.ts against our client", () => {
       y.close();
       // The broker sees x go on its own schedule; its Will then waits.
       await waitUntil(
-        () => broker.state.sessions.get("x")?.pendingWill !== undefined,
+        () => broker.state.sessions.get("x")?.session.state === "disconnected",
         "the broker to see x go",
       );
       const { connack } = await connectRaw({
@@ -552,7 +631,6 @@ describe("examples/broker.ts against our client", () => {
         sessionExpiryInterval: 30,
       });
       assertEquals(connack.sessionPresent, true);
-      assertEquals(broker.state.sessions.get("y")?.pendingWill, undefined);
       await time.tickAsync(999);
       await expectMarkerNext(watcher, "wd/early");
       await time.tickAsync(1);
@@ -719,7 +797,8 @@ describe("examples/broker.ts against our client", () => {
       };
       assertEquals(disconnect.type, "disconnect");
       assertEquals(disconnect.reasonCode, ReasonCode.MalformedPacket);
-      assertStringIncludes(disconnect.reasonString ?? "", "PUBLISH");
+      // Nothing long: some clients cannot read a long property block.
+      assert((disconnect.reasonString ?? "").length < 100);
       // MQTT 3.1.1 has no server DISCONNECT: the connection is just closed.
       const v4 = await connect({ clientId: "bad4", protocolVersion: 4 });
       await v4.sendBytes(new Uint8Array([0x36, 0x00]));

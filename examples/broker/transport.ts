@@ -1,0 +1,78 @@
+/**
+ * The example broker's two transports, as one shape: chunks of bytes to
+ * read, a stream to write packets to, and a way to drop the connection.
+ *
+ * @module
+ */
+
+import { webSocketStreams } from "../../mod.ts";
+
+/** One client's byte streams: a TCP connection or a WebSocket. */
+export interface Transport {
+  /**
+   * The next bytes from the client, or `null` once it closed its side;
+   * rejects when the connection fails (or is closed under the read).
+   */
+  read(): Promise<Uint8Array | null>;
+  /** Where the packets for the client are written. */
+  readonly writable: WritableStream<Uint8Array>;
+  /** Drops the connection; may be called more than once. */
+  close(): void;
+  /** Who is on the other side, for the log. */
+  readonly remote: string;
+}
+
+/** The smallest and largest buffer a TCP read gets. */
+const SMALLEST_READ = 1024;
+const LARGEST_READ = 64 * 1024;
+
+/**
+ * A TCP connection. Each read gets a buffer of its own (what the client
+ * sent is handed on, and a decoded payload may be a view of it), sized
+ * by the reads before it: it starts at 1 KiB, doubles after a read that
+ * filled it, up to 64 KiB, and halves after one that used less than a
+ * quarter — so that an idle connection waits on 1 KiB, not 64.
+ */
+export function tcpTransport(conn: Deno.Conn): Transport {
+  const { hostname, port } = conn.remoteAddr as Deno.NetAddr;
+  let size = SMALLEST_READ;
+  return {
+    async read() {
+      const buffer = new Uint8Array(size);
+      const count = await conn.read(buffer);
+      if (count === null) return null;
+      if (count === size) size = Math.min(size * 2, LARGEST_READ);
+      else if (count < size / 4) size = Math.max(size / 2, SMALLEST_READ);
+      return buffer.subarray(0, count);
+    },
+    writable: conn.writable,
+    close() {
+      try {
+        conn.close();
+      } catch {
+        // closed already
+      }
+    },
+    remote: `tcp:${hostname}:${port}`,
+  };
+}
+
+/** A WebSocket (subprotocol "mqtt"), through `webSocketStreams`. */
+export function webSocketTransport(
+  socket: WebSocket,
+  remote: string,
+): Transport {
+  const { readable, writable } = webSocketStreams(socket);
+  const reader = readable.getReader();
+  return {
+    async read() {
+      const { done, value } = await reader.read();
+      return done ? null : value;
+    },
+    writable,
+    close() {
+      if (socket.readyState <= WebSocket.OPEN) socket.close(1000);
+    },
+    remote,
+  };
+}
