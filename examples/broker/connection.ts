@@ -98,6 +98,8 @@ export class Connection {
   #timerAt = Infinity;
   #retained: RetainedJob[] = [];
   #retainedTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When this connection last let the event loop run. */
+  #sliceStart = 0;
 
   constructor(host: Host, transport: Transport) {
     this.#host = host;
@@ -134,10 +136,23 @@ export class Connection {
         }
         this.#parser!.push(chunk);
         await this.#consume();
+        await this.#yieldIfLong();
       }
     } catch {
       if (!this.#ending) this.#lost();
     }
+  }
+
+  /**
+   * Lets the other connections have their turn once this one has held the
+   * event loop for `SLICE_MS`: a read that finds bytes waiting resolves
+   * at once, without the event loop polling the other sockets, so a client
+   * that sends without pause would otherwise keep every other one waiting.
+   */
+  async #yieldIfLong(): Promise<void> {
+    if (performance.now() - this.#sliceStart < SLICE_MS) return;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    this.#sliceStart = performance.now();
   }
 
   /** The CONNECT was accepted: the client may send packets up to the broker's maximum. */
@@ -231,7 +246,6 @@ export class Connection {
   /** Handles the packets the parser has, as long as the client reads what it is sent. */
   async #consume(): Promise<void> {
     const session = this.session;
-    let sliceStart = this.#host.clock();
     let count = 0;
     while (!this.#ending) {
       const writer = this.#writer!;
@@ -262,10 +276,7 @@ export class Connection {
       this.pump(now);
       // Many packets in one chunk (a WebSocket message can be megabytes):
       // the other connections get their turn.
-      if ((++count & 255) === 0 && this.#host.clock() - sliceStart > SLICE_MS) {
-        await new Promise((resolve) => setTimeout(resolve, 0));
-        sliceStart = this.#host.clock();
-      }
+      if ((++count & 255) === 0) await this.#yieldIfLong();
     }
   }
 
