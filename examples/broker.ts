@@ -38,7 +38,7 @@
  * | bytes of those | 16 MiB | `--max-queued-bytes B` |
  * | what waits in one connection's writer: past it the session keeps the rest (under the two bounds above) and the client's packets are not read | 64 KiB | — |
  * | subscriptions of one client (more: 0x97) | 20,000 | `--max-subscriptions N` |
- * | retained messages, and their bytes (more: PUBACK 0x97 in 5.0, else kept from the store) | 200,000, 64 MiB | `--max-retained N`, `--max-retained-bytes B` |
+ * | retained messages, in bytes (each counted as payload, topic and properties plus 512); a retained PUBLISH past it is refused — PUBACK or PUBREC 0x97 in 5.0, the positive acknowledgement MQTT 3.1.1 requires [MQTT-3.3.5-2] — and goes nowhere | 64 MiB | `--max-retained-bytes B` |
  * | a session's life after its connection | none | `--max-session-expiry S` |
  * | the Keep Alive granted (Server Keep Alive; 3.1.1 asking more or 0: refused) | none | `--max-keep-alive S` |
  * | topic aliases a client may set | 10 | `--topic-alias-maximum N` |
@@ -187,7 +187,6 @@ const FLAGS: Record<string, [keyof BrokerSettings, string]> = {
   "max-queued": ["maximumQueuedMessages", "N"],
   "max-queued-bytes": ["maximumQueuedBytes", "B"],
   "max-subscriptions": ["maximumSubscriptions", "N"],
-  "max-retained": ["maximumRetainedMessages", "N"],
   "max-retained-bytes": ["maximumRetainedBytes", "B"],
   "max-session-expiry": ["maximumSessionExpiryInterval", "S"],
 };

@@ -235,6 +235,45 @@ const ROWS: Row[] = [
   },
   {
     name:
+      "a client sending PINGREQs without end and reading none of the PINGRESPs: the broker stops reading it, memory bounded (issue 13)",
+    broker: {},
+    async fn(t) {
+      const { client } = await t.connectTest({ clientId: t.id("pinger") });
+      const bystander = await startBystander(t.broker.port, t.id("bystander"));
+      const baseline = await residentBytes(t.broker.pid);
+      const memory = watchMemory(t.broker.pid);
+      // 1 MiB of PINGREQs a write, up to 64 MiB, as long as the broker
+      // takes them within 2 s a write.
+      const chunk = new Uint8Array(1024 * 1024);
+      for (let i = 0; i < chunk.length; i += 2) chunk[i] = 0xc0;
+      let sent = 0;
+      while (sent < 64) {
+        const written = await Promise.race([
+          client.sendBytes(chunk).then(() => true),
+          delay(2_000).then(() => false),
+        ]);
+        if (!written) break;
+        sent++;
+      }
+      const peak = await memory.stop();
+      console.log(
+        `PINGREQs taken before the broker stopped reading: ${sent} MiB`,
+      );
+      assert(
+        sent < 64,
+        "the broker read 64 MiB of PINGREQs whose answers nobody reads",
+      );
+      report(
+        "PINGREQs without end, answers unread",
+        baseline,
+        peak,
+        await bystander.stop(),
+      );
+      client.close();
+    },
+  },
+  {
+    name:
       "100,000 retained messages and one SUBSCRIBE of 20,000 filters matching none: another client's PINGREQ is answered meanwhile",
     broker: {},
     async fn(t) {

@@ -70,6 +70,20 @@ const GOODBYE_MS = 1_000;
 /** The longest delay of `setTimeout` (about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/**
+ * Turns of the event loop (letting other sockets and timers run, spreading
+ * work over time) are not timers of the protocol: they use the timer
+ * functions of when this module loaded, so that a test faking time
+ * (`FakeTime` of `@std/testing/time`) does not stall them.
+ */
+const turnTimeout = globalThis.setTimeout;
+const clearTurnTimeout = globalThis.clearTimeout;
+
+/** Resolves on a later turn of the event loop. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => turnTimeout(resolve, 0));
+}
+
 /** A subscription's retained messages, sent a slice at a time. */
 interface RetainedJob {
   readonly filter: string;
@@ -105,6 +119,7 @@ export class Connection {
     this.#host = host;
     this.#transport = transport;
     this.remote = transport.remote;
+    this.#sliceStart = performance.now();
     this.session = new ServerSession(host.sessionOptions);
     this.#parser = new PacketParser({
       maximumPacketSize: host.connectPacketSize,
@@ -151,7 +166,7 @@ export class Connection {
    */
   async #yieldIfLong(): Promise<void> {
     if (performance.now() - this.#sliceStart < SLICE_MS) return;
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await nextTurn();
     this.#sliceStart = performance.now();
   }
 
@@ -214,7 +229,7 @@ export class Connection {
     if (this.#ending) return;
     this.#ending = true;
     this.#retained = [];
-    clearTimeout(this.#retainedTimer);
+    clearTurnTimeout(this.#retainedTimer);
     const writer = this.#writer;
     const transport = this.#transport;
     this.#parser = undefined;
@@ -239,7 +254,7 @@ export class Connection {
   /** Stops the timers; the broker is closing. */
   stop(): void {
     clearTimeout(this.#timer);
-    clearTimeout(this.#retainedTimer);
+    clearTurnTimeout(this.#retainedTimer);
     this.#timerAt = Infinity;
   }
 
@@ -352,7 +367,7 @@ export class Connection {
 
   #scheduleRetained(): void {
     if (this.#retainedTimer !== undefined || !this.#hasRoom()) return;
-    this.#retainedTimer = setTimeout(() => {
+    this.#retainedTimer = turnTimeout(() => {
       this.#retainedTimer = undefined;
       this.pump();
     }, 0);
