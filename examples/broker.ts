@@ -30,7 +30,7 @@
  * | bound | default | flag |
  * | ----- | ------- | ---- |
  * | a packet before the CONNECT is accepted (refused from its fixed header) | 64 KiB | `--max-connect-size B` |
- * | a packet once connected (announced as Maximum Packet Size; 0x95) | 1 MiB | `--max-packet-size B` |
+ * | a packet once connected (announced as Maximum Packet Size; 0x95) | 16 MiB | `--max-packet-size B` |
  * | time from connecting to the CONNECT | 10 s | `--connect-timeout MS` |
  * | QoS 1/2 messages a client may leave unacknowledged (Receive Maximum; 0x93) | 100 | `--receive-maximum N` |
  * | QoS 1/2 messages in flight to a client, whatever its Receive Maximum | 100 | `--max-inflight N` |

@@ -147,7 +147,7 @@ export class PacketReader implements AsyncIterable<Packet> {
    * import { assertEquals } from "@std/assert";
    * import { PacketReader } from "@mqtt/codec";
    *
-   * const reader = new PacketReader(new ReadableStream(), {
+   * const reader = new PacketReader(new ReadableStream<Uint8Array>(), {
    *   maximumPacketSize: 65_536, // until the CONNECT is accepted
    * });
    * reader.maximumPacketSize = 1_048_576;

@@ -96,7 +96,7 @@ describe("examples/broker.ts against our client", () => {
       assertMatch(connack.assignedClientIdentifier ?? "", /^auto-/);
       assertEquals(connack.topicAliasMaximum, 10);
       assertEquals(connack.receiveMaximum, 100);
-      assertEquals(connack.maximumPacketSize, 1024 * 1024);
+      assertEquals(connack.maximumPacketSize, 16 * 1024 * 1024);
       // Shared subscriptions, wildcards, Subscription Identifiers, QoS 2
       // and retained messages are all available: nothing said.
       for (

@@ -75,7 +75,7 @@ export const DEFAULT_SETTINGS: Readonly<BrokerSettings> = {
   deny: [],
   maximumKeepAlive: undefined,
   topicAliasMaximum: 10,
-  maximumPacketSize: 1 * MiB,
+  maximumPacketSize: 16 * MiB,
   connectPacketSize: 64 * 1024,
   receiveMaximum: 100,
   maximumInFlight: 100,
