@@ -18,6 +18,7 @@ import {
 } from "../../mod.ts";
 import {
   type ApplicationMessage,
+  type DropReason,
   type GrantedSubscription,
   type ServerEvent,
   ServerSession,
@@ -100,6 +101,8 @@ export class Connection {
   /** Routing's scratch space: the last message routed here, and its filters. */
   routed = 0;
   routedFilters: string[] = [];
+  /** How many messages for the client the session dropped, by reason. */
+  readonly dropped: Map<DropReason, number> = new Map();
 
   readonly #host: Host;
   #transport: Transport | undefined;
@@ -110,7 +113,9 @@ export class Connection {
   #waitingForWriter = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timerAt = Infinity;
+  /** Subscriptions whose retained messages are due, from `#retainedAt` on. */
   #retained: RetainedJob[] = [];
+  #retainedAt = 0;
   #retainedTimer: ReturnType<typeof setTimeout> | undefined;
   /** When this connection last let the event loop run. */
   #sliceStart = 0;
@@ -141,20 +146,28 @@ export class Connection {
   async run(): Promise<void> {
     this.session.connectionOpened(this.#host.clock());
     this.pump();
-    try {
-      while (!this.#ending) {
-        const chunk = await this.#transport!.read();
-        if (this.#ending) break;
-        if (chunk === null) {
-          this.#lost();
-          break;
-        }
-        this.#parser!.push(chunk);
-        await this.#consume();
-        await this.#yieldIfLong();
+    while (!this.#ending) {
+      let chunk: Uint8Array | null;
+      try {
+        chunk = await this.#transport!.read();
+      } catch {
+        chunk = null; // a reset, or closed under the read
       }
-    } catch {
-      if (!this.#ending) this.#lost();
+      if (this.#ending) break;
+      if (chunk === null) {
+        this.#lost();
+        break;
+      }
+      this.#parser!.push(chunk);
+      try {
+        await this.#consume();
+      } catch (error) {
+        // A bug, not the client's doing: said, and the connection dropped.
+        this.#host.log(`${this.label}: internal error: ${error}`);
+        this.#lost();
+        break;
+      }
+      await this.#yieldIfLong();
     }
   }
 
@@ -195,8 +208,7 @@ export class Connection {
         if (event !== undefined) {
           this.#host.handle(this, event, now);
         } else if (
-          !sliced && this.#retained.length > 0 &&
-          this.#retainedTimer === undefined
+          !sliced && this.#retainedDue() && this.#retainedTimer === undefined
         ) {
           // One slice of retained messages now (all of them, when few),
           // the rest on later turns.
@@ -207,7 +219,7 @@ export class Connection {
     } finally {
       this.#pumping = false;
     }
-    if (this.#retained.length > 0) this.#scheduleRetained();
+    if (this.#retainedDue()) this.#scheduleRetained();
     this.#schedule(now);
   }
 
@@ -229,6 +241,7 @@ export class Connection {
     if (this.#ending) return;
     this.#ending = true;
     this.#retained = [];
+    this.#retainedAt = 0;
     clearTurnTimeout(this.#retainedTimer);
     const writer = this.#writer;
     const transport = this.#transport;
@@ -391,8 +404,8 @@ export class Connection {
     const session = this.session;
     const jobs = this.#retained;
     let budget = RETAINED_SLICE;
-    while (jobs.length > 0 && budget > 0) {
-      const job = jobs[0];
+    while (this.#retainedAt < jobs.length && budget > 0) {
+      const job = jobs[this.#retainedAt];
       if (job.found === undefined) {
         job.found = host.retainedFor(job.filter);
         budget--;
@@ -413,8 +426,17 @@ export class Connection {
         }, now);
         this.#flush();
       }
-      if (job.next >= found.length) jobs.shift();
+      if (job.next >= found.length) this.#retainedAt++;
     }
+    if (this.#retainedAt === jobs.length) {
+      this.#retained = [];
+      this.#retainedAt = 0;
+    }
+  }
+
+  /** Whether retained messages wait to be sent. */
+  #retainedDue(): boolean {
+    return this.#retainedAt < this.#retained.length;
   }
 
   #logPacket(direction: "<-" | "->", packet: Packet): void {

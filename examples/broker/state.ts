@@ -193,8 +193,9 @@ export class BrokerState implements Host {
         return;
       }
       case "subscribe":
-        // The session's own answer, and 0x80 for what --deny refuses, and
-        // for a $share filter it cannot take as shared (MQTT 3.1.1).
+        // The session's own answer, and 0x80 for what --deny refuses; and
+        // for `$share/...` in MQTT 3.1.1 and 3.1, where it is a plain filter
+        // to the session but a shared one to the index.
         session.acknowledge({
           id: event.id,
           reasonCodes: event.packet.subscriptions.map(({ topicFilter }, i) =>
@@ -235,23 +236,35 @@ export class BrokerState implements Host {
           this.log(`${clientId}: session ended (${event.reason})`);
         }
         return;
-      case "dropped":
-        if (this.verbose) {
+      case "dropped": {
+        // Said once per reason, then counted: a client that does not read
+        // can have thousands dropped a second.
+        const count = (connection.dropped.get(event.reason) ?? 0) + 1;
+        connection.dropped.set(event.reason, count);
+        if (count === 1 || this.verbose) {
           this.log(
-            `${connection.label}: dropped a message on ${event.message.topic}: ${event.reason}`,
+            `${connection.label}: a message on ${event.message.topic} dropped: ${event.reason}${
+              count === 1 ? " (more are counted)" : ""
+            }`,
           );
         }
         return;
-      case "disconnected":
+      }
+      case "disconnected": {
+        const dropped = [...connection.dropped]
+          .map(([reason, count]) => `${count} ${reason}`).join(", ");
         this.log(
           `${connection.label}: disconnected (${event.initiator}${
             event.reasonCode === undefined
               ? ""
               : ` 0x${event.reasonCode.toString(16)}`
-          }${event.error === undefined ? "" : `: ${event.error.message}`})`,
+          }${event.error === undefined ? "" : `: ${event.error.message}`})${
+            dropped === "" ? "" : `; messages dropped: ${dropped}`
+          }`,
         );
         connection.end();
         return;
+      }
       case "auth":
         return; // never started: a CONNECT with a method is refused
     }
@@ -370,7 +383,8 @@ export class BrokerState implements Host {
     const routed = ++this.#routed;
     const receivers: Connection[] = [];
     for (const entry of this.#subscriptions.match(topic)) {
-      const target = this.sessions.get(entry.clientId)!;
+      const target = this.sessions.get(entry.clientId);
+      if (target === undefined) continue; // (the index follows the sessions)
       if (target.routed !== routed) {
         target.routed = routed;
         target.routedFilters = entry.filters as string[];
@@ -415,8 +429,10 @@ export class BrokerState implements Host {
       for (let i = 0; i < members.length; i++) {
         const index = (start + i) % members.length;
         const member = members[index];
-        const target = this.sessions.get(member.clientId)!;
-        if (picky && !this.#canTake(target)) continue;
+        const target = this.sessions.get(member.clientId);
+        if (target === undefined || (picky && !this.#canTake(target))) {
+          continue;
+        }
         const delivered = target.session.deliver({
           message,
           topicFilters: member.filters,

@@ -23,15 +23,15 @@ export interface Transport {
 }
 
 /** The smallest and largest buffer a TCP read gets. */
-const SMALLEST_READ = 1024;
+const SMALLEST_READ = 256;
 const LARGEST_READ = 64 * 1024;
 
 /**
  * A TCP connection. Each read gets a buffer of its own (what the client
  * sent is handed on, and a decoded payload may be a view of it), sized
- * by the reads before it: it starts at 1 KiB, doubles after a read that
+ * by the reads before it: it starts at 256 bytes, doubles after a read that
  * filled it, up to 64 KiB, and halves after one that used less than a
- * quarter — so that an idle connection waits on 1 KiB, not 64.
+ * quarter — so that an idle connection waits on 256 bytes, not 64 KiB.
  */
 export function tcpTransport(conn: Deno.Conn): Transport {
   const { hostname, port } = conn.remoteAddr as Deno.NetAddr;
