@@ -54,6 +54,27 @@ class Collector {
   }
 }
 
+/**
+ * Connects an MQTT.js client (no reconnecting) to the broker over the
+ * transport, and keeps it in `clients` to be ended after the suite.
+ */
+async function connectMqttJs(
+  broker: RunningBroker,
+  transport: "tcp" | "ws",
+  clients: MqttClient[],
+  options: Partial<ClientOptions>,
+): Promise<Collector> {
+  const url = transport === "tcp"
+    ? `mqtt://127.0.0.1:${broker.tcpPort}`
+    : `ws://127.0.0.1:${broker.wsPort}`;
+  const client = await withTimeout(
+    mqtt.connectAsync(url, { reconnectPeriod: 0, ...options }),
+    "MQTT.js to connect",
+  );
+  clients.push(client);
+  return new Collector(client);
+}
+
 for (const transport of ["tcp", "ws"] as const) {
   for (const protocolVersion of [3, 4, 5] as const) {
     // MQTT.js offers the WebSocket subprotocol "mqttv3.1" for MQTT 3.1,
@@ -77,27 +98,18 @@ for (const transport of ["tcp", "ws"] as const) {
         await broker.close();
       });
 
-      async function connect(
+      function connect(
         clientId: string,
         options: Partial<ClientOptions> = {},
       ): Promise<Collector> {
-        const url = transport === "tcp"
-          ? `mqtt://127.0.0.1:${broker.tcpPort}`
-          : `ws://127.0.0.1:${broker.wsPort}`;
-        const client = await withTimeout(
-          mqtt.connectAsync(url, {
-            protocolVersion,
-            // MQTT 3.1 is the protocol named "MQIsdp"
-            ...(protocolVersion === 3 ? { protocolId: "MQIsdp" } : {}),
-            clientId: `${prefix}-${clientId}`,
-            reconnectPeriod: 0,
-            keepalive: 30,
-            ...options,
-          }),
-          "MQTT.js to connect",
-        );
-        clients.push(client);
-        return new Collector(client);
+        return connectMqttJs(broker, transport, clients, {
+          protocolVersion,
+          // MQTT 3.1 is the protocol named "MQIsdp"
+          ...(protocolVersion === 3 ? { protocolId: "MQIsdp" } : {}),
+          clientId: `${prefix}-${clientId}`,
+          keepalive: 30,
+          ...options,
+        });
       }
 
       it("subscribes with wildcards and publishes and receives at QoS 0, 1 and 2", async () => {
@@ -227,24 +239,15 @@ for (const transport of ["tcp", "ws"] as const) {
       await broker.close();
     });
 
-    async function connect(
+    function connect(
       clientId: string,
       options: Partial<ClientOptions> = {},
     ): Promise<Collector> {
-      const url = transport === "tcp"
-        ? `mqtt://127.0.0.1:${broker.tcpPort}`
-        : `ws://127.0.0.1:${broker.wsPort}`;
-      const client = await withTimeout(
-        mqtt.connectAsync(url, {
-          protocolVersion: 5,
-          clientId: `${transport}-${clientId}`,
-          reconnectPeriod: 0,
-          ...options,
-        }),
-        "MQTT.js to connect",
-      );
-      clients.push(client);
-      return new Collector(client);
+      return connectMqttJs(broker, transport, clients, {
+        protocolVersion: 5,
+        clientId: `${transport}-${clientId}`,
+        ...options,
+      });
     }
 
     it("topic aliases both ways: MQTT.js sends them (the broker's maximum, 10), the broker sends them to MQTT.js (its maximum, 5) [MQTT-3.3.2-8..12]", async () => {

@@ -23,6 +23,7 @@ import {
 } from "../mod.ts";
 import { packetArbitrary } from "./arbitraries.ts";
 import {
+  BIG_PUBLISH,
   concat,
   encodeAll,
   PACKETS_4,
@@ -293,14 +294,7 @@ describe("PacketParser errors", () => {
 });
 
 describe("PacketParser maximumPacketSize, changed on the way", () => {
-  const big = encode({
-    type: "publish",
-    topic: "a/b",
-    payload: new Uint8Array(1_000),
-    qos: 0,
-    retain: false,
-    dup: false,
-  });
+  const big = BIG_PUBLISH;
   const connect = encode({
     type: "connect",
     protocolVersion: 5,

@@ -23,6 +23,7 @@ import {
 import { packetArbitrary } from "./arbitraries.ts";
 import { assertMqttError } from "./support/assertions.ts";
 import {
+  BIG_PUBLISH,
   concat,
   encodeAll,
   PACKETS_4,
@@ -419,14 +420,7 @@ describe("PacketReader errors", () => {
 
 describe("PacketReader maximumPacketSize, changed on the way", () => {
   it("applies to the packets read after it is set (those already in a chunk too)", async () => {
-    const big = encode({
-      type: "publish",
-      topic: "a/b",
-      payload: new Uint8Array(1_000),
-      qos: 0,
-      retain: false,
-      dup: false,
-    });
+    const big = BIG_PUBLISH;
     const ping = encode({ type: "pingreq" });
     const reader = new PacketReader(
       ReadableStream.from([concat([ping, big, ping, big])]),
