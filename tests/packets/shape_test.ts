@@ -4,6 +4,7 @@
  * only own keys count.
  */
 
+import fc from "fast-check";
 import { assert, assertEquals, assertThrows } from "@std/assert";
 import { describe, it } from "@std/testing/bdd";
 import { encode, MqttError } from "../../mod.ts";
@@ -72,6 +73,70 @@ describe("checkFields", () => {
       () => checkFields({ type: "t", c: 1 }, fields, MQTT_5_0, "w"),
       MqttError,
       "c is not a field of a test object",
+    );
+  });
+
+  it("answers from its memo exactly as a fresh shape does, over any run of objects, key orders and versions", () => {
+    const names = ["type", "a", "b", "contentType", "topicAlias", "bogus"];
+    const values: Record<string, unknown[]> = {
+      type: ["t", undefined],
+      a: [1, undefined],
+      b: [2],
+      contentType: ["x", 7, undefined],
+      topicAlias: [3, 0],
+      bogus: [1, undefined],
+    };
+    const object = fc.uniqueArray(fc.constantFrom(...names)).chain((keys) =>
+      fc.tuple(
+        ...keys.map((key) =>
+          fc.constantFrom(...values[key]).map((value) => [key, value] as const)
+        ),
+      )
+    ).map((entries) => Object.fromEntries(entries));
+    const outcome = (run: () => number): unknown => {
+      try {
+        return run();
+      } catch (error) {
+        return error instanceof MqttError
+          ? [error.reasonCode, error.message]
+          : error;
+      }
+    };
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(object, fc.boolean()), { maxLength: 20 }),
+        (run) => {
+          const remembering = shape(
+            "a test object",
+            ["type", "a", "b"],
+            Context.Publish,
+          );
+          for (const [source, v5] of run) {
+            const protocol = v5 ? MQTT_5_0 : MQTT_3_1_1;
+            const fresh = shape(
+              "a test object",
+              ["type", "a", "b"],
+              Context.Publish,
+            );
+            const expected = outcome(() =>
+              checkFields(source, fresh, protocol, "w")
+            );
+            assertEquals(
+              outcome(() => checkFields(source, remembering, protocol, "w")),
+              expected,
+            );
+            if (typeof expected === "number") {
+              assertEquals(
+                outcome(() =>
+                  measureProperties(source, remembering, expected, "w")
+                ),
+                outcome(() => measureProperties(source, fresh, expected, "w")),
+              );
+            }
+          }
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 
