@@ -16,10 +16,17 @@
 
 import { assert, assertEquals } from "@std/assert";
 import { afterAll, beforeAll, describe, it } from "@std/testing/bdd";
-import type { BrowserContext } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { type RunningBroker, startBroker } from "../examples/broker.ts";
 import { buildBundle } from "../scripts/build_bundle.ts";
 import { scenarios } from "./support/scenarios.mjs";
+import { CLOSE_ORDERS } from "./support/close_orders.mjs";
+import { PeerControl, type RowResult } from "./support/peer_control.ts";
+import {
+  type RawWebSocketServer,
+  rawWebSocketServer,
+} from "./support/raw_web_socket.ts";
+import { withTimeout } from "./support/net.ts";
 import {
   installedChromium,
   launchChromium,
@@ -66,6 +73,18 @@ function servePage(bundle: string): Deno.HttpServer<Deno.NetAddr> {
       new URL("../support/scenarios.mjs", PAGE_DIR),
       "text/javascript",
     ],
+    "/tests/browser/close_orders.html": [
+      new URL("close_orders.html", PAGE_DIR),
+      "text/html; charset=utf-8",
+    ],
+    "/tests/browser/close_orders.js": [
+      new URL("close_orders.js", PAGE_DIR),
+      "text/javascript",
+    ],
+    "/tests/support/close_orders.mjs": [
+      new URL("../support/close_orders.mjs", PAGE_DIR),
+      "text/javascript",
+    ],
     "/dist/mqtt_codec.mjs": [bundle, "text/javascript"],
   });
 }
@@ -96,7 +115,7 @@ describe({
     await context?.close();
     await server?.shutdown();
     await broker?.close();
-    if (passed === 3) await Deno.remove(tmp, { recursive: true });
+    if (passed >= 3) await Deno.remove(tmp, { recursive: true });
     else if (tmp) console.error(`browser_test: kept ${tmp} (screenshot)`);
   });
 
@@ -180,4 +199,60 @@ describe({
     assertEquals(results.filter((r) => r.error !== undefined), []);
     passed++;
   });
+  for (const transport of ["webSocketStreams", "connectWebSocket"]) {
+    describe(`close orders on the page's WebSocket through ${transport} (tests/support/close_orders.mjs)`, () => {
+      const control = new PeerControl();
+      let controlServer: Deno.HttpServer<Deno.NetAddr>;
+      let rawServer: RawWebSocketServer;
+      let page: Page;
+      const pageErrors: string[] = [];
+
+      beforeAll(async () => {
+        controlServer = control.serve();
+        rawServer = await rawWebSocketServer("mqtt");
+        page = await context.newPage();
+        page.on("pageerror", (error) => pageErrors.push(String(error)));
+        await page.goto(
+          `http://127.0.0.1:${server.addr.port}/tests/browser/close_orders.html`,
+        );
+        await page.waitForFunction(() => "closeOrdersReady" in globalThis);
+      });
+
+      afterAll(async () => {
+        await page?.close();
+        await control.dispose();
+        await rawServer?.close();
+        await controlServer?.shutdown();
+        assertEquals(pageErrors, []);
+      });
+
+      CLOSE_ORDERS.forEach((order, row) => {
+        it(order.name, async () => {
+          const id = `chromium-${transport}-${row}`;
+          const accepted = rawServer.accept();
+          const running = page.evaluate(
+            ([transport, row, url, control, id]) =>
+              (globalThis as unknown as {
+                runCloseOrder(...args: unknown[]): Promise<RowResult>;
+              }).runCloseOrder(transport, row, url, control, id),
+            [
+              transport,
+              row,
+              rawServer.url,
+              `http://127.0.0.1:${controlServer.addr.port}`,
+              id,
+            ] as const,
+          );
+          control.add(id, await withTimeout(accepted, "the page to connect"));
+          const result = await withTimeout(
+            running,
+            `the page to run: ${order.name}`,
+            10_000,
+          );
+          assertEquals(result.error, undefined, result.error);
+          assertEquals(result.uncaught, []);
+        });
+      });
+    });
+  }
 });
