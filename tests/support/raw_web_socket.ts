@@ -110,6 +110,11 @@ export class RawWebSocket {
     this.socket.pause();
   }
 
+  /** Reads again after {@linkcode RawWebSocket.stopReading}. */
+  resumeReading(): void {
+    this.socket.resume();
+  }
+
   async #write(opcode: number, payload: Uint8Array): Promise<void> {
     const length = payload.length;
     const header: number[] = [0x80 | opcode];
