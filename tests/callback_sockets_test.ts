@@ -265,12 +265,31 @@ function bunBackPressure(current: () => Server) {
   });
 }
 
+/** A number the room's Worker tells at `path`. */
+async function roomCount(server: Server, path: string): Promise<number> {
+  const { url } = server as Server & { url: string };
+  return await (await fetch(`${url}${path}`)).json();
+}
+
 /** The Durable Object across a hibernation. */
 function hibernation(current: () => Server) {
+  // MQTT.js (its Node build, in Deno) is not so: it sends a packet's
+  // parts in messages of their own (31 messages of a 12-packet exchange
+  // ended inside a packet, measured), which the rows above serve all the
+  // same. So a Durable Object keeps split bytes across a hibernation (next).
+  it("gets each packet of our client whole in one WebSocket message: PacketWriter over webSocketStreams sends one message per packet", async () => {
+    const server = current();
+    const before = await roomCount(server, "/room/splits");
+    for (const version of [5, 4] as const) {
+      await ourExchange(server.address, version);
+      await server.ended();
+    }
+    assertEquals(await roomCount(server, "/room/splits"), before);
+  });
+
   it("goes on across a hibernation: the 3.1.1 version, the subscriptions, a packet split over two messages", async () => {
     const server = current() as Server & { url: string };
-    const objects = async () =>
-      (await (await fetch(`${server.url}/room/objects`)).json()) as number;
+    const objects = () => roomCount(server, "/room/objects");
     const listener = await mqtt.connectAsync(String(server.address), {
       protocolVersion: 5,
       clientId: "listener",
@@ -280,7 +299,8 @@ function hibernation(current: () => Server) {
     listener.on("message", (topic, payload) => {
       heard.push(`${topic} ${new TextDecoder().decode(payload)}`);
     });
-    await listener.subscribeAsync("after/#", { qos: 1 });
+    // At QoS 0: MQTT.js sends no PUBACK, whose parts would count as splits.
+    await listener.subscribeAsync("after/#", { qos: 0 });
     const client = await TestClient.connect(server.address, {
       protocolVersion: 4,
       clientId: "old-timer",
@@ -295,6 +315,7 @@ function hibernation(current: () => Server) {
       dup: false,
       packetId: 7,
     }, { protocolVersion: 4 });
+    const splits = await roomCount(server, "/room/splits");
     await client.sendBytes(packet.subarray(0, 6));
     await delay(50); // the object takes the first half in
     const before = await objects();
@@ -309,8 +330,9 @@ function hibernation(current: () => Server) {
     ]);
     await waitUntil(() => heard.length === 1, "the listener to hear it");
     assertEquals(heard, ["after/split across a hibernation"]);
-    // A new object served the second half.
+    // A new object served the second half, kept for it in the storage.
     assertEquals(await objects(), before + 1);
+    assertEquals(await roomCount(server, "/room/splits"), splits + 1);
     await client.disconnect();
     assertEquals((await server.ended()).version, 4);
     await listener.endAsync();

@@ -14,13 +14,15 @@
  * over WebSocket messages (section 6 allows it [MQTT-6.0.0-2]) wait in the
  * parser; when a message leaves some, they are kept in the object's
  * storage (they can be larger than an attachment) and pushed into the new
- * parser after a hibernation. MQTT.js and our client send whole packets
- * in each message, so this costs nothing in the common case.
+ * parser after a hibernation. Split packets are common: our client sends
+ * each packet in one message, but MQTT.js's Node build sends a packet's
+ * parts (fixed header, topic, payload) in messages of their own.
  *
  * Routes of the Worker: `GET /room` (WebSocket, subprotocol `mqtt`) to the
  * room; `GET /room/ended`: how each connection ended, as JSON;
  * `GET /room/objects`: how many room objects were made (a fetch makes
  * one after a hibernation too, so read it only after the message);
+ * `GET /room/splits`: how many messages ended inside a packet;
  * `POST /evict`: every Durable Object evicted with its WebSockets
  * hibernated (`workerd:unsafe`, under the `unsafe_module` flag: tests only).
  *
@@ -77,6 +79,8 @@ interface Entry {
  * not the isolate, so the next message makes one more.
  */
 let objects = 0;
+/** How many messages left bytes of a split packet in their parser. */
+let splits = 0;
 
 export class MqttRoom {
   readonly #state: DurableObjectState;
@@ -93,6 +97,7 @@ export class MqttRoom {
       return Response.json(await this.#state.storage.get("ended") ?? []);
     }
     if (pathname === "/room/objects") return Response.json(objects);
+    if (pathname === "/room/splits") return Response.json(splits);
     const offered = (request.headers.get("sec-websocket-protocol") ?? "")
       .split(",").map((protocol) => protocol.trim());
     // MQTT over WebSocket uses the subprotocol "mqtt" [MQTT-6.0.0-4].
@@ -222,6 +227,7 @@ export class MqttRoom {
     }
     await this.#state.storage.put(key, all.slice(all.length - waiting));
     attachment.partial = true;
+    splits++;
   }
 
   /** Writes the attachment of every connection whose state changed. */
