@@ -2,9 +2,12 @@
 // runtime can run: each row drives a PacketReader and a PacketWriter on one
 // end of a real connection ("local") and the raw other end ("peer"), and
 // checks what README.md's "Closing a connection" promises. Plain JavaScript
-// without imports, so that Deno (tests/close_orders_test.ts), Node
-// (tests/node/test-close-orders.mjs) and other runtimes run the very same
-// rows; the library is passed in (the source on Deno, the bundle elsewhere).
+// without imports, so that every runtime runs the very same rows: Deno
+// (tests/close_orders_test.ts), Node (tests/node/test-close-orders.mjs), Bun
+// (tests/bun/close_orders_spec.ts), a Worker in workerd
+// (tests/workers/worker.ts) and Chromium (tests/browser/close_orders.js),
+// the last two with the peer in the Deno test (remotePeer); the library is
+// passed in (the source on Deno and Bun, the bundle elsewhere).
 //
 // A transport gives, for each row, a fresh connection:
 //   local: { readable, writable }   the byte streams the library wraps
