@@ -25,8 +25,13 @@ export class RawWebSocket {
   readonly socket: net.Socket;
   /** The path of the handshake request (`/` unless asked for another). */
   readonly path: string;
-  /** The binary messages received, in order. */
+  /** The binary messages received, in order (while `keepMessages`). */
   readonly messages: Uint8Array[] = [];
+  /** Whether to keep each message; else only count them (a flood). */
+  keepMessages = true;
+  /** How many binary messages were received, and the last one. */
+  messageCount = 0;
+  lastMessage: Uint8Array | undefined;
   /** The text messages received. */
   readonly texts: string[] = [];
   /** The close code and reason the other end sent, once it did. */
@@ -176,7 +181,9 @@ export class RawWebSocket {
         this.texts.push(payload.toString("utf8"));
         break;
       case 0x2:
-        this.messages.push(new Uint8Array(payload));
+        this.messageCount++;
+        this.lastMessage = new Uint8Array(payload);
+        if (this.keepMessages) this.messages.push(this.lastMessage);
         break;
       case 0x8:
         this.closeCode = payload.length >= 2 ? payload.readUInt16BE(0) : 1005;
