@@ -19,6 +19,7 @@
  */
 
 import { type Case, CODEC_CASES, streamCases } from "./cases.ts";
+import { SESSION_CASES } from "./session_cases.ts";
 
 /** The time one sample of a fast case takes, in milliseconds. */
 const SAMPLE_MS = 20;
@@ -236,6 +237,20 @@ export function summarize(results: Results): SummaryRow[] {
     }`,
     target: "(none)",
   });
+  for (const qos of [1, 2]) {
+    // The codec's time ÷ the sessions' on the same packets: the layer adds
+    // at most 25% to the codec's cost when this is at least 4.
+    const codec = vs(`session-qos${qos}/codec`);
+    rows.push({
+      case: `sessions, QoS ${qos} exchange each way`,
+      ours: ours(`session-qos${qos}`),
+      limit: `codec alone: ${ratio(codec)}; sessions + codec: ${
+        ratio(vs(`session-qos${qos}/ours+codec`))
+      }`,
+      target: "codec ≥ 4x the sessions (adds ≤ 25%)",
+      met: codec >= 4,
+    });
+  }
   return rows;
 }
 
@@ -289,6 +304,7 @@ if (import.meta.main) {
   const cases = [
     ...CODEC_CASES,
     ...("read-100k write-100k".includes(filter) ? streamCases() : []),
+    ...SESSION_CASES,
   ].filter((c) => c.group.includes(filter));
   console.log(
     `\nSummary: timing the ${cases.length} cases again, interleaved (${ROUNDS} rounds; ${SLOW_ROUNDS} for streams)...`,

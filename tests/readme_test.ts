@@ -15,6 +15,8 @@
  *   `env.NAME` its code uses).
  * - `ws-client`: a WebSocket client of ws://127.0.0.1:8080; run against
  *   every `ws-server` snippet and against the example broker.
+ * - `mosquitto-client`: a client of a broker on 127.0.0.1:1883; run against
+ *   a real mosquitto, on the port it got.
  *
  * and RUNTIME (`deno` unless told) one of `deno`, `node` (Node 22, which
  * runs TypeScript as is), `node20` (Node 20, the snippet saved as `.mjs`:
@@ -41,6 +43,7 @@ import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { afterAll, beforeAll, describe, it } from "@std/testing/bdd";
 import type { BrowserContext } from "playwright-core";
 import { type RunningBroker, startBroker } from "../examples/broker.ts";
+import { startMosquitto } from "./support/mosquitto.ts";
 import { buildBundle } from "../scripts/build_bundle.ts";
 import {
   installedChromium,
@@ -56,13 +59,19 @@ import { startWorkerd, type Workerd } from "./support/workerd.ts";
 const CONFIG = new URL("../deno.json", import.meta.url).pathname;
 const README = new URL("../README.md", import.meta.url);
 
-const MODES = ["run", "tcp-client", "ws-server", "ws-client"] as const;
+const MODES = [
+  "run",
+  "tcp-client",
+  "ws-server",
+  "ws-client",
+  "mosquitto-client",
+] as const;
 type Mode = typeof MODES[number];
 type Runtime = "deno" | "node" | "node20" | "bun" | "chromium" | "workerd";
 
 /** The modes each runtime can run a snippet in. */
 const RUNTIME_MODES: Record<Runtime, Mode[]> = {
-  deno: ["run", "tcp-client", "ws-server", "ws-client"],
+  deno: ["run", "tcp-client", "ws-server", "ws-client", "mosquitto-client"],
   node: ["run", "tcp-client", "ws-client"],
   node20: ["run", "tcp-client", "ws-client"],
   bun: ["run", "tcp-client", "ws-server", "ws-client"],
@@ -75,6 +84,7 @@ const RUNTIME_MODES: Record<Runtime, Mode[]> = {
  * Node, Bun, a browser and Workers.
  */
 const EXPECTED_KINDS = [
+  "mosquitto-client on deno",
   "run on bun",
   "run on chromium",
   "run on deno",
@@ -638,6 +648,17 @@ export default {
           assertEquals(log.match(/uncaught|error/gi), null, log);
         }
       },
+    });
+  }
+
+  for (const snippet of snippetsOf("mosquitto-client", "deno")) {
+    it(`runs the client of README.md:${snippet.line} in deno against mosquitto`, async () => {
+      const mosquitto = await startMosquitto();
+      try {
+        await runSnippet(snippet, "deno", [1883, mosquitto.port]);
+      } finally {
+        await mosquitto.stop();
+      }
     });
   }
 

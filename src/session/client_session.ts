@@ -1,0 +1,1465 @@
+/**
+ * The client side of an MQTT session, without I/O.
+ *
+ * @module
+ */
+
+import {
+  DEFAULT_KEEP_ALIVE,
+  DEFAULT_MAXIMUM_PACKET_SIZE,
+  DEFAULT_MAXIMUM_QOS,
+  DEFAULT_RECEIVE_MAXIMUM,
+  DEFAULT_RETAIN_AVAILABLE,
+  DEFAULT_SESSION_EXPIRY_INTERVAL,
+  DEFAULT_SHARED_SUBSCRIPTION_AVAILABLE,
+  DEFAULT_SUBSCRIPTION_IDENTIFIERS_AVAILABLE,
+  DEFAULT_TOPIC_ALIAS_MAXIMUM,
+  DEFAULT_WILDCARD_SUBSCRIPTION_AVAILABLE,
+  MAXIMUM_TOPIC_ALIAS,
+} from "../defaults.ts";
+import { MqttError } from "../error.ts";
+import type {
+  AuthPacket,
+  ConnackPacket,
+  ConnectPacket,
+  DisconnectPacket,
+  Packet,
+  ProtocolVersion,
+  PublishPacket,
+  QoS,
+  SubackPacket,
+  SubscribePacket,
+  UnsubackPacket,
+  UnsubscribePacket,
+  UserProperties,
+  Will,
+} from "../packet.ts";
+import { isSharedSubscription } from "../topic.ts";
+import { authPacket, checkAuth, unexpectedAuth } from "./auth.ts";
+import { fitControlPacket, type PeerLimits } from "./control.ts";
+import { Deque } from "./deque.ts";
+import { InboundTopicAliases } from "./inbound_aliases.ts";
+import { OutboundTopicAliases } from "./outbound_aliases.ts";
+import { fitsWithin, publishSizeBound } from "./packet_size.ts";
+import { PacketIdAllocator } from "./packet_ids.ts";
+import { Receiver } from "./receiver.ts";
+import {
+  disconnectedEvent,
+  disconnectReason,
+  isConnectionFailure,
+  sessionStats,
+} from "./report.ts";
+import { Sender } from "./sender.ts";
+import type {
+  Acknowledgement,
+  ApplicationMessage,
+  ClientEvent,
+  Initiator,
+  SessionOptions,
+  SessionStats,
+} from "./types.ts";
+import {
+  checkDuration,
+  checkMessage,
+  checkNow,
+  checkPacket,
+  checkPacketObject,
+  checkSessionOptions,
+  describe,
+} from "./validate.ts";
+import {
+  isKnownVersion,
+  rule,
+  type VersionRules,
+  versionRules,
+} from "./version.ts";
+
+const PROTOCOL_ERROR = 0x82;
+const KEEP_ALIVE_TIMEOUT = 0x8d;
+const UNSPECIFIED_ERROR = 0x80;
+const CONTINUE_AUTHENTICATION = 0x18;
+const RE_AUTHENTICATE = 0x19;
+
+/**
+ * Options of a {@linkcode ClientSession}: what its CONNECT says (named as
+ * the CONNECT's fields and properties), and how the session behaves (the
+ * last two, and those of `SessionOptions`).
+ *
+ * @example A persistent MQTT 5.0 session
+ * ```ts
+ * import type { ClientSessionOptions } from "@mqtt/codec/session";
+ *
+ * const options: ClientSessionOptions = {
+ *   clientId: "sensor-1",
+ *   cleanStart: false,
+ *   sessionExpiryInterval: 3600,
+ *   receiveMaximum: 100,
+ *   topicAliasMaximum: 10,
+ * };
+ * ```
+ */
+export interface ClientSessionOptions extends SessionOptions {
+  /** 5 for MQTT 5.0 (the default), 4 for MQTT 3.1.1, 3 for MQTT 3.1. */
+  protocolVersion?: ProtocolVersion;
+  /** The Client Identifier (default empty: the server assigns one, MQTT 5.0). */
+  clientId?: string;
+  /** Keep Alive in seconds (default {@linkcode DEFAULT_KEEP_ALIVE}); 0 turns it off. */
+  keepAlive?: number;
+  /**
+   * Clean Start of the first connection (default true). Later connections
+   * resume the session (Clean Start 0) when it may still exist on the
+   * server: a Session Expiry Interval above 0 (MQTT 5.0), or a first Clean
+   * Session of 0 (MQTT 3.1.1 and 3.1).
+   */
+  cleanStart?: boolean;
+  /** MQTT 5.0: seconds the session outlives the connection (default 0). */
+  sessionExpiryInterval?: number;
+  /** MQTT 5.0: how many QoS 1 and 2 messages we take at once (default 65,535). */
+  receiveMaximum?: number;
+  /** MQTT 5.0: the largest packet we take; pass it to the `PacketReader` too. */
+  maximumPacketSize?: number;
+  /** MQTT 5.0: the highest Topic Alias we take from the server (default 0). */
+  topicAliasMaximum?: number;
+  /** MQTT 5.0: ask for Response Information in the CONNACK. */
+  requestResponseInformation?: boolean;
+  /** MQTT 5.0: whether the server may send Reason Strings and User Properties on failures. */
+  requestProblemInformation?: boolean;
+  /** MQTT 5.0: User Properties of the CONNECT. */
+  userProperties?: UserProperties;
+  /** The Will Message. */
+  will?: Will;
+  /** The User Name. */
+  username?: string;
+  /** The Password. */
+  password?: Uint8Array;
+  /** MQTT 5.0: the enhanced authentication method (section 4.12). */
+  authenticationMethod?: string;
+  /** MQTT 5.0: the first authentication data of that method. */
+  authenticationData?: Uint8Array;
+
+  /** Give up on a CONNACK after this many milliseconds (default 30,000). */
+  connectTimeout?: number;
+  /**
+   * Close the connection when a PINGREQ has had no answer (no packet at all)
+   * for this many milliseconds (default: half the Keep Alive).
+   */
+  pingTimeout?: number;
+}
+
+/**
+ * The state of a {@linkcode ClientSession}'s network connection.
+ *
+ * @example Usage
+ * ```ts
+ * import type { ClientSessionState } from "@mqtt/codec/session";
+ * const state: ClientSessionState = "connected";
+ * ```
+ */
+export type ClientSessionState = "disconnected" | "connecting" | "connected";
+
+/** What the server announced in its CONNACK, with defaults filled in. */
+interface ServerLimits extends PeerLimits {
+  readonly receiveMaximum: number;
+  readonly maximumQoS: QoS;
+  readonly retainAvailable: boolean;
+  readonly wildcardSubscriptionAvailable: boolean;
+  readonly subscriptionIdentifiersAvailable: boolean;
+  readonly sharedSubscriptionAvailable: boolean;
+  readonly topicAliasMaximum: number;
+}
+
+/** A SUBSCRIBE or UNSUBSCRIBE waiting for its answer. */
+interface Request {
+  readonly id: number;
+  readonly packet: SubscribePacket | UnsubscribePacket;
+}
+
+/**
+ * The client side of an MQTT 5.0, 3.1.1 or 3.1 session as a deterministic state
+ * machine without I/O ("sans-I/O"): it takes packets, commands and the time,
+ * and gives packets to send, events and the next deadline. It never reads a
+ * clock, sets a timer or touches a socket; the same calls in the same order
+ * give the same results.
+ *
+ * The I/O loop around it:
+ *
+ * 1. On a new network connection, call {@linkcode connectionOpened}; for
+ *    every packet read, {@linkcode handlePacket}; when the reader fails
+ *    with an `MqttError`, {@linkcode handleError}; when the connection
+ *    ends, {@linkcode connectionLost}; when the deadline of
+ *    {@linkcode pollTimeout} passes, {@linkcode handleTimeout}.
+ * 2. After each of those calls and each command, drain the outputs: write
+ *    every packet of {@linkcode pollTransmit} in order, then handle every
+ *    event of {@linkcode pollEvent} (an event handler may issue commands:
+ *    drain the packets again before the next event), then set a timer for
+ *    {@linkcode pollTimeout}.
+ * 3. On a `disconnected` event, close the network connection once the
+ *    packets are written. The session keeps its state for the next
+ *    connection.
+ *
+ * Commands ({@linkcode publish}, {@linkcode subscribe},
+ * {@linkcode unsubscribe}) may be issued at any time: while disconnected
+ * they wait for the next CONNACK. Each returns an id that the event
+ * answering it carries. Mistakes (an invalid topic, a QoS above the
+ * server's Maximum QoS, ...) throw {@linkcode MqttError} naming the rule;
+ * the peer's violations never throw: they close the connection with the
+ * right reason code and a `disconnected` event.
+ *
+ * @example A publisher and a server in one process, packets passed by hand
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { ClientSession } from "@mqtt/codec/session";
+ *
+ * const client = new ClientSession({ clientId: "demo", keepAlive: 30 });
+ * client.connectionOpened(0);
+ * assertEquals(client.pollTransmit()?.type, "connect");
+ * client.handlePacket({ type: "connack", sessionPresent: false, reasonCode: 0 }, 5);
+ * assertEquals(client.pollEvent()?.type, "connected");
+ *
+ * const id = client.publish({
+ *   topic: "greetings",
+ *   payload: new TextEncoder().encode("hello"),
+ *   qos: 1,
+ *   retain: false,
+ * }, 10);
+ * const publish = client.pollTransmit();
+ * assertEquals(publish?.type, "publish");
+ * if (publish?.type === "publish") {
+ *   client.handlePacket({ type: "puback", packetId: publish.packetId! }, 20);
+ * }
+ * assertEquals(client.pollEvent(), {
+ *   type: "published",
+ *   id,
+ *   reasonCode: 0,
+ *   packet: { type: "puback", packetId: 1 },
+ * });
+ * assertEquals(client.pollTimeout(), 30_010); // a PINGREQ is due then
+ * ```
+ */
+export class ClientSession {
+  readonly #rules: VersionRules;
+  readonly #connectTemplate: ConnectPacket;
+  readonly #options: Readonly<{
+    receiveMaximum: number;
+    maximumPacketSize: number | undefined;
+    topicAliasMaximum: number;
+    useTopicAliases: boolean;
+    maximumInFlight: number;
+    connectTimeout: number;
+    pingTimeout: number | undefined;
+    authenticationMethod: string | undefined;
+    resumeOnReconnect: boolean;
+  }>;
+  readonly #transmit = new Deque<Packet>();
+  readonly #events = new Deque<ClientEvent>();
+  readonly #ids = new PacketIdAllocator();
+  readonly #sender: Sender;
+  readonly #receiver: Receiver;
+  /** Every SUBSCRIBE and UNSUBSCRIBE not yet answered, by Packet Identifier, in order. */
+  readonly #requests = new Map<number, Request>();
+
+  #clientId: string;
+  #sessionExpiryInterval: number;
+  #cleanStartNext: boolean;
+  /** Whether the last CONNECT asked to resume a session (Clean Start 0). */
+  #resumeRequested = false;
+  #state: ClientSessionState = "disconnected";
+  #now = 0;
+  #lastId = 0;
+  #server: ServerLimits | undefined;
+  /** The Keep Alive in force, in milliseconds (0: none). */
+  #keepAlive = 0;
+  #lastSent = 0;
+  #lastReceived = 0;
+  #pingSentAt: number | undefined;
+  #connectDeadline = 0;
+  /** Enhanced authentication: whether a re-authentication is under way. */
+  #reauthenticating = false;
+  /** Whether the server's last AUTH asked for our next step. */
+  #authStepDue = false;
+
+  /**
+   * Makes a session, disconnected. Its CONNECT is checked here: an option
+   * the codec would refuse throws now, not at the first connection.
+   *
+   * @param options The CONNECT's contents and the session's behaviour.
+   * @throws {MqttError} For an invalid option, or one the protocol version
+   * cannot carry.
+   */
+  constructor(options: ClientSessionOptions = {}) {
+    const where = "ClientSession";
+    const version = options.protocolVersion ?? 5;
+    if (!isKnownVersion(version)) {
+      throw new MqttError(
+        `${where}: protocolVersion must be 3 (MQTT 3.1), 4 (MQTT 3.1.1) or 5 (MQTT 5.0), got ${
+          describe(version)
+        }`,
+        0x84,
+      );
+    }
+    const rules = versionRules(version);
+    this.#rules = rules;
+    const connect: ConnectPacket = {
+      type: "connect",
+      protocolVersion: version,
+      clientId: options.clientId ?? "",
+      cleanStart: options.cleanStart ?? true,
+      keepAlive: options.keepAlive ?? DEFAULT_KEEP_ALIVE,
+    };
+    for (
+      const key of [
+        "username",
+        "password",
+        "will",
+        "sessionExpiryInterval",
+        "receiveMaximum",
+        "maximumPacketSize",
+        "topicAliasMaximum",
+        "requestResponseInformation",
+        "requestProblemInformation",
+        "userProperties",
+        "authenticationMethod",
+        "authenticationData",
+      ] as const
+    ) {
+      if (options[key] !== undefined) {
+        (connect as unknown as Record<string, unknown>)[key] = options[key];
+      }
+    }
+    // The codec checks every field and property, and that 3.1.1 and 3.1
+    // carry none.
+    checkPacket(connect, rules, where);
+    const shared = checkSessionOptions(options, where, {
+      maximumInFlight: rules.defaultInFlight,
+      maximumQueuedMessages: Infinity,
+      maximumQueuedBytes: Infinity,
+    });
+    this.#options = {
+      receiveMaximum: options.receiveMaximum ?? DEFAULT_RECEIVE_MAXIMUM,
+      maximumPacketSize: options.maximumPacketSize,
+      topicAliasMaximum: options.topicAliasMaximum ??
+        DEFAULT_TOPIC_ALIAS_MAXIMUM,
+      useTopicAliases: shared.useTopicAliases,
+      maximumInFlight: shared.maximumInFlight,
+      connectTimeout: checkDuration(
+        options.connectTimeout,
+        where,
+        "connectTimeout",
+      ) ?? 30_000,
+      pingTimeout: checkDuration(options.pingTimeout, where, "pingTimeout"),
+      authenticationMethod: options.authenticationMethod,
+      resumeOnReconnect: rules.sessionExpiry
+        ? (options.sessionExpiryInterval ?? 0) > 0
+        : !connect.cleanStart,
+    };
+    this.#connectTemplate = connect;
+    this.#clientId = connect.clientId;
+    this.#sessionExpiryInterval = options.sessionExpiryInterval ??
+      DEFAULT_SESSION_EXPIRY_INTERVAL;
+    this.#cleanStartNext = connect.cleanStart;
+    const emit = (event: ClientEvent) => this.#events.push(event);
+    this.#sender = new Sender({
+      maximumMessages: shared.maximumQueuedMessages,
+      maximumBytes: shared.maximumQueuedBytes,
+      reportCompletion: true,
+      emit,
+      ids: this.#ids,
+    });
+    this.#ids.track(this.#requests);
+    this.#receiver = new Receiver({
+      strictReceiveMaximum: shared.strictReceiveMaximum,
+      manualAcknowledgement: shared.manualAcknowledgement,
+      emit,
+      send: (packet) => this.#send(packet),
+      nextId: () => ++this.#lastId,
+    });
+  }
+
+  /**
+   * The state of the network connection: `"disconnected"`, `"connecting"`
+   * (CONNECT sent, no CONNACK yet) or `"connected"`.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ClientSession } from "@mqtt/codec/session";
+   *
+   * const session = new ClientSession();
+   * assertEquals(session.state, "disconnected");
+   * session.connectionOpened(0);
+   * assertEquals(session.state, "connecting");
+   * ```
+   */
+  get state(): ClientSessionState {
+    return this.#state;
+  }
+
+  /**
+   * The Client Identifier: the one given, or the one the server assigned
+   * (used from then on, so that the session can be resumed).
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ClientSession } from "@mqtt/codec/session";
+   *
+   * const session = new ClientSession();
+   * session.connectionOpened(0);
+   * session.handlePacket({
+   *   type: "connack",
+   *   sessionPresent: false,
+   *   reasonCode: 0,
+   *   assignedClientIdentifier: "auto-1",
+   * }, 1);
+   * assertEquals(session.clientId, "auto-1");
+   * ```
+   */
+  get clientId(): string {
+    return this.#clientId;
+  }
+
+  /**
+   * The protocol version, for the `PacketReader` and `PacketWriter`.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ClientSession } from "@mqtt/codec/session";
+   *
+   * assertEquals(new ClientSession({ protocolVersion: 4 }).protocolVersion, 4);
+   * ```
+   */
+  get protocolVersion(): ProtocolVersion {
+    return this.#rules.version;
+  }
+
+  /**
+   * The Maximum Packet Size we announced, for the `PacketReader`'s
+   * `maximumPacketSize` option: the reader refuses larger packets with
+   * 0x95, which {@linkcode handleError} turns into a DISCONNECT.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ClientSession } from "@mqtt/codec/session";
+   *
+   * const session = new ClientSession({ maximumPacketSize: 65_536 });
+   * assertEquals(session.maximumPacketSize, 65_536);
+   * ```
+   */
+  get maximumPacketSize(): number {
+    return this.#options.maximumPacketSize ?? DEFAULT_MAXIMUM_PACKET_SIZE;
+  }
+
+  /**
+   * The sizes of the session's state: all 0 once everything is
+   * acknowledged.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ClientSession } from "@mqtt/codec/session";
+   *
+   * const session = new ClientSession();
+   * session.publish({
+   *   topic: "a",
+   *   payload: new Uint8Array(),
+   *   qos: 1,
+   *   retain: false,
+   * }, 0);
+   * assertEquals(session.stats.queuedMessages, 1); // until connected
+   * ```
+   */
+  get stats(): SessionStats {
+    return sessionStats(
+      this.#sender,
+      this.#receiver,
+      this.#ids,
+      0,
+      this.#requests.size,
+    );
+  }
+
+  // ---------------------------------------------------------------- inputs
+
+  /**
+   * A network connection to the server is open: the CONNECT is queued.
+   * Clean Start is the option's on the first connection; later it is 0
+   * when the session may still exist on the server, so that it resumes.
+   *
+   * @param now The time, in milliseconds (any monotonic origin).
+   * @throws {MqttError} When a connection is already open.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ClientSession } from "@mqtt/codec/session";
+   *
+   * const session = new ClientSession({ clientId: "c", sessionExpiryInterval: 60 });
+   * session.connectionOpened(0);
+   * const connect = session.pollTransmit();
+   * assertEquals(connect?.type === "connect" && connect.cleanStart, true);
+   * ```
+   */
+  connectionOpened(now: number): void {
+    this.#now = checkNow(now, "connectionOpened");
+    if (this.#state !== "disconnected") {
+      throw new MqttError(
+        `connectionOpened: the session is ${this.#state}; call connectionLost() first`,
+        PROTOCOL_ERROR,
+      );
+    }
+    const cleanStart = this.#cleanStartNext;
+    if (cleanStart) {
+      // A Clean Start discards the session on both sides [MQTT-3.1.2-4].
+      this.#sender.discardInFlight();
+      this.#receiver.clear();
+    }
+    this.#transmit.drain();
+    const connect: ConnectPacket = { ...this.#connectTemplate, cleanStart };
+    connect.clientId = this.#clientId;
+    if (this.#rules.sessionExpiry) {
+      if (this.#sessionExpiryInterval !== 0) {
+        connect.sessionExpiryInterval = this.#sessionExpiryInterval;
+      } else delete connect.sessionExpiryInterval;
+    }
+    this.#resumeRequested = !cleanStart;
+    this.#state = "connecting";
+    this.#server = undefined;
+    this.#reauthenticating = false;
+    this.#authStepDue = false;
+    this.#lastSent = now;
+    this.#lastReceived = now;
+    this.#pingSentAt = undefined;
+    this.#connectDeadline = now + this.#options.connectTimeout;
+    this.#transmit.push(connect);
+  }
+
+  /**
+   * A packet arrived from the server. Packets after the connection ended
+   * are ignored.
+   *
+   * @param packet The packet, as a `PacketReader` (or `decode`) gives it:
+   * its fields are taken as the codec checked them.
+   * @param now The time, in milliseconds.
+   * @throws {MqttError} When `packet` is not a packet object at all.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ClientSession } from "@mqtt/codec/session";
+   *
+   * const session = new ClientSession({ clientId: "c" });
+   * session.connectionOpened(0);
+   * session.pollTransmit(); // the CONNECT
+   * session.handlePacket({ type: "connack", sessionPresent: false, reasonCode: 0 }, 1);
+   * session.pollEvent(); // connected
+   *
+   * session.handlePacket({
+   *   type: "publish",
+   *   topic: "a",
+   *   payload: new Uint8Array(),
+   *   qos: 1,
+   *   retain: false,
+   *   dup: false,
+   *   packetId: 3,
+   * }, 2);
+   * assertEquals(session.pollTransmit(), { type: "puback", packetId: 3 });
+   * assertEquals(session.pollEvent()?.type, "message");
+   * ```
+   */
+  handlePacket(packet: Packet, now: number): void {
+    this.#now = checkNow(now, "handlePacket");
+    checkPacketObject(packet);
+    if (this.#state === "disconnected") return;
+    this.#lastReceived = now;
+    try {
+      this.#handle(packet);
+    } catch (error) {
+      if (!(error instanceof MqttError)) throw error;
+      this.#fail(error);
+    }
+  }
+
+  /**
+   * The packet reader failed. For bytes that are not a valid packet, or one
+   * above our Maximum Packet Size, a DISCONNECT with the error's reason code
+   * (MQTT 5.0) ends the connection. For the connection itself failing (0x80
+   * Unspecified error, as `PacketReader` reports a reset), it is
+   * {@linkcode connectionLost}.
+   *
+   * @param error The reader's error.
+   * @param now The time, in milliseconds.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ClientSession } from "@mqtt/codec/session";
+   * import { MqttError } from "@mqtt/codec";
+   *
+   * const session = new ClientSession({ clientId: "c" });
+   * session.connectionOpened(0);
+   * session.pollTransmit(); // the CONNECT
+   * session.handlePacket({ type: "connack", sessionPresent: false, reasonCode: 0 }, 1);
+   * session.pollEvent(); // connected
+   *
+   * session.handleError(new MqttError("a malformed packet", 0x81), 2);
+   * assertEquals(session.pollTransmit(), { type: "disconnect", reasonCode: 0x81 });
+   * assertEquals(session.pollEvent()?.type, "disconnected");
+   * ```
+   */
+  handleError(error: MqttError, now: number): void {
+    this.#now = checkNow(now, "handleError");
+    if (this.#state === "disconnected") return;
+    if (isConnectionFailure(error)) {
+      this.#transmit.drain();
+      this.#close("network", undefined, undefined, error);
+      return;
+    }
+    this.#fail(error);
+  }
+
+  /**
+   * The deadline of {@linkcode pollTimeout} has passed: a PINGREQ is due,
+   * the server has not answered one (the connection is closed with 0x8D
+   * Keep Alive timeout), or no CONNACK came within `connectTimeout`.
+   *
+   * @param now The time, in milliseconds.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ClientSession } from "@mqtt/codec/session";
+   *
+   * const session = new ClientSession({ clientId: "c", keepAlive: 10 });
+   * session.connectionOpened(0);
+   * session.pollTransmit(); // the CONNECT
+   * session.handlePacket({ type: "connack", sessionPresent: false, reasonCode: 0 }, 1);
+   * session.pollEvent(); // connected
+   *
+   * session.handleTimeout(session.pollTimeout()!); // 10 s without a packet
+   * assertEquals(session.pollTransmit(), { type: "pingreq" });
+   * ```
+   */
+  handleTimeout(now: number): void {
+    this.#now = checkNow(now, "handleTimeout");
+    if (this.#state === "connecting") {
+      if (now >= this.#connectDeadline) {
+        this.#close(
+          "local",
+          UNSPECIFIED_ERROR,
+          undefined,
+          new MqttError(
+            `no CONNACK within connectTimeout (${this.#options.connectTimeout} ms)`,
+            UNSPECIFIED_ERROR,
+          ),
+        );
+      }
+      return;
+    }
+    if (this.#state !== "connected" || this.#keepAlive === 0) return;
+    const pingDeadline = this.#pingDeadline();
+    if (pingDeadline !== undefined && now >= pingDeadline) {
+      // "If a Client does not receive a PINGRESP packet within a reasonable
+      // amount of time after it has sent a PINGREQ, it SHOULD close the
+      // Network Connection" (section 3.1.2.10).
+      this.#close(
+        "local",
+        KEEP_ALIVE_TIMEOUT,
+        undefined,
+        new MqttError(
+          `no answer to PINGREQ within ${this.#pingTimeout()} ms`,
+          KEEP_ALIVE_TIMEOUT,
+        ),
+      );
+      return;
+    }
+    if (this.#pingSentAt === undefined && now >= this.#pingDue()) {
+      this.#pingSentAt = now;
+      this.#transmit.push({ type: "pingreq" });
+    }
+  }
+
+  /**
+   * The network connection is gone. A `disconnected` event follows unless
+   * the session had already ended it. The session state stays for the next
+   * {@linkcode connectionOpened}: unacknowledged messages are sent again if
+   * the server resumes the session.
+   *
+   * @param now The time, in milliseconds.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ClientSession } from "@mqtt/codec/session";
+   *
+   * const session = new ClientSession({ clientId: "c" });
+   * session.connectionOpened(0);
+   * session.pollTransmit(); // the CONNECT
+   * session.handlePacket({ type: "connack", sessionPresent: false, reasonCode: 0 }, 1);
+   * session.pollEvent(); // connected
+   *
+   * session.connectionLost(2);
+   * assertEquals(session.pollEvent(), { type: "disconnected", initiator: "network" });
+   * assertEquals(session.state, "disconnected");
+   * ```
+   */
+  connectionLost(now: number): void {
+    this.#now = checkNow(now, "connectionLost");
+    if (this.#state === "disconnected") return;
+    this.#transmit.drain();
+    this.#close("network");
+  }
+
+  // -------------------------------------------------------------- commands
+
+  /**
+   * Publishes an application message. It is sent at once if it can be,
+   * else queued: while disconnected, or while the server's Receive Maximum
+   * is reached [MQTT-3.3.4-7]. Ends in a `published` or `dropped` event
+   * with the id returned.
+   *
+   * @param message The message; the session keeps it until it is done.
+   * @param now The time, in milliseconds: a Message Expiry Interval counts
+   * from here.
+   * @returns The id of this publication.
+   * @throws {MqttError} For an invalid message; when connected, for a QoS
+   * above the server's Maximum QoS (0x9B) [MQTT-3.2.2-11], RETAIN when the
+   * server has none (0x9A) [MQTT-3.2.2-14], or a message too large for the
+   * server (0x95) [MQTT-3.2.2-15].
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ClientSession } from "@mqtt/codec/session";
+   *
+   * const session = new ClientSession({ clientId: "c" });
+   * session.connectionOpened(0);
+   * session.pollTransmit(); // the CONNECT
+   * session.handlePacket({ type: "connack", sessionPresent: false, reasonCode: 0 }, 1);
+   * session.pollEvent(); // connected
+   *
+   * const id = session.publish({
+   *   topic: "sensors/1",
+   *   payload: new TextEncoder().encode("21.5"),
+   *   qos: 0,
+   *   retain: false,
+   * }, 2);
+   * assertEquals(session.pollTransmit()?.type, "publish");
+   * assertEquals(session.pollEvent(), { type: "published", id, reasonCode: 0 });
+   * ```
+   */
+  publish(message: ApplicationMessage, now: number): number {
+    this.#now = checkNow(now, "publish");
+    const where = "publish";
+    const size = checkMessage(message, this.#rules, where, "refuse");
+    const server = this.#server;
+    if (server !== undefined) {
+      if (message.qos > server.maximumQoS) {
+        throw new MqttError(
+          `${where}: QoS ${message.qos} is above the server's Maximum QoS ${server.maximumQoS} [MQTT-3.2.2-11]`,
+          0x9b,
+        );
+      }
+      if (message.retain && !server.retainAvailable) {
+        throw new MqttError(
+          `${where}: the server does not support retained messages [MQTT-3.2.2-14]`,
+          0x9a,
+        );
+      }
+      // A message has the fields of a PUBLISH that count (a Packet
+      // Identifier for QoS > 0): the bound needs no copy.
+      const version = this.#rules.version;
+      if (
+        server.maximumPacketSize < DEFAULT_MAXIMUM_PACKET_SIZE &&
+        publishSizeBound(message as PublishPacket) >
+          server.maximumPacketSize &&
+        !fitsWithin(
+          {
+            ...message,
+            type: "publish",
+            dup: false,
+            packetId: message.qos > 0 ? 1 : undefined,
+          },
+          server.maximumPacketSize,
+          version,
+        )
+      ) {
+        throw new MqttError(
+          `${where}: the message is larger than the server's Maximum Packet Size of ${server.maximumPacketSize} bytes [MQTT-3.2.2-15]`,
+          0x95,
+        );
+      }
+    }
+    const id = ++this.#lastId;
+    const interval = message.messageExpiryInterval;
+    const queued = this.#sender.add(
+      id,
+      message,
+      message.qos,
+      message.retain,
+      undefined,
+      size,
+      interval === undefined ? undefined : now + interval * 1000,
+    );
+    if (!queued) {
+      this.#events.push({ type: "dropped", reason: "queue-full", message, id });
+    }
+    return id;
+  }
+
+  /**
+   * Subscribes: a SUBSCRIBE now, or after the next CONNACK. Answered by a
+   * `subscribed` event with the id returned. A SUBSCRIBE unanswered when
+   * the connection ends is sent again on the next one.
+   *
+   * @param request The subscriptions and the SUBSCRIBE's properties.
+   * @param now The time, in milliseconds.
+   * @returns The id of this request.
+   * @throws {MqttError} For an invalid request; when connected, for a
+   * shared subscription (0x9E), a wildcard (0xA2) or a Subscription
+   * Identifier (0xA1) the server said it does not support.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ClientSession } from "@mqtt/codec/session";
+   * import type { SubackPacket } from "@mqtt/codec";
+   *
+   * const session = new ClientSession({ clientId: "c" });
+   * session.connectionOpened(0);
+   * session.pollTransmit(); // the CONNECT
+   * session.handlePacket({ type: "connack", sessionPresent: false, reasonCode: 0 }, 1);
+   * session.pollEvent(); // connected
+   *
+   * const id = session.subscribe({
+   *   subscriptions: [{ topicFilter: "sensors/#", qos: 1 }],
+   * }, 2);
+   * const subscribe = session.pollTransmit();
+   * if (subscribe?.type === "subscribe") {
+   *   const suback: SubackPacket = { type: "suback", packetId: subscribe.packetId, reasonCodes: [1] };
+   *   session.handlePacket(suback, 3);
+   *   assertEquals(session.pollEvent(), { type: "subscribed", id, reasonCodes: [1], packet: suback });
+   * }
+   * ```
+   */
+  subscribe(
+    request: Omit<SubscribePacket, "type" | "packetId">,
+    now: number,
+  ): number {
+    this.#now = checkNow(now, "subscribe");
+    const where = "subscribe";
+    const packet: SubscribePacket = {
+      ...request,
+      type: "subscribe",
+      packetId: 1,
+    };
+    checkPacket(packet, this.#rules, where);
+    const server = this.#server;
+    if (server !== undefined) {
+      if (
+        request.subscriptionIdentifier !== undefined &&
+        !server.subscriptionIdentifiersAvailable
+      ) {
+        throw new MqttError(
+          `${where}: the server does not support Subscription Identifiers (section 3.2.2.3.12)`,
+          0xa1,
+        );
+      }
+      for (const { topicFilter } of request.subscriptions) {
+        if (
+          this.#rules.sharedSubscriptions &&
+          isSharedSubscription(topicFilter) &&
+          !server.sharedSubscriptionAvailable
+        ) {
+          throw new MqttError(
+            `${where}: the server does not support shared subscriptions such as ${
+              describe(topicFilter)
+            } (section 3.2.2.3.13)`,
+            0x9e,
+          );
+        }
+        if (
+          /[+#]/.test(topicFilter) && !server.wildcardSubscriptionAvailable
+        ) {
+          throw new MqttError(
+            `${where}: the server does not support wildcard subscriptions such as ${
+              describe(topicFilter)
+            } (section 3.2.2.3.11)`,
+            0xa2,
+          );
+        }
+      }
+    }
+    return this.#request(packet, where);
+  }
+
+  /**
+   * Unsubscribes: an UNSUBSCRIBE now, or after the next CONNACK. Answered
+   * by an `unsubscribed` event with the id returned.
+   *
+   * @param request The topic filters and the UNSUBSCRIBE's properties.
+   * @param now The time, in milliseconds.
+   * @returns The id of this request.
+   * @throws {MqttError} For an invalid request.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ClientSession } from "@mqtt/codec/session";
+   * import type { UnsubackPacket } from "@mqtt/codec";
+   *
+   * const session = new ClientSession({ clientId: "c" });
+   * session.connectionOpened(0);
+   * session.pollTransmit(); // the CONNECT
+   * session.handlePacket({ type: "connack", sessionPresent: false, reasonCode: 0 }, 1);
+   * session.pollEvent(); // connected
+   *
+   * const id = session.unsubscribe({ topicFilters: ["sensors/#"] }, 2);
+   * const unsubscribe = session.pollTransmit();
+   * if (unsubscribe?.type === "unsubscribe") {
+   *   const unsuback: UnsubackPacket = { type: "unsuback", packetId: unsubscribe.packetId, reasonCodes: [0] };
+   *   session.handlePacket(unsuback, 3);
+   *   assertEquals(session.pollEvent()?.type === "unsubscribed" && id, id);
+   * }
+   * ```
+   */
+  unsubscribe(
+    request: Omit<UnsubscribePacket, "type" | "packetId">,
+    now: number,
+  ): number {
+    this.#now = checkNow(now, "unsubscribe");
+    const packet: UnsubscribePacket = {
+      ...request,
+      type: "unsubscribe",
+      packetId: 1,
+    };
+    checkPacket(packet, this.#rules, "unsubscribe");
+    return this.#request(packet, "unsubscribe");
+  }
+
+  /**
+   * Ends the connection: sends, in order, what can be sent now (messages
+   * within the server's Receive Maximum included), then a DISCONNECT, and
+   * emits `disconnected`. Queued and unacknowledged messages stay in the
+   * session. Does nothing while disconnected.
+   *
+   * @param request MQTT 5.0: the reason code (0x00 by default; 0x04 asks
+   * for the Will to be published), a new Session Expiry Interval, a Reason
+   * String, User Properties.
+   * @param now The time, in milliseconds.
+   * @throws {MqttError} For an invalid request, or a non-zero Session
+   * Expiry Interval after a CONNECT with 0 (section 3.14.2.2.2).
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ClientSession } from "@mqtt/codec/session";
+   *
+   * const session = new ClientSession({ clientId: "c" });
+   * session.connectionOpened(0);
+   * session.pollTransmit(); // the CONNECT
+   * session.handlePacket({ type: "connack", sessionPresent: false, reasonCode: 0 }, 1);
+   * session.pollEvent(); // connected
+   *
+   * session.disconnect({ reasonCode: 0x04 }, 2); // publish my Will, please
+   * assertEquals(session.pollTransmit(), { type: "disconnect", reasonCode: 0x04 });
+   * assertEquals(session.pollEvent()?.type, "disconnected");
+   * ```
+   */
+  disconnect(request: Omit<DisconnectPacket, "type">, now: number): void {
+    this.#now = checkNow(now, "disconnect");
+    const where = "disconnect";
+    const packet: DisconnectPacket = { ...request, type: "disconnect" };
+    checkPacket(packet, this.#rules, where);
+    if (packet.serverReference !== undefined) {
+      throw new MqttError(
+        `${where}: a Server Reference is for servers to send (section 3.14.2.2.5)`,
+        PROTOCOL_ERROR,
+      );
+    }
+    const expiry = packet.sessionExpiryInterval;
+    if (expiry !== undefined) {
+      if (this.#sessionExpiryInterval === 0 && expiry !== 0) {
+        throw new MqttError(
+          `${where}: the Session Expiry Interval was 0 in the CONNECT, so it cannot become ${expiry} (section 3.14.2.2.2)`,
+          PROTOCOL_ERROR,
+        );
+      }
+    }
+    if (this.#state === "disconnected") return;
+    if (expiry !== undefined) this.#setSessionExpiry(expiry);
+    if (this.#state === "connected") {
+      for (let next; (next = this.#sender.next(now)) !== undefined;) {
+        this.#transmit.push(next);
+      }
+    }
+    this.#send(this.#rules.reasonCodes ? packet : { type: "disconnect" });
+    this.#close("local", packet.reasonCode ?? 0);
+  }
+
+  /**
+   * A step of enhanced authentication (MQTT 5.0 section 4.12), with the
+   * CONNECT's Authentication Method filled in [MQTT-4.12.0-5]: 0x18
+   * (Continue authentication) answers the server's AUTH; 0x19
+   * (Re-authenticate) starts a re-authentication once connected
+   * [MQTT-4.12.1-1].
+   *
+   * @param request The reason code, the method's data, and properties.
+   * @param now The time, in milliseconds.
+   * @throws {MqttError} Without an Authentication Method [MQTT-4.12.0-7],
+   * or when the step is not due.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ClientSession } from "@mqtt/codec/session";
+   *
+   * const session = new ClientSession({ clientId: "c", authenticationMethod: "SCRAM-SHA-256" });
+   * session.connectionOpened(0);
+   * session.pollTransmit(); // the CONNECT
+   * session.handlePacket({
+   *   type: "auth",
+   *   reasonCode: 0x18,
+   *   authenticationMethod: "SCRAM-SHA-256",
+   *   authenticationData: new TextEncoder().encode("server-first"),
+   * }, 1);
+   * session.pollEvent(); // auth: compute the answer to the challenge
+   * session.authenticate({
+   *   reasonCode: 0x18,
+   *   authenticationData: new TextEncoder().encode("client-final"),
+   * }, 2);
+   * assertEquals(session.pollTransmit()?.type, "auth");
+   * ```
+   */
+  authenticate(
+    request: Omit<AuthPacket, "type" | "authenticationMethod">,
+    now: number,
+  ): void {
+    this.#now = checkNow(now, "authenticate");
+    const where = "authenticate";
+    const packet = authPacket(
+      request,
+      this.#options.authenticationMethod,
+      this.#rules,
+      "[MQTT-4.12.0-7]",
+    );
+    const code = packet.reasonCode ?? 0;
+    if (code === CONTINUE_AUTHENTICATION) {
+      if (!this.#authStepDue) {
+        throw new MqttError(
+          `${where}: Continue authentication (0x18) answers an AUTH from the server, and none is waiting [MQTT-4.12.0-3]`,
+          PROTOCOL_ERROR,
+        );
+      }
+      this.#authStepDue = false;
+    } else if (code === RE_AUTHENTICATE) {
+      if (this.#state !== "connected" || this.#reauthenticating) {
+        throw new MqttError(
+          `${where}: Re-authenticate (0x19) needs a connected session without a re-authentication under way [MQTT-4.12.1-1]`,
+          PROTOCOL_ERROR,
+        );
+      }
+      this.#reauthenticating = true;
+    } else {
+      throw new MqttError(
+        `${where}: a client sends AUTH with 0x18 or 0x19, got ${
+          describe(code)
+        } (section 4.12)`,
+        PROTOCOL_ERROR,
+      );
+    }
+    this.#send(packet);
+  }
+
+  /**
+   * Answers a QoS 1 or 2 message reported with an `id` (option
+   * `manualAcknowledgement`). Answers go out in the order the messages
+   * arrived.
+   *
+   * @param answer The id, and the reason code (0x00 by default).
+   * @param now The time, in milliseconds.
+   * @returns Whether the id was waiting for an answer (false after the
+   * connection it arrived on ended: the server sends the message again).
+   * @throws {MqttError} For a reason code a PUBACK or PUBREC cannot carry.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ClientSession } from "@mqtt/codec/session";
+   *
+   * const session = new ClientSession({ clientId: "c", manualAcknowledgement: true });
+   * session.connectionOpened(0);
+   * session.pollTransmit();
+   * session.handlePacket({ type: "connack", sessionPresent: false, reasonCode: 0 }, 1);
+   * session.pollEvent();
+   * session.handlePacket({
+   *   type: "publish",
+   *   topic: "jobs/1",
+   *   payload: new Uint8Array(),
+   *   qos: 1,
+   *   retain: false,
+   *   dup: false,
+   *   packetId: 5,
+   * }, 2);
+   * const event = session.pollEvent();
+   * assertEquals(session.pollTransmit(), undefined); // not answered yet
+   * if (event?.type === "message") session.acknowledge({ id: event.id! }, 3);
+   * assertEquals(session.pollTransmit(), { type: "puback", packetId: 5 });
+   * ```
+   */
+  acknowledge(answer: Acknowledgement, now: number): boolean {
+    this.#now = checkNow(now, "acknowledge");
+    if (this.#state !== "connected") return false;
+    return this.#receiver.acknowledge(answer);
+  }
+
+  // --------------------------------------------------------------- outputs
+
+  /**
+   * The next packet to write, or `undefined` when there is none: control
+   * packets first (acknowledgements, SUBSCRIBE, PINGREQ, DISCONNECT, ...),
+   * then PUBLISH and PUBREL packets as the server's Receive Maximum allows.
+   * Write them in the order returned.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ClientSession } from "@mqtt/codec/session";
+   *
+   * const session = new ClientSession();
+   * session.connectionOpened(0);
+   * assertEquals(session.pollTransmit()?.type, "connect");
+   * assertEquals(session.pollTransmit(), undefined);
+   * ```
+   */
+  pollTransmit(): Packet | undefined {
+    let packet = this.#transmit.shift();
+    if (packet === undefined && this.#state === "connected") {
+      packet = this.#sender.next(this.#now);
+    }
+    if (packet !== undefined) this.#lastSent = this.#now;
+    return packet;
+  }
+
+  /**
+   * The next event, or `undefined` when there is none.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ClientSession } from "@mqtt/codec/session";
+   *
+   * const session = new ClientSession();
+   * session.connectionOpened(0);
+   * session.connectionLost(1);
+   * assertEquals(session.pollEvent()?.type, "disconnected");
+   * ```
+   */
+  pollEvent(): ClientEvent | undefined {
+    return this.#events.shift();
+  }
+
+  /**
+   * When {@linkcode handleTimeout} is due next (absolute milliseconds), or
+   * `undefined` for never: the CONNACK's deadline while connecting; while
+   * connected, when a PINGREQ is due (Keep Alive after the last packet sent
+   * or received, whichever is older: a silent server is noticed even while
+   * we publish) or when its answer is overdue.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ClientSession } from "@mqtt/codec/session";
+   *
+   * const session = new ClientSession({ connectTimeout: 5_000 });
+   * session.connectionOpened(1_000);
+   * assertEquals(session.pollTimeout(), 6_000);
+   * ```
+   */
+  pollTimeout(): number | undefined {
+    if (this.#state === "connecting") return this.#connectDeadline;
+    if (this.#state !== "connected" || this.#keepAlive === 0) return undefined;
+    return this.#pingDeadline() ?? this.#pingDue();
+  }
+
+  // ------------------------------------------------------------- internals
+
+  #pingTimeout(): number {
+    return this.#options.pingTimeout ?? Math.max(1, this.#keepAlive / 2);
+  }
+
+  #pingDue(): number {
+    return Math.min(this.#lastSent, this.#lastReceived) + this.#keepAlive;
+  }
+
+  #pingDeadline(): number | undefined {
+    const sentAt = this.#pingSentAt;
+    if (sentAt === undefined) return undefined;
+    return Math.max(sentAt, this.#lastReceived) + this.#pingTimeout();
+  }
+
+  #setSessionExpiry(seconds: number): void {
+    this.#sessionExpiryInterval = seconds;
+    this.#cleanStartNext =
+      !(this.#rules.sessionExpiry
+        ? seconds > 0
+        : this.#options.resumeOnReconnect);
+  }
+
+  #request(packet: SubscribePacket | UnsubscribePacket, where: string): number {
+    const packetId = this.#ids.allocate();
+    if (packetId === undefined) {
+      throw new MqttError(
+        `${where}: all 65,535 Packet Identifiers are in use [MQTT-2.2.1-3]`,
+        0x91,
+      );
+    }
+    packet.packetId = packetId;
+    const id = ++this.#lastId;
+    this.#requests.set(packetId, { id, packet });
+    if (this.#state === "connected") this.#send(packet);
+    return id;
+  }
+
+  /** Queues a control packet, fitted to the server's limits. */
+  #send(packet: Packet): void {
+    const server = this.#server;
+    if (server === undefined) {
+      this.#transmit.push(packet);
+      return;
+    }
+    const fitted = fitControlPacket(packet, server);
+    if (fitted !== undefined) this.#transmit.push(fitted);
+  }
+
+  #handle(packet: Packet): void {
+    if (this.#state === "connecting") {
+      // The server sends CONNACK before anything but AUTH [MQTT-3.2.0-1].
+      if (packet.type === "connack") return this.#handleConnack(packet);
+      if (packet.type === "auth") return this.#handleAuth(packet);
+      if (packet.type === "disconnect") return this.#handleDisconnect(packet);
+      throw new MqttError(
+        `${packet.type.toUpperCase()}: received before the CONNACK [MQTT-3.2.0-1]`,
+        PROTOCOL_ERROR,
+      );
+    }
+    switch (packet.type) {
+      case "publish":
+        return this.#receiver.handlePublish(packet);
+      case "puback":
+      case "pubrec":
+      case "pubcomp": {
+        const pubrel = this.#sender.acknowledge(packet);
+        if (pubrel !== undefined) this.#send(pubrel);
+        return;
+      }
+      case "pubrel":
+        return this.#receiver.handlePubrel(packet);
+      case "suback":
+      case "unsuback":
+        return this.#handleAnswer(packet);
+      case "pingresp":
+        this.#pingSentAt = undefined;
+        return;
+      case "auth":
+        return this.#handleAuth(packet);
+      case "disconnect":
+        return this.#handleDisconnect(packet);
+      case "connack":
+        throw new MqttError(
+          "CONNACK: a second CONNACK on one connection [MQTT-3.2.0-2]",
+          PROTOCOL_ERROR,
+        );
+      default:
+        throw new MqttError(
+          `${packet.type.toUpperCase()}: a server does not send this packet (section 2.1.2)`,
+          PROTOCOL_ERROR,
+        );
+    }
+  }
+
+  #handleConnack(connack: ConnackPacket): void {
+    const rules = this.#rules;
+    const refused = rules.connectReasonCodes
+      ? connack.reasonCode >= 0x80
+      : connack.reasonCode !== 0;
+    if (refused) {
+      this.#close("peer", connack.reasonCode, connack);
+      return;
+    }
+    const method = this.#options.authenticationMethod;
+    if (connack.authenticationMethod !== method) {
+      throw new MqttError(
+        method === undefined
+          ? "CONNACK: an Authentication Method, but the CONNECT had none [MQTT-4.12.0-6]"
+          : `CONNACK: the Authentication Method must be ${
+            describe(method)
+          } as in the CONNECT [MQTT-4.12.0-5]`,
+        PROTOCOL_ERROR,
+      );
+    }
+    // MQTT 3.1 has no Session Present: a resumed session is assumed.
+    const sessionPresent = rules.sessionPresentFlag
+      ? connack.sessionPresent
+      : this.#resumeRequested;
+    if (sessionPresent && !this.#resumeRequested) {
+      throw new MqttError(
+        `CONNACK: Session Present after a Clean Start ${
+          rule(rules, "[MQTT-3.2.2-2]", "[MQTT-3.2.2-1]")
+        }`,
+        PROTOCOL_ERROR,
+      );
+    }
+    const sessionLost = this.#resumeRequested && !sessionPresent;
+    if (!sessionPresent) {
+      // The server has no session: ours is discarded [MQTT-3.2.2-5].
+      this.#sender.discardInFlight();
+      this.#receiver.clear();
+    }
+    if (connack.assignedClientIdentifier !== undefined) {
+      this.#clientId = connack.assignedClientIdentifier;
+    }
+    if (connack.sessionExpiryInterval !== undefined) {
+      this.#setSessionExpiry(connack.sessionExpiryInterval);
+    } else {
+      this.#setSessionExpiry(this.#sessionExpiryInterval);
+    }
+    const keepAlive = connack.serverKeepAlive ??
+      this.#connectTemplate.keepAlive;
+    // The server's Keep Alive replaces ours [MQTT-3.1.2-21].
+    this.#keepAlive = keepAlive * 1000;
+    const server: ServerLimits = {
+      rules,
+      maximumPacketSize: connack.maximumPacketSize ??
+        DEFAULT_MAXIMUM_PACKET_SIZE,
+      problemInformation: true,
+      receiveMaximum: connack.receiveMaximum ?? DEFAULT_RECEIVE_MAXIMUM,
+      maximumQoS: connack.maximumQoS ?? DEFAULT_MAXIMUM_QOS,
+      retainAvailable: connack.retainAvailable ?? DEFAULT_RETAIN_AVAILABLE,
+      wildcardSubscriptionAvailable: connack.wildcardSubscriptionAvailable ??
+        DEFAULT_WILDCARD_SUBSCRIPTION_AVAILABLE,
+      subscriptionIdentifiersAvailable:
+        connack.subscriptionIdentifiersAvailable ??
+          DEFAULT_SUBSCRIPTION_IDENTIFIERS_AVAILABLE,
+      sharedSubscriptionAvailable: connack.sharedSubscriptionAvailable ??
+        DEFAULT_SHARED_SUBSCRIPTION_AVAILABLE,
+      topicAliasMaximum: connack.topicAliasMaximum ??
+        DEFAULT_TOPIC_ALIAS_MAXIMUM,
+    };
+    this.#server = server;
+    this.#state = "connected";
+    this.#authStepDue = false;
+    const options = this.#options;
+    this.#sender.attach({
+      rules,
+      sendQuota: Math.min(server.receiveMaximum, options.maximumInFlight),
+      maximumPacketSize: server.maximumPacketSize,
+      aliases: options.useTopicAliases && server.topicAliasMaximum > 0
+        ? new OutboundTopicAliases(
+          Math.min(server.topicAliasMaximum, MAXIMUM_TOPIC_ALIAS),
+        )
+        : undefined,
+      maximumQoS: server.maximumQoS,
+      retainAvailable: server.retainAvailable,
+    }, sessionPresent);
+    this.#receiver.attach({
+      rules,
+      receiveMaximum: options.receiveMaximum,
+      aliases: new InboundTopicAliases(options.topicAliasMaximum),
+    });
+    this.#events.push({
+      type: "connected",
+      sessionPresent,
+      sessionLost,
+      connack,
+    });
+    // Requests not answered on an earlier connection go again.
+    for (const request of this.#requests.values()) this.#send(request.packet);
+  }
+
+  #handleAuth(packet: AuthPacket): void {
+    const code = checkAuth(
+      packet,
+      this.#options.authenticationMethod,
+      "[MQTT-4.12.0-6]",
+    );
+    const underWay = this.#state === "connecting" || this.#reauthenticating;
+    if (code === CONTINUE_AUTHENTICATION && underWay) {
+      this.#authStepDue = true;
+    } else if (code === 0 && this.#reauthenticating) {
+      this.#reauthenticating = false;
+      this.#authStepDue = false;
+    } else {
+      throw unexpectedAuth(code);
+    }
+    this.#events.push({ type: "auth", packet });
+  }
+
+  #handleDisconnect(packet: DisconnectPacket): void {
+    this.#transmit.drain();
+    this.#close("peer", packet.reasonCode ?? 0, packet);
+  }
+
+  #handleAnswer(packet: SubackPacket | UnsubackPacket): void {
+    const request = this.#requests.get(packet.packetId);
+    const expected = packet.type === "suback" ? "subscribe" : "unsubscribe";
+    if (request === undefined || request.packet.type !== expected) {
+      throw new MqttError(
+        `${packet.type.toUpperCase()}: Packet Identifier ${packet.packetId} answers no ${expected.toUpperCase()} in flight [MQTT-2.2.1-6]`,
+        PROTOCOL_ERROR,
+      );
+    }
+    const count = request.packet.type === "subscribe"
+      ? request.packet.subscriptions.length
+      : request.packet.topicFilters.length;
+    const codes = packet.reasonCodes;
+    const hasCodes = packet.type === "suback" || this.#rules.reasonCodes;
+    if (hasCodes && codes.length !== count) {
+      throw new MqttError(
+        `${packet.type.toUpperCase()}: ${codes.length} reason codes for ${count} topic filters ${
+          packet.type === "suback" ? "[MQTT-3.9.3-1]" : "[MQTT-3.11.3-1]"
+        }`,
+        PROTOCOL_ERROR,
+      );
+    }
+    this.#requests.delete(packet.packetId);
+    if (packet.type === "suback") {
+      this.#events.push({
+        type: "subscribed",
+        id: request.id,
+        reasonCodes: codes,
+        packet,
+      });
+    } else {
+      this.#events.push({
+        type: "unsubscribed",
+        id: request.id,
+        reasonCodes: codes,
+        packet,
+      });
+    }
+  }
+
+  /** A violation by the server: DISCONNECT with its reason code (MQTT 5.0), then close. */
+  #fail(error: MqttError): void {
+    const code = disconnectReason(error);
+    if (this.#rules.reasonCodes) {
+      this.#transmit.push({ type: "disconnect", reasonCode: code });
+    }
+    this.#close("local", code, undefined, error);
+  }
+
+  #close(
+    initiator: Initiator,
+    reasonCode?: number,
+    packet?: DisconnectPacket | ConnackPacket,
+    error?: MqttError,
+  ): void {
+    this.#state = "disconnected";
+    this.#server = undefined;
+    this.#sender.detach();
+    this.#receiver.detach();
+    this.#events.push(disconnectedEvent(initiator, reasonCode, packet, error));
+  }
+}

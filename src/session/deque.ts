@@ -1,0 +1,70 @@
+/**
+ * A first-in first-out queue with constant-time push and shift.
+ *
+ * @module
+ */
+
+/**
+ * A FIFO queue in a ring buffer whose capacity doubles when full: `push`
+ * and `shift` are O(1) and allocate nothing in a steady state, which the
+ * sessions' queues (packets to send, events, messages) are in.
+ */
+export class Deque<T> {
+  #items: (T | undefined)[] = new Array(8);
+  #head = 0;
+  #length = 0;
+
+  /** How many items are queued. */
+  get length(): number {
+    return this.#length;
+  }
+
+  /** Adds an item at the back. */
+  push(item: T): void {
+    let items = this.#items;
+    if (this.#length === items.length) {
+      // Full: unroll into a buffer twice the size.
+      const grown: (T | undefined)[] = new Array(items.length * 2);
+      for (let i = 0; i < this.#length; i++) {
+        grown[i] = items[(this.#head + i) & (items.length - 1)];
+      }
+      this.#items = items = grown;
+      this.#head = 0;
+    }
+    items[(this.#head + this.#length) & (items.length - 1)] = item;
+    this.#length++;
+  }
+
+  /** The front item, without removing it. */
+  peek(): T | undefined {
+    return this.#length === 0 ? undefined : this.#items[this.#head];
+  }
+
+  /** Removes and returns the front item. */
+  shift(): T | undefined {
+    if (this.#length === 0) return undefined;
+    const items = this.#items;
+    const item = items[this.#head];
+    items[this.#head] = undefined; // no reference kept to what left
+    this.#head = (this.#head + 1) & (items.length - 1);
+    this.#length--;
+    return item;
+  }
+
+  /** Removes every item and returns them, front first. */
+  drain(): T[] {
+    const rest = [...this];
+    this.#items = new Array(8);
+    this.#head = 0;
+    this.#length = 0;
+    return rest;
+  }
+
+  /** The items, front first. */
+  *[Symbol.iterator](): IterableIterator<T> {
+    const items = this.#items;
+    for (let i = 0; i < this.#length; i++) {
+      yield items[(this.#head + i) & (items.length - 1)] as T;
+    }
+  }
+}

@@ -1,0 +1,2107 @@
+/**
+ * The server side of an MQTT session, without I/O.
+ *
+ * @module
+ */
+
+import {
+  DEFAULT_MAXIMUM_PACKET_SIZE,
+  DEFAULT_MAXIMUM_QOS,
+  DEFAULT_RECEIVE_MAXIMUM,
+  DEFAULT_TOPIC_ALIAS_MAXIMUM,
+  MAXIMUM_PACKET_ID,
+  MAXIMUM_TOPIC_ALIAS,
+  SESSION_NEVER_EXPIRES,
+} from "../defaults.ts";
+import { MqttError } from "../error.ts";
+import type {
+  AuthPacket,
+  ConnackPacket,
+  ConnectPacket,
+  DisconnectPacket,
+  Packet,
+  ProtocolVersion,
+  PublishPacket,
+  QoS,
+  SubackPacket,
+  SubscribePacket,
+  UnsubackPacket,
+  UnsubscribePacket,
+  UserProperties,
+  Will,
+} from "../packet.ts";
+import { isValidReasonCode } from "../reason_code.ts";
+import { isSharedSubscription, topicMatches } from "../topic.ts";
+import { authPacket, checkAuth, unexpectedAuth } from "./auth.ts";
+import { fitControlPacket, type PeerLimits } from "./control.ts";
+import { Deque } from "./deque.ts";
+import { InboundTopicAliases } from "./inbound_aliases.ts";
+import { OutboundTopicAliases } from "./outbound_aliases.ts";
+import { PacketIdAllocator } from "./packet_ids.ts";
+import { Receiver } from "./receiver.ts";
+import {
+  disconnectedEvent,
+  disconnectReason,
+  isConnectionFailure,
+  sessionStats,
+} from "./report.ts";
+import { Sender } from "./sender.ts";
+import type {
+  Acknowledgement,
+  ApplicationMessage,
+  GrantedSubscription,
+  Initiator,
+  PublishedEvent,
+  ServerEvent,
+  SessionOptions,
+  SessionStats,
+} from "./types.ts";
+import {
+  checkDuration,
+  checkInteger,
+  checkLimit,
+  checkMessage,
+  checkNow,
+  checkPacket,
+  checkPacketObject,
+  checkSessionOptions,
+  describe,
+  markChecked,
+} from "./validate.ts";
+import {
+  connectReturnCode,
+  rule,
+  type VersionRules,
+  versionRules,
+} from "./version.ts";
+
+const PROTOCOL_ERROR = 0x82;
+const NORMAL_DISCONNECTION = 0x00;
+const KEEP_ALIVE_TIMEOUT = 0x8d;
+const SESSION_TAKEN_OVER = 0x8e;
+const QUOTA_EXCEEDED = 0x97;
+const CONTINUE_AUTHENTICATION = 0x18;
+const RE_AUTHENTICATE = 0x19;
+const NO_SUBSCRIPTION_EXISTED = 0x11;
+/** Packets a client may send before its CONNECT is decided, kept until then. */
+const EARLY_PACKETS = 64;
+
+/**
+ * Options of a {@linkcode ServerSession}: the server's limits, announced in
+ * the CONNACK (MQTT 5.0) and enforced, and how the session behaves (with
+ * those of `SessionOptions`). One object usually serves every session of a
+ * server.
+ *
+ * @example A server with bounded sessions
+ * ```ts
+ * import type { ServerSessionOptions } from "@mqtt/codec/session";
+ *
+ * const options: ServerSessionOptions = {
+ *   receiveMaximum: 100,
+ *   maximumPacketSize: 1_048_576,
+ *   topicAliasMaximum: 10,
+ *   maximumKeepAlive: 300,
+ *   maximumQueuedMessages: 1_000,
+ * };
+ * ```
+ */
+export interface ServerSessionOptions extends SessionOptions {
+  /** How many QoS 1 and 2 messages we take at once from a client (default 65,535). */
+  receiveMaximum?: number;
+  /** The largest packet we take (default: no limit); pass it to the `PacketReader` too. */
+  maximumPacketSize?: number;
+  /** The highest Topic Alias a client may use (default 0: none). */
+  topicAliasMaximum?: number;
+  /** The highest QoS we take in a PUBLISH and grant in a subscription (default 2). */
+  maximumQoS?: QoS;
+  /** Whether we take retained messages (default true). */
+  retainAvailable?: boolean;
+  /** Whether subscriptions may hold wildcards (default true). */
+  wildcardSubscriptionAvailable?: boolean;
+  /** Whether SUBSCRIBE may carry a Subscription Identifier (default true). */
+  subscriptionIdentifiersAvailable?: boolean;
+  /** Whether shared subscriptions (`$share/...`) are taken (default true). */
+  sharedSubscriptionAvailable?: boolean;
+  /**
+   * MQTT 5.0: the longest Keep Alive, in seconds: a client asking for more,
+   * or for 0, is told this one as Server Keep Alive (default: the
+   * client's).
+   */
+  maximumKeepAlive?: number;
+  /**
+   * The longest Session Expiry Interval, in seconds (default: never
+   * expires); also the expiry of MQTT 3.1.1 and 3.1 sessions with Clean
+   * Session 0.
+   */
+  maximumSessionExpiryInterval?: number;
+
+  /** Queue QoS 0 messages for a client while it is disconnected (default false). */
+  queueQoS0WhileDisconnected?: boolean;
+  /** At most this many subscriptions per session (default 1,000); more are refused with 0x97. */
+  maximumSubscriptions?: number;
+  /**
+   * Milliseconds a CONNECT may wait for `accept()` or `reject()`, enhanced
+   * authentication included (default 30,000); then it is refused with
+   * 0x87 Not authorized.
+   */
+  connectTimeout?: number;
+}
+
+/**
+ * What {@linkcode ServerSession.accept} adds to the CONNACK.
+ *
+ * @example Usage
+ * ```ts
+ * import type { AcceptOptions } from "@mqtt/codec/session";
+ * const options: AcceptOptions = { assignedClientIdentifier: "auto-1a2b" };
+ * ```
+ */
+export interface AcceptOptions {
+  /**
+   * The session this client had on an earlier network connection, from
+   * your registry of sessions by client identifier: its connection, if
+   * still open, is closed (DISCONNECT 0x8E Session taken over,
+   * [MQTT-3.1.4-3]); its state is taken over (Clean Start 0) or ended
+   * (Clean Start 1).
+   */
+  previous?: ServerSession;
+  /** The Client Identifier for a client that sent an empty one (required then) [MQTT-3.1.3-6]. */
+  assignedClientIdentifier?: string;
+  /** MQTT 5.0: a Server Keep Alive for this client, overriding `maximumKeepAlive`. */
+  serverKeepAlive?: number;
+  /** MQTT 5.0: Response Information, sent if the client asked for it [MQTT-3.1.2-28]. */
+  responseInformation?: string;
+  /** MQTT 5.0: another server the client may use. */
+  serverReference?: string;
+  /** MQTT 5.0: a Reason String. */
+  reasonString?: string;
+  /** MQTT 5.0: User Properties. */
+  userProperties?: UserProperties;
+  /** MQTT 5.0: the last authentication data (enhanced authentication). */
+  authenticationData?: Uint8Array;
+}
+
+/**
+ * What {@linkcode ServerSession.reject} puts in the refusing CONNACK.
+ *
+ * @example Usage
+ * ```ts
+ * import { ReasonCode } from "@mqtt/codec";
+ * import type { RejectOptions } from "@mqtt/codec/session";
+ * const options: RejectOptions = { reasonCode: ReasonCode.NotAuthorized };
+ * ```
+ */
+export interface RejectOptions {
+  /**
+   * An MQTT 5.0 Connect Reason Code of 0x80 or above. On an MQTT 3.1.1 (or 3.1)
+   * connection it becomes the nearest Connect Return Code (0x84 → 1, 0x85
+   * → 2, 0x88 and 0x89 → 3, 0x86 → 4, 0x87, 0x8A and 0x8C → 5; 1 to 5 are
+   * taken as they are); for the others the connection is closed without a
+   * CONNACK (3.1.1 [MQTT-3.2.2-6]).
+   */
+  reasonCode: number;
+  /** MQTT 5.0: a Reason String. */
+  reasonString?: string;
+  /** MQTT 5.0: User Properties. */
+  userProperties?: UserProperties;
+  /** MQTT 5.0: another server to use (with 0x9C or 0x9D). */
+  serverReference?: string;
+}
+
+/**
+ * A message for {@linkcode ServerSession.deliver}: what the broker routes
+ * to this session, and which of its subscriptions matched.
+ *
+ * @example Usage
+ * ```ts
+ * import type { Delivery } from "@mqtt/codec/session";
+ *
+ * const delivery: Delivery = {
+ *   message: {
+ *     topic: "sensors/1",
+ *     payload: new Uint8Array([1]),
+ *     qos: 1,
+ *     retain: false,
+ *   },
+ *   topicFilters: ["sensors/+", "sensors/#"],
+ *   publisher: "sensor-1",
+ * };
+ * ```
+ */
+export interface Delivery {
+  /**
+   * The message, as published (a decoded PUBLISH may be passed as it is).
+   * Its Message Expiry Interval counts from `now`: for a message the broker
+   * held meanwhile (a retained one), give the interval left.
+   */
+  message: ApplicationMessage;
+  /**
+   * Which of this session's subscriptions the message is for: one shared
+   * subscription (`$share/{ShareName}/{filter}`) for which you picked this
+   * session; or the non-shared ones that match, if your index knows them.
+   * Absent: every non-shared subscription of this session that matches
+   * (the session looks through its own subscriptions), which suits an index
+   * that gives client identifiers, such as `TopicTree.match`.
+   */
+  topicFilters?: readonly string[];
+  /** The Client Identifier of the publisher, for No Local [MQTT-3.8.3-3]. */
+  publisher?: string;
+  /**
+   * A retained message sent because a subscription was made (see
+   * `GrantedSubscription.sendRetained`): it keeps RETAIN 1.
+   */
+  retained?: boolean;
+}
+
+/**
+ * The state of a {@linkcode ServerSession}: `"new"` (waiting for the
+ * CONNECT), `"connecting"` (CONNECT received, not yet accepted or
+ * rejected), `"connected"`, `"disconnected"` (its connection closed; the
+ * session state waits to be taken over or to expire) and `"closed"`
+ * (nothing more will happen: rejected, taken over, or ended).
+ *
+ * @example Usage
+ * ```ts
+ * import type { ServerSessionState } from "@mqtt/codec/session";
+ * const state: ServerSessionState = "connected";
+ * ```
+ */
+export type ServerSessionState =
+  | "new"
+  | "connecting"
+  | "connected"
+  | "disconnected"
+  | "closed";
+
+/** A subscription as the session keeps it. */
+interface StoredSubscription {
+  readonly qos: QoS;
+  readonly noLocal: boolean;
+  readonly retainAsPublished: boolean;
+  readonly subscriptionIdentifier: number | undefined;
+}
+
+/** What the client announced in its CONNECT and the limits in force. */
+interface ClientLimits extends PeerLimits {
+  readonly keepAlive: number;
+}
+
+/** A SUBSCRIBE or UNSUBSCRIBE waiting for the application's answer. */
+interface PendingRequest {
+  readonly packet: SubscribePacket | UnsubscribePacket;
+}
+
+/** The session state proper (section 4.1): what outlives a network connection. */
+interface SessionCore {
+  owner: ServerSession;
+  readonly ids: PacketIdAllocator;
+  readonly sender: Sender;
+  readonly receiver: Receiver;
+  readonly subscriptions: Map<string, StoredSubscription>;
+  /** Whether a connection was ever accepted on it (Session Present). */
+  accepted: boolean;
+  /** The Will of the last connection, until published or deleted. */
+  will: Will | undefined;
+  /** When the pending Will is due (disconnected only). */
+  willAt: number | undefined;
+  /** Seconds the session outlives its connection. */
+  expiryInterval: number;
+  /** When it expires (disconnected only). */
+  expiresAt: number | undefined;
+}
+
+/**
+ * The server side of one client's MQTT 5.0, 3.1.1 or 3.1 session, as a
+ * deterministic state machine without I/O ("sans-I/O"): it takes packets,
+ * commands and the time, and gives packets to send, events and the next
+ * deadline.
+ *
+ * One `ServerSession` serves one network connection, from its CONNECT on,
+ * and then holds the session state (section 4.1) while the client is
+ * away. When the client connects again, the new connection's
+ * `ServerSession` takes that state over: pass the old object as
+ * `previous` to {@linkcode accept}. So every output of an object belongs to
+ * one network connection, and a takeover cannot mix two connections'
+ * packets; and a CONNECT is authenticated before it can disturb the
+ * session it claims.
+ *
+ * The broker's loop per connection is the client's (see
+ * {@linkcode ClientSession}): feed every packet to
+ * {@linkcode handlePacket}, drain {@linkcode pollTransmit} to the socket,
+ * handle {@linkcode pollEvent}, keep a timer for {@linkcode pollTimeout}.
+ * Its decisions: `connect` (accept, reject, or authenticate), routing
+ * `message`s to other sessions with {@linkcode deliver}, maintaining its
+ * subscription index from `subscribed`, `unsubscribed` and `ended`,
+ * publishing `will`s. A session whose connection is gone still has
+ * deadlines (Will Delay, Session Expiry): keep polling its timeout.
+ *
+ * @example A CONNECT accepted, a SUBSCRIBE answered, a message delivered
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { ServerSession } from "@mqtt/codec/session";
+ *
+ * const session = new ServerSession({ maximumQoS: 1 });
+ * session.handlePacket({
+ *   type: "connect",
+ *   protocolVersion: 5,
+ *   clientId: "c1",
+ *   cleanStart: true,
+ *   keepAlive: 60,
+ * }, 0);
+ * assertEquals(session.pollEvent()?.type, "connect");
+ * session.accept({}, 0);
+ * assertEquals(session.pollTransmit(), {
+ *   type: "connack",
+ *   sessionPresent: false,
+ *   reasonCode: 0,
+ *   maximumQoS: 1,
+ * });
+ *
+ * session.handlePacket({
+ *   type: "subscribe",
+ *   packetId: 1,
+ *   subscriptions: [{ topicFilter: "a/#", qos: 2 }],
+ * }, 10);
+ * assertEquals(session.pollTransmit(), {
+ *   type: "suback",
+ *   packetId: 1,
+ *   reasonCodes: [1], // granted QoS 1, the server's maximum
+ * });
+ * assertEquals(session.pollEvent()?.type, "subscribed");
+ *
+ * const message = { topic: "a/b", payload: new Uint8Array(), qos: 2, retain: false } as const;
+ * session.deliver({ message, topicFilters: ["a/#"] }, 20);
+ * assertEquals(session.pollTransmit(), {
+ *   type: "publish",
+ *   topic: "a/b",
+ *   payload: new Uint8Array(),
+ *   qos: 1,
+ *   retain: false,
+ *   dup: false,
+ *   packetId: 1,
+ * });
+ * ```
+ */
+export class ServerSession {
+  readonly #options: Readonly<{
+    receiveMaximum: number;
+    maximumPacketSize: number | undefined;
+    topicAliasMaximum: number;
+    maximumQoS: QoS;
+    retainAvailable: boolean;
+    wildcardSubscriptionAvailable: boolean;
+    subscriptionIdentifiersAvailable: boolean;
+    sharedSubscriptionAvailable: boolean;
+    maximumKeepAlive: number | undefined;
+    maximumSessionExpiryInterval: number;
+    manualAcknowledgement: boolean;
+    strictReceiveMaximum: boolean;
+    useTopicAliases: boolean;
+    maximumInFlight: number;
+    maximumQueuedMessages: number;
+    maximumQueuedBytes: number;
+    queueQoS0WhileDisconnected: boolean;
+    maximumSubscriptions: number;
+    connectTimeout: number;
+  }>;
+  readonly #transmit = new Deque<Packet>();
+  readonly #events = new Deque<ServerEvent>();
+  #core: SessionCore;
+  #state: ServerSessionState = "new";
+  /** The rules of the CONNECT's version (MQTT 5.0's until it arrives). */
+  #rules: VersionRules = versionRules(5);
+  #connect: ConnectPacket | undefined;
+  #clientId = "";
+  #client: ClientLimits | undefined;
+  #now = 0;
+  #lastId = 0;
+  #lastReceived = 0;
+  /** When a CONNECT not decided by then is refused. */
+  #decisionDeadline = 0;
+  /** Packets received between the CONNECT and the decision on it. */
+  #early: Packet[] = [];
+  /** Requests the application has not answered (manual acknowledgement). */
+  readonly #pending = new Map<number, PendingRequest>();
+  /** Enhanced authentication: an AUTH of ours waits for the client's answer. */
+  #awaitingClientAuth = false;
+  /** Enhanced authentication: the client's AUTH waits for our next step. */
+  #authStepDue = false;
+  #reauthenticating = false;
+  /** Whether the client's DISCONNECT deleted the Will (reason code 0x00). */
+  #willDeleted = false;
+
+  /**
+   * Makes a session for a new network connection, waiting for its CONNECT.
+   *
+   * @param options The server's limits and the session's behaviour.
+   * @throws {MqttError} For an invalid option.
+   */
+  constructor(options: ServerSessionOptions = {}) {
+    const where = "ServerSession";
+    const maximumQoS = options.maximumQoS ?? DEFAULT_MAXIMUM_QOS;
+    if (maximumQoS !== 0 && maximumQoS !== 1 && maximumQoS !== 2) {
+      throw new MqttError(
+        `${where}: maximumQoS must be 0, 1 or 2, got ${describe(maximumQoS)}`,
+        PROTOCOL_ERROR,
+      );
+    }
+    this.#options = {
+      receiveMaximum: checkInteger(
+        options.receiveMaximum,
+        where,
+        "receiveMaximum",
+        1,
+        MAXIMUM_PACKET_ID,
+      ) ?? DEFAULT_RECEIVE_MAXIMUM,
+      maximumPacketSize: checkInteger(
+        options.maximumPacketSize,
+        where,
+        "maximumPacketSize",
+        1,
+        DEFAULT_MAXIMUM_PACKET_SIZE,
+      ),
+      topicAliasMaximum: checkInteger(
+        options.topicAliasMaximum,
+        where,
+        "topicAliasMaximum",
+        0,
+        MAXIMUM_TOPIC_ALIAS,
+      ) ?? DEFAULT_TOPIC_ALIAS_MAXIMUM,
+      maximumQoS,
+      retainAvailable: options.retainAvailable ?? true,
+      wildcardSubscriptionAvailable: options.wildcardSubscriptionAvailable ??
+        true,
+      subscriptionIdentifiersAvailable:
+        options.subscriptionIdentifiersAvailable ?? true,
+      sharedSubscriptionAvailable: options.sharedSubscriptionAvailable ?? true,
+      maximumKeepAlive: checkInteger(
+        options.maximumKeepAlive,
+        where,
+        "maximumKeepAlive",
+        1,
+        65_535,
+      ),
+      maximumSessionExpiryInterval: checkInteger(
+        options.maximumSessionExpiryInterval,
+        where,
+        "maximumSessionExpiryInterval",
+        0,
+        SESSION_NEVER_EXPIRES,
+      ) ?? SESSION_NEVER_EXPIRES,
+      ...checkSessionOptions(options, where, {
+        maximumInFlight: 100,
+        maximumQueuedMessages: 1_000,
+        maximumQueuedBytes: 16 * 1024 * 1024,
+      }),
+      queueQoS0WhileDisconnected: options.queueQoS0WhileDisconnected ?? false,
+      maximumSubscriptions: checkLimit(
+        options.maximumSubscriptions,
+        where,
+        "maximumSubscriptions",
+      ) ?? 1_000,
+      connectTimeout: checkDuration(
+        options.connectTimeout,
+        where,
+        "connectTimeout",
+      ) ?? 30_000,
+    };
+    this.#core = this.#newCore();
+  }
+
+  /**
+   * Where the session is in its life: see {@linkcode ServerSessionState}.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ServerSession } from "@mqtt/codec/session";
+   *
+   * assertEquals(new ServerSession().state, "new");
+   * ```
+   */
+  get state(): ServerSessionState {
+    return this.#state;
+  }
+
+  /**
+   * The Client Identifier, once accepted (the assigned one for an empty
+   * CONNECT's); empty before.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ServerSession } from "@mqtt/codec/session";
+   *
+   * const session = new ServerSession();
+   * session.handlePacket({
+   *   type: "connect",
+   *   protocolVersion: 5,
+   *   clientId: "",
+   *   cleanStart: true,
+   *   keepAlive: 60,
+   * }, 0);
+   * session.accept({ assignedClientIdentifier: "auto-1" }, 0);
+   * assertEquals(session.clientId, "auto-1");
+   * ```
+   */
+  get clientId(): string {
+    return this.#clientId;
+  }
+
+  /**
+   * The protocol version of the connection's CONNECT (5 before it), for
+   * the `PacketWriter`.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ServerSession } from "@mqtt/codec/session";
+   *
+   * const session = new ServerSession();
+   * session.handlePacket({
+   *   type: "connect",
+   *   protocolVersion: 4,
+   *   clientId: "c",
+   *   cleanStart: true,
+   *   keepAlive: 60,
+   * }, 0);
+   * assertEquals(session.protocolVersion, 4);
+   * ```
+   */
+  get protocolVersion(): ProtocolVersion {
+    return this.#rules.version;
+  }
+
+  /**
+   * Our Maximum Packet Size, for the `PacketReader`'s `maximumPacketSize`
+   * option: the reader refuses larger packets with 0x95, which
+   * {@linkcode handleError} turns into a DISCONNECT.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ServerSession } from "@mqtt/codec/session";
+   *
+   * const session = new ServerSession({ maximumPacketSize: 65_536 });
+   * assertEquals(session.maximumPacketSize, 65_536);
+   * ```
+   */
+  get maximumPacketSize(): number {
+    return this.#options.maximumPacketSize ?? DEFAULT_MAXIMUM_PACKET_SIZE;
+  }
+
+  /**
+   * The sizes of the session's state: all 0 once everything is
+   * acknowledged.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ServerSession } from "@mqtt/codec/session";
+   *
+   * assertEquals(new ServerSession().stats.inFlightMessages, 0);
+   * ```
+   */
+  get stats(): SessionStats {
+    const core = this.#core;
+    return sessionStats(
+      core.sender,
+      core.receiver,
+      core.ids,
+      this.#pending.size,
+      0,
+    );
+  }
+
+  /**
+   * The topic filters the session is subscribed to, with their granted
+   * QoS (a copy).
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ServerSession } from "@mqtt/codec/session";
+   *
+   * assertEquals(new ServerSession().subscriptions.size, 0);
+   * ```
+   */
+  get subscriptions(): Map<string, QoS> {
+    const result = new Map<string, QoS>();
+    for (const [filter, stored] of this.#core.subscriptions) {
+      result.set(filter, stored.qos);
+    }
+    return result;
+  }
+
+  // ---------------------------------------------------------------- inputs
+
+  /**
+   * A packet arrived from the client. The first must be a CONNECT (a
+   * `connect` event follows) [MQTT-3.1.0-1]; a second one is a protocol
+   * error [MQTT-3.1.0-2]. Packets after the connection ended are ignored.
+   *
+   * @param packet The packet, as a `PacketReader` (or `decode`) gives it:
+   * its fields are taken as the codec checked them.
+   * @param now The time, in milliseconds (any monotonic origin).
+   * @throws {MqttError} When `packet` is not a packet object at all.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ServerSession } from "@mqtt/codec/session";
+   *
+   * const session = new ServerSession();
+   * session.handlePacket({
+   *   type: "connect",
+   *   protocolVersion: 5,
+   *   clientId: "c",
+   *   cleanStart: true,
+   *   keepAlive: 60,
+   * }, 0);
+   * session.pollEvent(); // connect
+   * session.accept({}, 0);
+   * session.pollTransmit(); // the CONNACK
+   *
+   * session.handlePacket({ type: "pingreq" }, 1);
+   * assertEquals(session.pollTransmit(), { type: "pingresp" });
+   * ```
+   */
+  handlePacket(packet: Packet, now: number): void {
+    this.#now = checkNow(now, "handlePacket");
+    checkPacketObject(packet);
+    const state = this.#state;
+    if (state === "disconnected" || state === "closed") return;
+    this.#lastReceived = now;
+    try {
+      if (state === "new") {
+        if (packet.type !== "connect") {
+          // Not MQTT, or not a client: close without a word [MQTT-3.1.0-1].
+          this.#state = "connecting";
+          this.#close(
+            "local",
+            PROTOCOL_ERROR,
+            undefined,
+            new MqttError(
+              `${packet.type.toUpperCase()}: the first packet must be a CONNECT [MQTT-3.1.0-1]`,
+              PROTOCOL_ERROR,
+            ),
+          );
+          return;
+        }
+        this.#handleConnect(packet);
+      } else if (state === "connecting") {
+        this.#handleEarly(packet);
+      } else {
+        this.#handle(packet);
+      }
+    } catch (error) {
+      if (!(error instanceof MqttError)) throw error;
+      this.#fail(error);
+    }
+  }
+
+  /**
+   * The packet reader failed. For bytes that are not a valid packet, or one
+   * above our Maximum Packet Size, a DISCONNECT (or, before the CONNACK, a
+   * refusing CONNACK) with the error's reason code ends the connection. For
+   * the connection itself failing (0x80 Unspecified error, as `PacketReader`
+   * reports a reset), it is {@linkcode connectionLost}.
+   *
+   * @param error The reader's error.
+   * @param now The time, in milliseconds.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ServerSession } from "@mqtt/codec/session";
+   * import { MqttError } from "@mqtt/codec";
+   *
+   * const session = new ServerSession();
+   * session.handlePacket({
+   *   type: "connect",
+   *   protocolVersion: 5,
+   *   clientId: "c",
+   *   cleanStart: true,
+   *   keepAlive: 60,
+   * }, 0);
+   * session.pollEvent(); // connect
+   * session.accept({}, 0);
+   * session.pollTransmit(); // the CONNACK
+   *
+   * session.handleError(new MqttError("too large", 0x95), 1);
+   * assertEquals(session.pollTransmit(), { type: "disconnect", reasonCode: 0x95 });
+   * ```
+   */
+  handleError(error: MqttError, now: number): void {
+    this.#now = checkNow(now, "handleError");
+    const state = this.#state;
+    if (state === "new") {
+      this.#state = "connecting";
+      this.#close("local", error.reasonCode, undefined, error);
+      return;
+    }
+    if (state !== "connecting" && state !== "connected") return;
+    if (isConnectionFailure(error)) {
+      this.#transmit.drain();
+      this.#close("network", undefined, undefined, error);
+      return;
+    }
+    this.#fail(error);
+  }
+
+  /**
+   * The deadline of {@linkcode pollTimeout} has passed: a client silent for
+   * 1.5 times its Keep Alive is disconnected (0x8D) [MQTT-3.1.2-22]; a
+   * CONNECT undecided after `connectTimeout` is refused (0x87); a delayed
+   * Will is published; an expired session ends.
+   *
+   * @param now The time, in milliseconds.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ServerSession } from "@mqtt/codec/session";
+   *
+   * const session = new ServerSession();
+   * session.handlePacket({
+   *   type: "connect",
+   *   protocolVersion: 5,
+   *   clientId: "c",
+   *   cleanStart: true,
+   *   keepAlive: 60,
+   * }, 0);
+   * session.pollEvent(); // connect
+   * session.accept({}, 0);
+   * session.pollTransmit(); // the CONNACK
+   *
+   * session.handleTimeout(90_000); // 1.5 times the Keep Alive of 60 s
+   * assertEquals(session.pollTransmit(), { type: "disconnect", reasonCode: 0x8d });
+   * ```
+   */
+  handleTimeout(now: number): void {
+    this.#now = checkNow(now, "handleTimeout");
+    const state = this.#state;
+    if (state === "connecting" && now >= this.#decisionDeadline) {
+      this.#refuse(
+        0x87,
+        {},
+        new MqttError(
+          `CONNECT: not accepted within connectTimeout (${this.#options.connectTimeout} ms)`,
+          0x87,
+        ),
+      );
+      return;
+    }
+    if (state === "connecting" || state === "connected") {
+      const deadline = this.#keepAliveDeadline();
+      if (deadline !== undefined && now >= deadline) {
+        const error = new MqttError(
+          `no packet from the client within 1.5 times its Keep Alive of ${
+            this.#keepAlive() / 1000
+          } s ${rule(this.#rules, "[MQTT-3.1.2-22]", "[MQTT-3.1.2-24]")}`,
+          KEEP_ALIVE_TIMEOUT,
+        );
+        if (state === "connected" && this.#rules.serverDisconnect) {
+          this.#send({ type: "disconnect", reasonCode: KEEP_ALIVE_TIMEOUT });
+        }
+        this.#close("local", KEEP_ALIVE_TIMEOUT, undefined, error);
+      }
+      return;
+    }
+    if (state !== "disconnected") return;
+    const core = this.#core;
+    if (core.willAt !== undefined && now >= core.willAt) this.#publishWill();
+    if (core.expiresAt !== undefined && now >= core.expiresAt) {
+      this.#end("expired");
+    }
+  }
+
+  /**
+   * The network connection is gone: a `disconnected` event follows (unless
+   * the session had already ended it), the Will is scheduled, and the
+   * session state waits for the client or expires.
+   *
+   * @param now The time, in milliseconds.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ServerSession } from "@mqtt/codec/session";
+   *
+   * const session = new ServerSession();
+   * session.handlePacket({
+   *   type: "connect",
+   *   protocolVersion: 5,
+   *   clientId: "c",
+   *   cleanStart: true,
+   *   keepAlive: 60,
+   * }, 0);
+   * session.pollEvent(); // connect
+   * session.accept({}, 0);
+   * session.pollTransmit(); // the CONNACK
+   *
+   * session.connectionLost(1);
+   * assertEquals(session.pollEvent(), { type: "disconnected", initiator: "network" });
+   * assertEquals(session.pollEvent()?.type, "ended"); // Session Expiry Interval 0
+   * ```
+   */
+  connectionLost(now: number): void {
+    this.#now = checkNow(now, "connectionLost");
+    if (this.#state !== "connecting" && this.#state !== "connected") {
+      if (this.#state === "new") this.#state = "closed";
+      return;
+    }
+    this.#transmit.drain();
+    this.#close("network");
+  }
+
+  // -------------------------------------------------------------- commands
+
+  /**
+   * Accepts the CONNECT: takes over or ends the `previous` session of this
+   * client (see {@linkcode AcceptOptions.previous}), queues the CONNACK with
+   * the server's limits and Session Present [MQTT-3.2.2-2],
+   * [MQTT-3.2.2-3], then what a resumed session had in flight [MQTT-4.4.0-1]
+   * and queued.
+   *
+   * @param options The previous session, an assigned Client Identifier,
+   * and what else the CONNACK carries.
+   * @param now The time, in milliseconds.
+   * @throws {MqttError} When no CONNECT waits for a decision, or for
+   * invalid options.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ServerSession } from "@mqtt/codec/session";
+   *
+   * const session = new ServerSession();
+   * session.handlePacket({
+   *   type: "connect",
+   *   protocolVersion: 5,
+   *   clientId: "c",
+   *   cleanStart: true,
+   *   keepAlive: 60,
+   * }, 0);
+   * session.pollEvent(); // connect
+   * session.accept({ reasonString: "welcome" }, 0);
+   * assertEquals(session.pollTransmit(), {
+   *   type: "connack",
+   *   sessionPresent: false,
+   *   reasonCode: 0,
+   *   reasonString: "welcome",
+   * });
+   * assertEquals(session.state, "connected");
+   * ```
+   */
+  accept(options: AcceptOptions, now: number): void {
+    this.#now = checkNow(now, "accept");
+    const where = "accept";
+    const connect = this.#awaitingDecision(where);
+    const rules = this.#rules;
+    let clientId = connect.clientId;
+    const assigned = options.assignedClientIdentifier;
+    if (clientId === "") {
+      if (typeof assigned !== "string" || assigned === "") {
+        throw new MqttError(
+          `${where}: the client sent an empty Client Identifier: give an assignedClientIdentifier [MQTT-3.1.3-6]`,
+          PROTOCOL_ERROR,
+        );
+      }
+      clientId = assigned;
+    } else if (assigned !== undefined) {
+      throw new MqttError(
+        `${where}: assignedClientIdentifier is only for a client that sent an empty Client Identifier`,
+        PROTOCOL_ERROR,
+      );
+    }
+    const previous = options.previous;
+    if (previous !== undefined) {
+      if (!(previous instanceof ServerSession) || previous === this) {
+        throw new MqttError(
+          `${where}: previous must be another ServerSession`,
+          PROTOCOL_ERROR,
+        );
+      }
+      if (previous.#clientId !== clientId) {
+        throw new MqttError(
+          `${where}: previous is the session of ${
+            describe(previous.#clientId)
+          }, not ${describe(clientId)}`,
+          PROTOCOL_ERROR,
+        );
+      }
+    }
+    const opts = this.#options;
+    let serverKeepAlive = options.serverKeepAlive;
+    if (serverKeepAlive === undefined && rules.properties) {
+      const maximum = opts.maximumKeepAlive;
+      if (
+        maximum !== undefined &&
+        (connect.keepAlive === 0 || connect.keepAlive > maximum)
+      ) {
+        serverKeepAlive = maximum;
+      }
+    }
+    const requestedExpiry = rules.sessionExpiry
+      ? connect.sessionExpiryInterval ?? 0
+      : connect.cleanStart
+      ? 0
+      : opts.maximumSessionExpiryInterval;
+    const expiryInterval = Math.min(
+      requestedExpiry,
+      opts.maximumSessionExpiryInterval,
+    );
+    const connack: ConnackPacket = {
+      type: "connack",
+      sessionPresent: false,
+      reasonCode: 0,
+    };
+    if (rules.properties) {
+      if (expiryInterval !== requestedExpiry) {
+        connack.sessionExpiryInterval = expiryInterval;
+      }
+      if (opts.receiveMaximum !== DEFAULT_RECEIVE_MAXIMUM) {
+        connack.receiveMaximum = opts.receiveMaximum;
+      }
+      if (opts.maximumQoS < 2) connack.maximumQoS = opts.maximumQoS as 0 | 1;
+      if (!opts.retainAvailable) connack.retainAvailable = false;
+      if (opts.maximumPacketSize !== undefined) {
+        connack.maximumPacketSize = opts.maximumPacketSize;
+      }
+      if (connect.clientId === "") connack.assignedClientIdentifier = clientId;
+      if (opts.topicAliasMaximum > 0) {
+        connack.topicAliasMaximum = opts.topicAliasMaximum;
+      }
+      if (!opts.wildcardSubscriptionAvailable) {
+        connack.wildcardSubscriptionAvailable = false;
+      }
+      if (!opts.subscriptionIdentifiersAvailable) {
+        connack.subscriptionIdentifiersAvailable = false;
+      }
+      if (!opts.sharedSubscriptionAvailable) {
+        connack.sharedSubscriptionAvailable = false;
+      }
+      if (serverKeepAlive !== undefined) {
+        connack.serverKeepAlive = serverKeepAlive;
+      }
+      // Only when asked for [MQTT-3.1.2-28].
+      if (
+        options.responseInformation !== undefined &&
+        connect.requestResponseInformation === true
+      ) {
+        connack.responseInformation = options.responseInformation;
+      }
+      if (options.serverReference !== undefined) {
+        connack.serverReference = options.serverReference;
+      }
+      if (options.reasonString !== undefined) {
+        connack.reasonString = options.reasonString;
+      }
+      if (options.userProperties !== undefined) {
+        connack.userProperties = options.userProperties;
+      }
+      if (connect.authenticationMethod !== undefined) {
+        // Every AUTH and the CONNACK carry the CONNECT's method [MQTT-4.12.0-5].
+        connack.authenticationMethod = connect.authenticationMethod;
+        if (options.authenticationData !== undefined) {
+          connack.authenticationData = options.authenticationData;
+        }
+      }
+    }
+    checkPacket(connack, rules, where);
+
+    // The decision is made: from here on, the session is this client's.
+    this.#clientId = clientId;
+    if (previous !== undefined) {
+      if (
+        previous.#state === "connected" || previous.#state === "connecting"
+      ) {
+        previous.#takenOver(now);
+      }
+      if (connect.cleanStart) {
+        // A new session replaces the old, which ends: its Will goes now
+        // (section 3.1.3.2.2: at the end of the session at the latest).
+        if (previous.#state === "disconnected") previous.#end("clean-start");
+        previous.#state = "closed";
+      } else if (previous.#state === "disconnected") {
+        // Taken over: the Will of the old connection is not sent
+        // [MQTT-3.1.3-9], the session no longer expires.
+        const core = previous.#core;
+        previous.#core = previous.#newCore();
+        previous.#state = "closed";
+        core.owner = this;
+        core.willAt = undefined;
+        core.will = undefined;
+        core.expiresAt = undefined;
+        this.#core = core;
+      } else {
+        previous.#state = "closed";
+      }
+    }
+    const core = this.#core;
+    // Session Present: a resumed session [MQTT-3.2.2-3], never after a Clean
+    // Start [MQTT-3.2.2-2].
+    const sessionPresent = !connect.cleanStart && core.accepted;
+    connack.sessionPresent = rules.sessionPresentFlag && sessionPresent;
+    core.accepted = true;
+    core.will = connect.will;
+    core.expiryInterval = expiryInterval;
+    this.#willDeleted = false;
+    const keepAlive = serverKeepAlive ?? connect.keepAlive;
+    const client: ClientLimits = {
+      rules,
+      maximumPacketSize: connect.maximumPacketSize ??
+        DEFAULT_MAXIMUM_PACKET_SIZE,
+      problemInformation: connect.requestProblemInformation ?? true,
+      keepAlive: keepAlive * 1000,
+    };
+    this.#client = client;
+    this.#state = "connected";
+    this.#awaitingClientAuth = false;
+    this.#authStepDue = false;
+    this.#send(connack);
+    const clientAliases = connect.topicAliasMaximum ?? 0;
+    core.sender.attach({
+      rules,
+      sendQuota: Math.min(
+        connect.receiveMaximum ?? DEFAULT_RECEIVE_MAXIMUM,
+        opts.maximumInFlight,
+      ),
+      maximumPacketSize: client.maximumPacketSize,
+      aliases: opts.useTopicAliases && clientAliases > 0
+        ? new OutboundTopicAliases(clientAliases)
+        : undefined,
+      maximumQoS: 2,
+      retainAvailable: true,
+    }, sessionPresent);
+    core.receiver.attach({
+      rules,
+      // MQTT 3.1.1 cannot tell the client a Receive Maximum: none is held
+      // against it (its QoS 2 identifiers are bounded by their 65,535).
+      receiveMaximum: rules.receiveMaximum
+        ? opts.receiveMaximum
+        : DEFAULT_RECEIVE_MAXIMUM,
+      aliases: new InboundTopicAliases(
+        rules.topicAliases ? opts.topicAliasMaximum : 0,
+      ),
+    });
+    const early = this.#early;
+    this.#early = [];
+    for (const packet of early) {
+      if (this.#state !== "connected") break;
+      try {
+        this.#handle(packet);
+      } catch (error) {
+        if (!(error instanceof MqttError)) throw error;
+        this.#fail(error);
+      }
+    }
+  }
+
+  /**
+   * Refuses the CONNECT: a CONNACK with the reason code, then the
+   * connection ends (`disconnected`). A previous session of the client is
+   * not touched.
+   *
+   * @param options The reason code (0x80 or above) and properties.
+   * @param now The time, in milliseconds.
+   * @throws {MqttError} When no CONNECT waits for a decision, or for a
+   * reason code a CONNACK cannot carry.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ServerSession } from "@mqtt/codec/session";
+   * import { ReasonCode } from "@mqtt/codec";
+   *
+   * const session = new ServerSession();
+   * session.handlePacket({
+   *   type: "connect",
+   *   protocolVersion: 5,
+   *   clientId: "c",
+   *   cleanStart: true,
+   *   keepAlive: 60,
+   * }, 0);
+   * session.pollEvent(); // connect
+   *
+   * session.reject({ reasonCode: ReasonCode.NotAuthorized }, 0);
+   * assertEquals(session.pollTransmit(), {
+   *   type: "connack",
+   *   sessionPresent: false,
+   *   reasonCode: 0x87,
+   * });
+   * assertEquals(session.pollEvent()?.type, "disconnected");
+   * ```
+   */
+  reject(options: RejectOptions, now: number): void {
+    this.#now = checkNow(now, "reject");
+    const where = "reject";
+    this.#awaitingDecision(where);
+    const code = options.reasonCode;
+    if (!isValidReasonCode("connack", code) || code < 0x80) {
+      if (this.#rules.connectReasonCodes || code < 1 || code > 5) {
+        throw new MqttError(
+          `${where}: ${
+            describe(code)
+          } is not a CONNACK reason code of 0x80 or above (section 3.2.2.2)`,
+          PROTOCOL_ERROR,
+        );
+      }
+    }
+    this.#refuse(code, options);
+  }
+
+  /**
+   * A step of enhanced authentication (MQTT 5.0 section 4.12), with the
+   * CONNECT's Authentication Method filled in [MQTT-4.12.0-5]: while the
+   * CONNECT is being decided, 0x18 (Continue authentication) sends a
+   * challenge [MQTT-4.12.0-2] (finish with {@linkcode accept} or
+   * {@linkcode reject}); during a re-authentication the client started,
+   * 0x18 continues it and 0x00 (Success) ends it.
+   *
+   * @param request The reason code, the method's data, and properties.
+   * @param now The time, in milliseconds.
+   * @throws {MqttError} When the CONNECT had no Authentication Method
+   * [MQTT-4.12.0-6], or the step is not due.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ServerSession } from "@mqtt/codec/session";
+   *
+   * const session = new ServerSession();
+   * session.handlePacket({
+   *   type: "connect",
+   *   protocolVersion: 5,
+   *   clientId: "c",
+   *   cleanStart: true,
+   *   keepAlive: 60,
+   *   authenticationMethod: "SCRAM-SHA-256",
+   * }, 0);
+   * session.pollEvent(); // connect: a first challenge
+   * session.authenticate({
+   *   reasonCode: 0x18,
+   *   authenticationData: new TextEncoder().encode("server-first"),
+   * }, 0);
+   * assertEquals(session.pollTransmit()?.type, "auth");
+   * ```
+   */
+  authenticate(
+    request: Omit<AuthPacket, "type" | "authenticationMethod">,
+    now: number,
+  ): void {
+    this.#now = checkNow(now, "authenticate");
+    const packet = authPacket(
+      request,
+      this.#connect?.authenticationMethod,
+      this.#rules,
+      "[MQTT-4.12.0-6]",
+    );
+    const code = packet.reasonCode ?? 0;
+    const connecting = this.#state === "connecting";
+    const reauthenticating = this.#state === "connected" &&
+      this.#reauthenticating;
+    const due = connecting ? !this.#awaitingClientAuth : this.#authStepDue;
+    if (
+      !(connecting || reauthenticating) || !due ||
+      (code !== CONTINUE_AUTHENTICATION && !(code === 0 && reauthenticating))
+    ) {
+      throw new MqttError(
+        `authenticate: AUTH ${describe(code)} is not due now (section 4.12)`,
+        PROTOCOL_ERROR,
+      );
+    }
+    if (code === 0) this.#reauthenticating = false;
+    this.#awaitingClientAuth = code === CONTINUE_AUTHENTICATION;
+    this.#authStepDue = false;
+    this.#send(packet);
+  }
+
+  /**
+   * Ends the connection: MQTT 5.0 sends a DISCONNECT with the reason code
+   * (0x8E Session taken over, 0x8B Server shutting down, ...); MQTT 3.1.1 and 3.1
+   * just closes. The Will is published (after its delay), as for any end
+   * not asked for by the client. Before the CONNECT is accepted, use
+   * {@linkcode reject}; this closes without a word [MQTT-3.14.0-1]. Does
+   * nothing once disconnected.
+   *
+   * @param request The reason code, a Reason String, User Properties, a
+   * Server Reference.
+   * @param now The time, in milliseconds.
+   * @throws {MqttError} For an invalid request, or a Session Expiry
+   * Interval, which a server never sends [MQTT-3.14.2-2].
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ServerSession } from "@mqtt/codec/session";
+   * import { ReasonCode } from "@mqtt/codec";
+   *
+   * const session = new ServerSession();
+   * session.handlePacket({
+   *   type: "connect",
+   *   protocolVersion: 5,
+   *   clientId: "c",
+   *   cleanStart: true,
+   *   keepAlive: 60,
+   * }, 0);
+   * session.pollEvent(); // connect
+   * session.accept({}, 0);
+   * session.pollTransmit(); // the CONNACK
+   *
+   * session.disconnect({ reasonCode: ReasonCode.ServerShuttingDown }, 1);
+   * assertEquals(session.pollTransmit(), { type: "disconnect", reasonCode: 0x8b });
+   * ```
+   */
+  disconnect(request: Omit<DisconnectPacket, "type">, now: number): void {
+    this.#now = checkNow(now, "disconnect");
+    const where = "disconnect";
+    const packet: DisconnectPacket = { ...request, type: "disconnect" };
+    if (packet.sessionExpiryInterval !== undefined) {
+      throw new MqttError(
+        `${where}: a server does not send a Session Expiry Interval [MQTT-3.14.2-2]`,
+        PROTOCOL_ERROR,
+      );
+    }
+    const state = this.#state;
+    if (state === "new") {
+      this.#state = "closed";
+      return;
+    }
+    if (state !== "connecting" && state !== "connected") return;
+    checkPacket(packet, this.#rules, where);
+    if (state === "connected" && this.#rules.serverDisconnect) {
+      this.#send(packet);
+    }
+    this.#close("local", packet.reasonCode ?? NORMAL_DISCONNECTION);
+  }
+
+  /**
+   * Hands a message to this session for its client, as a broker does after
+   * matching it against its subscription index. From the subscriptions
+   * named in `topicFilters` (each must be held by this session and match
+   * the topic), or without them from all its non-shared subscriptions that
+   * match, the session decides what the client gets: one copy at the
+   * highest granted QoS [MQTT-3.3.4-2], never above the message's
+   * [MQTT-3.8.4-8], with the Subscription Identifiers of all of them
+   * [MQTT-3.3.4-3], [MQTT-3.3.4-4]; none when No Local excludes them all
+   * [MQTT-3.8.3-3]; RETAIN as published only for Retain As Published
+   * [MQTT-3.3.1-12], [MQTT-3.3.1-13] (or for `retained`). Then it is
+   * queued (see the queue limits) and sent within the client's Receive
+   * Maximum, Topic Alias Maximum and Maximum Packet Size.
+   *
+   * @param delivery The message, the matching filters, the publisher.
+   * @param now The time, in milliseconds: a Message Expiry Interval counts
+   * from here.
+   * @returns Whether the message was queued for the client. `false`: no
+   * subscription of this session matches (or No Local excluded it), the client is disconnected and the message is QoS 0
+   * (not queued unless `queueQoS0WhileDisconnected`), the session is
+   * closed, or the queue limits refused it. Once queued, a message is
+   * sent or reported by a `dropped` event.
+   * @throws {MqttError} For an invalid message.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ServerSession } from "@mqtt/codec/session";
+   *
+   * const session = new ServerSession();
+   * session.handlePacket({
+   *   type: "connect",
+   *   protocolVersion: 5,
+   *   clientId: "c",
+   *   cleanStart: true,
+   *   keepAlive: 60,
+   * }, 0);
+   * session.pollEvent(); // connect
+   * session.accept({}, 0);
+   * session.pollTransmit(); // the CONNACK
+   *
+   * session.handlePacket({
+   *   type: "subscribe",
+   *   packetId: 1,
+   *   subscriptions: [{ topicFilter: "sensors/#", qos: 1 }],
+   * }, 1);
+   * session.pollTransmit(); // the SUBACK
+   * const message = {
+   *   topic: "sensors/1",
+   *   payload: new Uint8Array([1]),
+   *   qos: 2,
+   *   retain: false,
+   * } as const;
+   * assertEquals(session.deliver({ message }, 2), true);
+   * const publish = session.pollTransmit();
+   * assertEquals(publish?.type === "publish" && publish.qos, 1); // the granted QoS
+   * assertEquals(session.deliver({ message: { ...message, topic: "other" } }, 2), false);
+   * ```
+   */
+  deliver(delivery: Delivery, now: number): boolean {
+    this.#now = checkNow(now, "deliver");
+    const state = this.#state;
+    if (state !== "connected" && state !== "disconnected") return false;
+    const { message, topicFilters } = delivery;
+    const rules = this.#rules;
+    const size = checkMessage(message, rules, "deliver", "ignore");
+    const subscriptions = this.#core.subscriptions;
+    const self = delivery.publisher !== undefined &&
+      delivery.publisher === this.#clientId;
+    let qos = -1;
+    let retainAsPublished = false;
+    let identifiers: number[] | undefined;
+    const take = (filter: string, subscription: StoredSubscription) => {
+      if (subscription.noLocal && self) return;
+      if (!topicMatches(shareFilter(filter, rules), message.topic)) return;
+      if (subscription.qos > qos) qos = subscription.qos;
+      if (subscription.retainAsPublished) retainAsPublished = true;
+      if (subscription.subscriptionIdentifier !== undefined) {
+        (identifiers ??= []).push(subscription.subscriptionIdentifier);
+      }
+    };
+    if (topicFilters === undefined) {
+      // Every non-shared subscription of this session that matches.
+      for (const [filter, subscription] of subscriptions) {
+        if (!isShared(filter, rules)) take(filter, subscription);
+      }
+    } else {
+      for (let i = 0; i < topicFilters.length; i++) {
+        const subscription = subscriptions.get(topicFilters[i]);
+        if (subscription !== undefined) take(topicFilters[i], subscription);
+      }
+    }
+    if (qos < 0) return false;
+    const sentQoS = (message.qos < qos ? message.qos : qos) as QoS;
+    if (
+      sentQoS === 0 && state === "disconnected" &&
+      !this.#options.queueQoS0WhileDisconnected
+    ) {
+      return false;
+    }
+    // RETAIN: 1 for a retained message sent on subscribing; else as
+    // published with Retain As Published, 0 otherwise (3.1.1 has no such
+    // option: always 0, 3.1.1 [MQTT-3.3.1-9]).
+    const retain = delivery.retained === true ||
+      (rules.subscriptionOptions && retainAsPublished && message.retain);
+    const interval = rules.messageExpiry
+      ? message.messageExpiryInterval
+      : undefined;
+    return this.#core.sender.add(
+      0,
+      message,
+      sentQoS,
+      retain,
+      rules.properties ? identifiers : undefined,
+      size,
+      interval === undefined ? undefined : now + interval * 1000,
+    );
+  }
+
+  /**
+   * Answers a request reported with an `id` (option
+   * `manualAcknowledgement`): a QoS 1 or 2 message (`reasonCode`), a
+   * SUBSCRIBE or an UNSUBSCRIBE (`reasonCodes`, by default the ones the
+   * event proposed). Message answers go out in the order the messages
+   * arrived [MQTT-4.6.0-2], [MQTT-4.6.0-3].
+   *
+   * @param answer The id, and the reason code(s).
+   * @param now The time, in milliseconds.
+   * @returns Whether the id was waiting for an answer (false after its
+   * connection ended).
+   * @throws {MqttError} For reason codes the acknowledgement cannot carry.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ServerSession } from "@mqtt/codec/session";
+   *
+   * const session = new ServerSession({ manualAcknowledgement: true });
+   * session.handlePacket({
+   *   type: "connect",
+   *   protocolVersion: 5,
+   *   clientId: "c",
+   *   cleanStart: true,
+   *   keepAlive: 60,
+   * }, 0);
+   * session.pollEvent();
+   * session.accept({}, 0);
+   * session.pollTransmit();
+   * session.handlePacket({
+   *   type: "subscribe",
+   *   packetId: 1,
+   *   subscriptions: [{ topicFilter: "secret/#", qos: 1 }],
+   * }, 1);
+   * const request = session.pollEvent();
+   * if (request?.type === "subscribe") {
+   *   session.acknowledge({ id: request.id, reasonCodes: [0x87] }, 1); // not authorized
+   * }
+   * assertEquals(session.pollTransmit(), { type: "suback", packetId: 1, reasonCodes: [0x87] });
+   * ```
+   */
+  acknowledge(answer: Acknowledgement, now: number): boolean {
+    this.#now = checkNow(now, "acknowledge");
+    if (this.#state !== "connected") return false;
+    const request = this.#pending.get(answer.id);
+    if (request === undefined) return this.#core.receiver.acknowledge(answer);
+    const packet = request.packet;
+    const count = packet.type === "subscribe"
+      ? packet.subscriptions.length
+      : packet.topicFilters.length;
+    const codes = answer.reasonCodes ?? this.#proposal(packet);
+    const type = packet.type === "subscribe" ? "suback" : "unsuback";
+    if (
+      !Array.isArray(codes) || codes.length !== count ||
+      !codes.every((code) => isValidReasonCode(type, code))
+    ) {
+      throw new MqttError(
+        `acknowledge: ${type.toUpperCase()} needs ${count} valid reason codes, got ${
+          describe(codes)
+        } (section ${type === "suback" ? "3.9.3" : "3.11.3"})`,
+        PROTOCOL_ERROR,
+      );
+    }
+    if (packet.type === "subscribe") {
+      packet.subscriptions.forEach((subscription, i) => {
+        if (codes[i] < 0x80 && codes[i] > subscription.qos) {
+          throw new MqttError(
+            `acknowledge: granted QoS ${
+              codes[i]
+            } is above the requested ${subscription.qos} for ${
+              describe(subscription.topicFilter)
+            } [MQTT-3.8.4-7]`,
+            PROTOCOL_ERROR,
+          );
+        }
+      });
+    }
+    this.#pending.delete(answer.id);
+    if (packet.type === "subscribe") {
+      this.#completeSubscribe(packet, codes, answer);
+    } else this.#completeUnsubscribe(packet, codes, answer);
+    return true;
+  }
+
+  // --------------------------------------------------------------- outputs
+
+  /**
+   * The next packet to write to the client, or `undefined` when there is
+   * none: control packets first, then PUBLISH and PUBREL packets as the
+   * client's Receive Maximum allows. Write them in the order returned.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ServerSession } from "@mqtt/codec/session";
+   *
+   * assertEquals(new ServerSession().pollTransmit(), undefined);
+   * ```
+   */
+  pollTransmit(): Packet | undefined {
+    const packet = this.#transmit.shift();
+    if (packet !== undefined || this.#state !== "connected") return packet;
+    return this.#core.sender.next(this.#now);
+  }
+
+  /**
+   * The next event, or `undefined` when there is none.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ServerSession } from "@mqtt/codec/session";
+   *
+   * assertEquals(new ServerSession().pollEvent(), undefined);
+   * ```
+   */
+  pollEvent(): ServerEvent | undefined {
+    return this.#events.shift();
+  }
+
+  /**
+   * When {@linkcode handleTimeout} is due next (absolute milliseconds), or
+   * `undefined` for never: while connected, 1.5 times the Keep Alive after
+   * the last packet from the client; while its CONNECT waits for a decision,
+   * that or `connectTimeout`, whichever is first; while disconnected, when
+   * the Will is due or the session expires.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ServerSession } from "@mqtt/codec/session";
+   *
+   * const session = new ServerSession();
+   * session.handlePacket({
+   *   type: "connect",
+   *   protocolVersion: 5,
+   *   clientId: "c",
+   *   cleanStart: true,
+   *   keepAlive: 10,
+   * }, 0);
+   * session.accept({}, 0);
+   * assertEquals(session.pollTimeout(), 15_000);
+   * ```
+   */
+  pollTimeout(): number | undefined {
+    const state = this.#state;
+    if (state === "connecting") {
+      const keepAlive = this.#keepAliveDeadline();
+      return keepAlive === undefined
+        ? this.#decisionDeadline
+        : Math.min(keepAlive, this.#decisionDeadline);
+    }
+    if (state === "connected") return this.#keepAliveDeadline();
+    if (state !== "disconnected") return undefined;
+    const { willAt, expiresAt } = this.#core;
+    if (willAt === undefined) return expiresAt;
+    return expiresAt === undefined ? willAt : Math.min(willAt, expiresAt);
+  }
+
+  // ------------------------------------------------------------- internals
+
+  #newCore(): SessionCore {
+    const core: SessionCore = {
+      owner: this,
+      ids: new PacketIdAllocator(),
+      sender: undefined as unknown as Sender,
+      receiver: undefined as unknown as Receiver,
+      subscriptions: new Map(),
+      accepted: false,
+      will: undefined,
+      willAt: undefined,
+      expiryInterval: 0,
+      expiresAt: undefined,
+    };
+    const options = this.#options;
+    // The session state may move to another ServerSession (a takeover):
+    // its output goes to whichever owns it now.
+    const emit = (event: ServerEvent) => core.owner.#events.push(event);
+    (core as { sender: Sender }).sender = new Sender({
+      maximumMessages: options.maximumQueuedMessages,
+      maximumBytes: options.maximumQueuedBytes,
+      reportCompletion: false,
+      // Without reportCompletion a sender emits `dropped` events only.
+      emit: emit as (event: ServerEvent | PublishedEvent) => void,
+      ids: core.ids,
+    });
+    (core as { receiver: Receiver }).receiver = new Receiver({
+      strictReceiveMaximum: options.strictReceiveMaximum,
+      manualAcknowledgement: options.manualAcknowledgement,
+      emit,
+      send: (packet) => core.owner.#send(packet),
+      nextId: () => ++core.owner.#lastId,
+    });
+    return core;
+  }
+
+  #keepAlive(): number {
+    const client = this.#client;
+    if (client !== undefined) return client.keepAlive;
+    return (this.#connect?.keepAlive ?? 0) * 1000;
+  }
+
+  #keepAliveDeadline(): number | undefined {
+    const keepAlive = this.#keepAlive();
+    return keepAlive === 0 ? undefined : this.#lastReceived + keepAlive * 1.5;
+  }
+
+  #awaitingDecision(where: string): ConnectPacket {
+    if (this.#state !== "connecting" || this.#connect === undefined) {
+      throw new MqttError(
+        `${where}: no CONNECT waits for a decision (the session is ${this.#state})`,
+        PROTOCOL_ERROR,
+      );
+    }
+    return this.#connect;
+  }
+
+  /** Queues a control packet, fitted to the client's limits once known. */
+  #send(packet: Packet): void {
+    const client = this.#client;
+    if (client === undefined) {
+      this.#transmit.push(packet);
+      return;
+    }
+    const fitted = fitControlPacket(packet, client);
+    if (fitted !== undefined) this.#transmit.push(fitted);
+  }
+
+  #handleConnect(connect: ConnectPacket): void {
+    const rules = versionRules(connect.protocolVersion);
+    this.#rules = rules;
+    this.#connect = connect;
+    this.#state = "connecting";
+    this.#decisionDeadline = this.#now + this.#options.connectTimeout;
+    const opts = this.#options;
+    const will = connect.will;
+    if (
+      connect.clientId === "" && !connect.cleanStart &&
+      !rules.emptyClientIdResumes
+    ) {
+      this.#refuse(0x85, {}); // 3.1.1 [MQTT-3.1.3-8]: return code 2
+      return;
+    }
+    if (will !== undefined && will.qos > opts.maximumQoS) {
+      this.#refuse(0x9b, {}); // [MQTT-3.2.2-12]
+      return;
+    }
+    if (will?.retain === true && !opts.retainAvailable) {
+      this.#refuse(0x9a, {}); // [MQTT-3.2.2-13]
+      return;
+    }
+    this.#events.push({ type: "connect", packet: connect });
+  }
+
+  /** A packet between the CONNECT and the decision on it. */
+  #handleEarly(packet: Packet): void {
+    if (packet.type === "auth") return this.#handleAuth(packet);
+    if (packet.type === "disconnect") {
+      this.#transmit.drain();
+      this.#close("peer", packet.reasonCode ?? 0, packet);
+      return;
+    }
+    if (packet.type === "connect") {
+      throw new MqttError(
+        "CONNECT: a second CONNECT [MQTT-3.1.0-2]",
+        PROTOCOL_ERROR,
+      );
+    }
+    if (this.#connect!.authenticationMethod !== undefined) {
+      throw new MqttError(
+        `${packet.type.toUpperCase()}: only AUTH and DISCONNECT may follow a CONNECT with an Authentication Method before the CONNACK [MQTT-3.1.2-30]`,
+        PROTOCOL_ERROR,
+      );
+    }
+    if (this.#early.length >= EARLY_PACKETS) {
+      throw new MqttError(
+        `${packet.type.toUpperCase()}: more than ${EARLY_PACKETS} packets before the CONNACK`,
+        QUOTA_EXCEEDED,
+      );
+    }
+    this.#early.push(packet);
+  }
+
+  #handle(packet: Packet): void {
+    const core = this.#core;
+    switch (packet.type) {
+      case "publish":
+        return this.#handlePublish(packet);
+      case "puback":
+      case "pubrec":
+      case "pubcomp": {
+        const pubrel = core.sender.acknowledge(packet);
+        if (pubrel !== undefined) this.#send(pubrel);
+        return;
+      }
+      case "pubrel":
+        return core.receiver.handlePubrel(packet);
+      case "subscribe":
+        return this.#handleSubscribe(packet);
+      case "unsubscribe":
+        return this.#handleUnsubscribe(packet);
+      case "pingreq":
+        // [MQTT-3.12.4-1]
+        this.#send({ type: "pingresp" });
+        return;
+      case "disconnect":
+        return this.#handleDisconnect(packet);
+      case "auth":
+        return this.#handleAuth(packet);
+      case "connect":
+        throw new MqttError(
+          "CONNECT: a second CONNECT [MQTT-3.1.0-2]",
+          PROTOCOL_ERROR,
+        );
+      default:
+        throw new MqttError(
+          `${packet.type.toUpperCase()}: a client does not send this packet (section 2.1.2)`,
+          PROTOCOL_ERROR,
+        );
+    }
+  }
+
+  #handlePublish(packet: PublishPacket): void {
+    const opts = this.#options;
+    if (packet.subscriptionIdentifiers !== undefined) {
+      throw new MqttError(
+        "PUBLISH: a client does not send Subscription Identifiers [MQTT-3.3.4-6]",
+        PROTOCOL_ERROR,
+      );
+    }
+    if (packet.qos > opts.maximumQoS) {
+      throw new MqttError(
+        `PUBLISH: QoS ${packet.qos} is above the Maximum QoS ${opts.maximumQoS} (section 3.2.2.3.4)`,
+        0x9b,
+      );
+    }
+    if (packet.retain && !opts.retainAvailable) {
+      throw new MqttError(
+        "PUBLISH: RETAIN set while Retain Available is 0 (section 3.2.2.3.5)",
+        0x9a,
+      );
+    }
+    this.#core.receiver.handlePublish(packet);
+  }
+
+  /** The answer the session proposes for a SUBSCRIBE or UNSUBSCRIBE. */
+  #proposal(packet: SubscribePacket | UnsubscribePacket): number[] {
+    const rules = this.#rules;
+    const subscriptions = this.#core.subscriptions;
+    if (packet.type === "unsubscribe") {
+      return packet.topicFilters.map((filter) =>
+        rules.reasonCodes && !subscriptions.has(filter)
+          ? NO_SUBSCRIPTION_EXISTED
+          : 0
+      );
+    }
+    const opts = this.#options;
+    const failure = (code: number) => rules.reasonCodes ? code : 0x80;
+    let added = 0;
+    return packet.subscriptions.map(({ topicFilter, qos }) => {
+      if (
+        isShared(topicFilter, rules) && !opts.sharedSubscriptionAvailable
+      ) {
+        return failure(0x9e); // section 3.2.2.3.13
+      }
+      const filter = shareFilter(topicFilter, rules);
+      if (
+        !opts.wildcardSubscriptionAvailable &&
+        (filter.includes("+") || filter.includes("#"))
+      ) {
+        return failure(0xa2); // [MQTT-3.8.3-2] (3.1.1), section 3.2.2.3.11
+      }
+      if (!subscriptions.has(topicFilter)) {
+        if (subscriptions.size + added >= opts.maximumSubscriptions) {
+          return failure(QUOTA_EXCEEDED);
+        }
+        added++;
+      }
+      return Math.min(qos, opts.maximumQoS);
+    });
+  }
+
+  #handleSubscribe(packet: SubscribePacket): void {
+    if (
+      packet.subscriptionIdentifier !== undefined &&
+      !this.#options.subscriptionIdentifiersAvailable
+    ) {
+      throw new MqttError(
+        "SUBSCRIBE: Subscription Identifiers are not supported here (section 3.2.2.3.12)",
+        0xa1,
+      );
+    }
+    const codes = this.#proposal(packet);
+    if (this.#options.manualAcknowledgement) {
+      const id = ++this.#lastId;
+      this.#pending.set(id, { packet });
+      this.#events.push({ type: "subscribe", id, packet, reasonCodes: codes });
+      return;
+    }
+    this.#completeSubscribe(packet, codes, {});
+  }
+
+  #completeSubscribe(
+    packet: SubscribePacket,
+    codes: number[],
+    answer: Omit<Acknowledgement, "id">,
+  ): void {
+    const rules = this.#rules;
+    const subscriptions = this.#core.subscriptions;
+    const granted: GrantedSubscription[] = [];
+    const sent = codes.slice();
+    // Each filter as if in its own SUBSCRIBE [MQTT-3.8.4-5].
+    packet.subscriptions.forEach((subscription, i) => {
+      const code = sent[i];
+      if (code >= 0x80) return;
+      const filter = subscription.topicFilter;
+      const existed = subscriptions.has(filter);
+      if (
+        !existed && subscriptions.size >= this.#options.maximumSubscriptions
+      ) {
+        sent[i] = rules.reasonCodes ? QUOTA_EXCEEDED : 0x80;
+        return;
+      }
+      const stored: StoredSubscription = {
+        qos: code as QoS,
+        noLocal: subscription.noLocal === true,
+        retainAsPublished: subscription.retainAsPublished === true,
+        subscriptionIdentifier: packet.subscriptionIdentifier,
+      };
+      // A subscription to the same filter replaces the old [MQTT-3.8.4-3].
+      subscriptions.set(filter, stored);
+      const retainHandling = rules.subscriptionOptions
+        ? subscription.retainHandling ?? 0
+        : 0;
+      const shared = isShared(filter, rules);
+      const entry: GrantedSubscription = {
+        topicFilter: filter,
+        qos: code as QoS,
+        isNew: !existed,
+        sendRetained: !shared &&
+          (retainHandling === 0 || (retainHandling === 1 && !existed)),
+      };
+      if (rules.subscriptionOptions) {
+        entry.noLocal = stored.noLocal;
+        entry.retainAsPublished = stored.retainAsPublished;
+        entry.retainHandling = retainHandling;
+        if (stored.subscriptionIdentifier !== undefined) {
+          entry.subscriptionIdentifier = stored.subscriptionIdentifier;
+        }
+      }
+      granted.push(entry);
+    });
+    const suback: SubackPacket = {
+      type: "suback",
+      packetId: packet.packetId,
+      reasonCodes: sent,
+    };
+    addProperties(suback, answer, rules);
+    this.#send(suback);
+    this.#events.push({
+      type: "subscribed",
+      subscriptions: granted,
+      packet,
+      reasonCodes: sent,
+    });
+  }
+
+  #handleUnsubscribe(packet: UnsubscribePacket): void {
+    const codes = this.#proposal(packet);
+    if (this.#options.manualAcknowledgement) {
+      const id = ++this.#lastId;
+      this.#pending.set(id, { packet });
+      this.#events.push({
+        type: "unsubscribe",
+        id,
+        packet,
+        reasonCodes: codes,
+      });
+      return;
+    }
+    this.#completeUnsubscribe(packet, codes, {});
+  }
+
+  #completeUnsubscribe(
+    packet: UnsubscribePacket,
+    codes: number[],
+    answer: Omit<Acknowledgement, "id">,
+  ): void {
+    const rules = this.#rules;
+    const subscriptions = this.#core.subscriptions;
+    const removed: string[] = [];
+    packet.topicFilters.forEach((filter, i) => {
+      // Compared character by character [MQTT-3.10.4-1]; a refused one stays.
+      if (codes[i] < 0x80 && subscriptions.delete(filter)) removed.push(filter);
+    });
+    const unsuback: UnsubackPacket = {
+      type: "unsuback",
+      packetId: packet.packetId,
+      reasonCodes: rules.reasonCodes ? codes : [],
+    };
+    addProperties(unsuback, answer, rules);
+    // Even when nothing was removed [MQTT-3.10.4-5].
+    this.#send(unsuback);
+    this.#events.push({
+      type: "unsubscribed",
+      topicFilters: removed,
+      packet,
+      reasonCodes: unsuback.reasonCodes,
+    });
+  }
+
+  #handleDisconnect(packet: DisconnectPacket): void {
+    const code = packet.reasonCode ?? NORMAL_DISCONNECTION;
+    const expiry = packet.sessionExpiryInterval;
+    if (expiry !== undefined) {
+      const connectExpiry = this.#connect!.sessionExpiryInterval ?? 0;
+      if (connectExpiry === 0 && expiry !== 0) {
+        throw new MqttError(
+          `DISCONNECT: Session Expiry Interval ${expiry} after a CONNECT with 0 (section 3.14.2.2.2)`,
+          PROTOCOL_ERROR,
+        );
+      }
+      this.#core.expiryInterval = Math.min(
+        expiry,
+        this.#options.maximumSessionExpiryInterval,
+      );
+    }
+    // A normal disconnection deletes the Will [MQTT-3.1.2-10]; 0x04 and the
+    // others keep it (3.1.1: every DISCONNECT deletes it, [MQTT-3.1.2-10]).
+    this.#willDeleted = code === NORMAL_DISCONNECTION;
+    this.#transmit.drain();
+    this.#close("peer", code, packet);
+  }
+
+  #handleAuth(packet: AuthPacket): void {
+    const code = checkAuth(
+      packet,
+      this.#connect!.authenticationMethod,
+      "[MQTT-4.12.0-7]",
+    );
+    if (code === CONTINUE_AUTHENTICATION && this.#awaitingClientAuth) {
+      this.#awaitingClientAuth = false;
+      this.#authStepDue = true;
+    } else if (
+      code === RE_AUTHENTICATE && this.#state === "connected" &&
+      !this.#reauthenticating
+    ) {
+      this.#reauthenticating = true;
+      this.#authStepDue = true;
+    } else {
+      throw unexpectedAuth(code);
+    }
+    this.#events.push({ type: "auth", packet });
+  }
+
+  /** Before the CONNACK: a refusing CONNACK (if the version has a code for it), then close. */
+  #refuse(
+    code: number,
+    options: Omit<RejectOptions, "reasonCode">,
+    error?: MqttError,
+  ): void {
+    const rules = this.#rules;
+    const wireCode = rules.connectReasonCodes ? code : connectReturnCode(code);
+    if (wireCode !== undefined) {
+      const connack: ConnackPacket = {
+        type: "connack",
+        sessionPresent: false, // [MQTT-3.2.2-6]
+        reasonCode: wireCode,
+      };
+      if (rules.properties) {
+        if (options.reasonString !== undefined) {
+          connack.reasonString = options.reasonString;
+        }
+        if (options.userProperties !== undefined) {
+          connack.userProperties = options.userProperties;
+        }
+        if (options.serverReference !== undefined) {
+          connack.serverReference = options.serverReference;
+        }
+      }
+      checkPacket(connack, rules, "reject");
+      const maximum = this.#connect?.maximumPacketSize;
+      const fitted = fitControlPacket(connack, {
+        rules,
+        maximumPacketSize: maximum ?? DEFAULT_MAXIMUM_PACKET_SIZE,
+        problemInformation: true,
+      });
+      if (fitted !== undefined) this.#transmit.push(fitted);
+    }
+    this.#close("local", code, undefined, error);
+  }
+
+  /** A violation by the client: DISCONNECT (or a refusing CONNACK) with its reason code, then close. */
+  #fail(error: MqttError): void {
+    const rules = this.#rules;
+    if (this.#state === "connecting") {
+      // No DISCONNECT before a CONNACK [MQTT-3.14.0-1]: a refusing CONNACK.
+      const code = isValidReasonCode("connack", error.reasonCode) &&
+          error.reasonCode >= 0x80
+        ? error.reasonCode
+        : PROTOCOL_ERROR;
+      this.#refuse(code, {}, error);
+      return;
+    }
+    const code = disconnectReason(error);
+    if (rules.serverDisconnect) {
+      this.#send({ type: "disconnect", reasonCode: code });
+    }
+    this.#close("local", code, undefined, error);
+  }
+
+  /** Our connection was taken over by the client's new one [MQTT-3.1.4-3]. */
+  #takenOver(now: number): void {
+    this.#now = now;
+    if (this.#state === "connected" && this.#rules.serverDisconnect) {
+      this.#send({ type: "disconnect", reasonCode: SESSION_TAKEN_OVER });
+    }
+    this.#close("local", SESSION_TAKEN_OVER);
+  }
+
+  #close(
+    initiator: Initiator,
+    reasonCode?: number,
+    packet?: DisconnectPacket,
+    error?: MqttError,
+  ): void {
+    const wasConnected = this.#state === "connected";
+    const core = this.#core;
+    this.#state = wasConnected ? "disconnected" : "closed";
+    this.#client = undefined;
+    this.#early = [];
+    this.#pending.clear();
+    core.sender.detach();
+    core.receiver.detach();
+    this.#events.push(disconnectedEvent(initiator, reasonCode, packet, error));
+    if (!wasConnected) return;
+    const now = this.#now;
+    // The Will (section 3.1.2.5): deleted by a normal DISCONNECT
+    // [MQTT-3.1.2-10]; else published after its Will Delay Interval, or
+    // when the session ends, whichever is first [MQTT-3.1.2-8].
+    const rules = this.#rules;
+    if (
+      core.will !== undefined &&
+      (this.#willDeleted ||
+        (rules.everyDisconnectDeletesWill && initiator === "peer"))
+    ) {
+      core.will = undefined;
+    }
+    if (core.will !== undefined) {
+      const delay = rules.willDelay ? core.will.willDelayInterval ?? 0 : 0;
+      if (delay === 0 || core.expiryInterval === 0) this.#publishWill();
+      else core.willAt = now + delay * 1000;
+    }
+    const expiry = core.expiryInterval;
+    if (expiry === 0) this.#end("expired");
+    else if (expiry !== SESSION_NEVER_EXPIRES) {
+      core.expiresAt = now + expiry * 1000;
+    }
+  }
+
+  #publishWill(): void {
+    const core = this.#core;
+    const will = core.will;
+    core.will = undefined;
+    core.willAt = undefined;
+    if (will !== undefined) {
+      markChecked(will); // decoded with the CONNECT
+      this.#events.push({ type: "will", message: will });
+    }
+  }
+
+  /** The session state ends: its pending Will goes, its messages are dropped. */
+  #end(reason: "expired" | "clean-start"): void {
+    const core = this.#core;
+    if (core.willAt !== undefined) this.#publishWill();
+    core.sender.end("session-ended");
+    core.receiver.clear();
+    const topicFilters = [...core.subscriptions.keys()];
+    this.#core = this.#newCore();
+    this.#state = "closed";
+    this.#events.push({ type: "ended", reason, topicFilters });
+  }
+}
+
+/** Whether a filter is a shared subscription in this version (in 3.1.1, a plain filter). */
+function isShared(filter: string, rules: VersionRules): boolean {
+  return rules.sharedSubscriptions && isSharedSubscription(filter);
+}
+
+/** The filter to match topics with: a shared subscription's without `$share/{ShareName}/`. */
+function shareFilter(filter: string, rules: VersionRules): string {
+  if (!isShared(filter, rules)) return filter;
+  return filter.slice(filter.indexOf("/", 7) + 1);
+}
+
+/** Adds an answer's Reason String and User Properties (MQTT 5.0 only). */
+function addProperties(
+  packet: SubackPacket | UnsubackPacket,
+  answer: Omit<Acknowledgement, "id">,
+  rules: VersionRules,
+): void {
+  if (!rules.properties) return;
+  if (answer.reasonString !== undefined) {
+    packet.reasonString = answer.reasonString;
+  }
+  if (answer.userProperties !== undefined) {
+    packet.userProperties = answer.userProperties;
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * What every control packet a session sends must respect: control packets
+ * lose their Reason String, then their User Properties, to fit the peer's
+ * Maximum Packet Size, or when the client asked for no problem information.
+ */
+
+import { assertEquals } from "@std/assert";
+import { describe, it } from "@std/testing/bdd";
+import { encode, type Packet } from "../../mod.ts";
+import { fitControlPacket } from "../../src/session/control.ts";
+import { versionRules } from "../../src/session/version.ts";
+
+describe("fitControlPacket", () => {
+  const rules = versionRules(5);
+  const puback: Packet = {
+    type: "puback",
+    packetId: 1,
+    reasonCode: 0x87,
+    reasonString: "not allowed for this client",
+    userProperties: [["k", "v"]],
+  };
+  const size = (packet: Packet) => encode(packet).length;
+
+  it("keeps a packet that fits", () => {
+    const limits = {
+      rules,
+      maximumPacketSize: 1_000,
+      problemInformation: true,
+    };
+    assertEquals(fitControlPacket(puback, limits), puback);
+  });
+
+  it("[MQTT-3.4.2-2] drops the Reason String first, [MQTT-3.4.2-3] then the User Properties, to fit", () => {
+    const withoutReason = {
+      type: "puback",
+      packetId: 1,
+      reasonCode: 0x87,
+      userProperties: [["k", "v"]],
+    } as Packet;
+    const bare = { type: "puback", packetId: 1, reasonCode: 0x87 } as Packet;
+    for (
+      const [maximum, expected] of [
+        [size(puback) - 1, withoutReason],
+        [size(withoutReason), withoutReason],
+        [size(withoutReason) - 1, bare],
+        [size(bare), bare],
+        [size(bare) - 1, undefined],
+      ] as const
+    ) {
+      assertEquals(
+        fitControlPacket(puback, {
+          rules,
+          maximumPacketSize: maximum,
+          problemInformation: true,
+        }),
+        expected,
+        `maximum ${maximum}`,
+      );
+    }
+  });
+
+  it("[MQTT-3.1.2-29] without Request Problem Information: no Reason String or User Properties but on PUBLISH, CONNACK, DISCONNECT", () => {
+    const limits = {
+      rules,
+      maximumPacketSize: 268_435_460,
+      problemInformation: false,
+    };
+    assertEquals(fitControlPacket(puback, limits), {
+      type: "puback",
+      packetId: 1,
+      reasonCode: 0x87,
+    });
+    const disconnect: Packet = {
+      type: "disconnect",
+      reasonCode: 0x8b,
+      reasonString: "maintenance",
+    };
+    assertEquals(fitControlPacket(disconnect, limits), disconnect);
+  });
+});
