@@ -182,15 +182,27 @@ interface Row {
   more?(server: () => Server): void;
 }
 
-/** 32,768 PINGREQs: a WebSocket message that asks for as many answers. */
-const PINGS = new Uint8Array(65_536).map((_, i) => i % 2 === 0 ? 0xc0 : 0);
+/** A PUBLISH of 16 KiB to "flood/big", sent back to its subscribed sender. */
+const BIG = encode({
+  type: "publish",
+  topic: "flood/big",
+  payload: new Uint8Array(16_384),
+  qos: 0,
+  retain: false,
+  dup: false,
+});
+/** Four of them in one WebSocket message. */
+const BURST = new Uint8Array(BIG.length * 4).map((_, i) => BIG[i % BIG.length]);
 /**
  * The Bun server's bound on bytes waiting in a parser while it stalls:
  * above what a client sends before it hears of the stall.
  */
 const MAXIMUM_BUFFERED = 8 * 1_048_576;
 
-/** A raw WebSocket client of `server` that sent CONNECT and got its CONNACK. */
+/**
+ * A raw WebSocket client of `server` that connected and subscribed to
+ * "flood/#", so that each of its PUBLISHes there comes back to it.
+ */
 async function rawClient(server: Server): Promise<RawWebSocket> {
   const { port } = new URL(String(server.address));
   const client = await rawWebSocketClient(Number(port), "mqtt");
@@ -201,7 +213,12 @@ async function rawClient(server: Server): Promise<RawWebSocket> {
     cleanStart: true,
     keepAlive: 0,
   }));
-  await waitUntil(() => client.messageCount === 1, "the CONNACK");
+  await client.send(encode({
+    type: "subscribe",
+    packetId: 1,
+    subscriptions: [{ topicFilter: "flood/#", qos: 0 }],
+  }));
+  await waitUntil(() => client.messageCount === 2, "CONNACK and SUBACK");
   // Floods follow: count the answers, keep only the last.
   client.keepMessages = false;
   return client;
@@ -213,24 +230,26 @@ function bunBackPressure(current: () => Server) {
     const server = current() as ProcessServer;
     const client = await rawClient(server);
     client.stopReading();
-    // PINGREQs until the server's sends report back-pressure.
+    // PUBLISHes until the server's sends of their echoes report
+    // back-pressure (the TCP buffers hold some megabytes).
     const paused = server.take<number>("paused", 60_000);
     let stalled = false;
     paused.then(() => stalled = true, () => {});
-    let pings = 0;
-    while (!stalled && pings < 4_000_000) {
-      await client.send(PINGS);
-      pings += PINGS.length / 2;
-      await delay(0);
+    let published = 0;
+    while (!stalled && published < 16_384) {
+      await client.send(BURST);
+      published += 4;
+      await delay(1);
     }
-    assert(stalled, `no back-pressure after ${pings} PINGREQs`);
+    assert(stalled, `no back-pressure after ${published} PUBLISHes`);
     client.resumeReading();
-    // Nothing lost: a PINGRESP for every PINGREQ, once the client reads.
+    // Nothing lost: every echo comes, once the client reads.
     await waitUntil(
-      () => client.messageCount === 1 + pings,
-      `${pings} PINGRESPs`,
+      () => client.messageCount === 2 + published,
+      `${published} echoes`,
       30_000,
     );
+    assertEquals(client.lastMessage, BIG);
     await client.send(encode({ type: "disconnect" }));
     const ended = await server.ended();
     assertEquals(ended.reasonCode, null, JSON.stringify(ended));
@@ -248,16 +267,16 @@ function bunBackPressure(current: () => Server) {
     const ended = server.ended();
     let over = false;
     ended.then(() => over = true, () => {});
-    for (let sent = 0; !over && !closed && sent < 512 * PINGS.length;) {
-      await client.send(PINGS);
-      sent += PINGS.length;
-      await delay(0);
+    for (let sent = 0; !over && !closed && sent < 64 * MAXIMUM_BUFFERED;) {
+      await client.send(BURST);
+      sent += BURST.length;
+      await delay(1);
     }
     const { reasonCode, pauses, mostBuffered } = await ended;
     assertEquals(reasonCode, ReasonCode.QuotaExceeded);
     assert(pauses >= 1);
     // Bounded: the bound, and the message that went over it.
-    assert(mostBuffered <= MAXIMUM_BUFFERED + PINGS.length, `${mostBuffered}`);
+    assert(mostBuffered <= MAXIMUM_BUFFERED + BURST.length, `${mostBuffered}`);
     client.resumeReading();
     await withTimeout(client.closed(), "the close", 30_000);
     assertEquals(
