@@ -475,7 +475,7 @@ export class BrokerState implements Host {
       this.log(`retained store full: not kept: ${topic}`);
       return false;
     }
-    this.#retained.set(topic, { message, storedAt: now, size });
+    this.#retained.set(topic, { message: owned(message), storedAt: now, size });
     this.#retainedBytes = bytes;
     return true;
   }
@@ -486,6 +486,28 @@ export class BrokerState implements Host {
     this.#retained.delete(topic);
     this.#retainedBytes -= old.size;
   }
+}
+
+/**
+ * The message with binary fields in buffers of their own. `copyPayloads`
+ * copies small fields into 4 KiB slabs shared with the fields after them:
+ * right for what passes through, but a retained message kept for hours
+ * would keep its whole slab (its neighbours long gone) alive.
+ */
+function owned(message: ApplicationMessage): ApplicationMessage {
+  const { payload, correlationData } = message;
+  const alone = (bytes: Uint8Array) =>
+    bytes.byteLength === bytes.buffer.byteLength;
+  if (
+    alone(payload) && (correlationData === undefined || alone(correlationData))
+  ) {
+    return message;
+  }
+  const copy = { ...message, payload: payload.slice() };
+  if (correlationData !== undefined) {
+    copy.correlationData = correlationData.slice();
+  }
+  return copy;
 }
 
 /** The bytes a retained message holds: payload, topic, properties, and what holds them. */
