@@ -51,12 +51,15 @@
  * id are decided one after the other: the second takes over, the first
  * gets DISCONNECT 0x8E [MQTT-3.1.4-3].
  *
- * What it does not bound: the number of connections and of sessions left
- * by clients that went away (with a Session Expiry Interval, until it
- * passes), so neither the memory they hold (each a few KiB, plus its
- * queue and subscriptions); the fan-out of one PUBLISH to many matching
- * subscribers (done at once); the CPU a client can make it spend within
- * these bounds.
+ * What it does not bound: the number of connections, nor of the sessions
+ * kept for clients that went away (until their Session Expiry Interval
+ * passes: `--max-session-expiry` caps it). Each idle connection holds about
+ * 12 KiB of heap (25 KiB of resident memory, bench/README.md), plus its
+ * queue, its subscriptions and the packet it is receiving (up to the
+ * maximum packet size, as its bytes arrive): the bounds above are per
+ * client, the total is theirs times the clients. Nor the fan-out of one
+ * PUBLISH to many matching subscribers (done at once), nor the CPU a
+ * client can make it spend within these bounds.
  *
  * `--deny FILTER` (repeatable) keeps a topic filter from every client: a
  * SUBSCRIBE to a filter it covers (every topic the filter matches, FILTER
