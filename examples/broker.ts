@@ -37,6 +37,7 @@
  * | messages queued or in flight for one client (oldest QoS 0 dropped first, then new ones refused) | 1,000 | `--max-queued N` |
  * | bytes of those | 16 MiB | `--max-queued-bytes B` |
  * | what waits in one connection's writer: past it the session keeps the rest (under the two bounds above) and the client's packets are not read | 64 KiB | — |
+ * | what a WebSocket client sends meanwhile (a WebSocket cannot be paused): past it, closed (1008) | the maximum packet size + 64 KiB | — |
  * | subscriptions of one client (more: 0x97) | 20,000 | `--max-subscriptions N` |
  * | retained messages, in bytes (each counted as payload, topic and properties plus 512); a retained PUBLISH past it is refused — PUBACK or PUBREC 0x97 in 5.0, the positive acknowledgement MQTT 3.1.1 requires [MQTT-3.3.5-2] — and goes nowhere | 64 MiB | `--max-retained-bytes B` |
  * | a session's life after its connection | none | `--max-session-expiry S` |
@@ -150,7 +151,9 @@ export function startBroker(
           request,
           offered.length > 0 ? { protocol: "mqtt" } : {},
         );
-        serve(webSocketTransport(socket, `ws:${host}:${port}`));
+        // Room for a packet of the largest size, and some.
+        const backlog = state.maximumPacketSize + 64 * 1024;
+        serve(webSocketTransport(socket, `ws:${host}:${port}`, backlog));
         return response;
       },
     );

@@ -15,14 +15,15 @@ import {
   assertStringIncludes,
 } from "@std/assert";
 import { afterEach, beforeEach, describe, it } from "@std/testing/bdd";
-import { type Packet, type PublishPacket, ReasonCode } from "../mod.ts";
+import { encode, type Packet, type PublishPacket, ReasonCode } from "../mod.ts";
 import {
   type BrokerOptions,
   type RunningBroker,
   startBroker,
 } from "../examples/broker.ts";
 import { FakeTime } from "@std/testing/time";
-import { waitUntil } from "./support/net.ts";
+import { delay, waitUntil } from "./support/net.ts";
+import { rawWebSocketClient } from "./support/raw_web_socket.ts";
 import {
   type Address,
   bytes,
@@ -1029,6 +1030,50 @@ describe("examples/broker.ts against our client", () => {
       }
       assertEquals(seen.size, 1_200);
       await expectMarkerNext(subscriber, "many/end");
+    });
+
+    it("a WebSocket client that sends without reading what it is sent: closed once more than the maximum packet size (and 64 KiB) waits unread", async () => {
+      await restart({ wsPort: 0, maximumPacketSize: 64 * 1024 });
+      const flooder = await rawWebSocketClient(broker.wsPort!);
+      try {
+        await flooder.send(encode({
+          type: "connect",
+          protocolVersion: 5,
+          clientId: "flooder",
+          cleanStart: true,
+          keepAlive: 0,
+        }));
+        await waitUntil(
+          () => broker.state.sessions.has("flooder"),
+          "the CONNECT accepted",
+        );
+        flooder.stopReading();
+        // 64 KiB messages of PINGREQs, whose PINGRESPs nobody reads.
+        const pings = new Uint8Array(64 * 1024);
+        for (let i = 0; i < pings.length; i += 2) pings[i] = 0xc0;
+        let sent = 0;
+        while (!flooder.socket.destroyed && sent < 4_096) {
+          const written = await Promise.race([
+            flooder.send(pings).then(() => true, () => false),
+            delay(2_000).then(() => false),
+          ]);
+          if (!written) break;
+          sent++;
+          if (
+            broker.state.sessions.get("flooder")?.session.state !== "connected"
+          ) {
+            break;
+          }
+        }
+        await waitUntil(
+          () =>
+            broker.state.sessions.get("flooder")?.session.state !== "connected",
+          "the flooder's session to lose its connection",
+        );
+        assert(sent < 4_096, `${sent} messages of 64 KiB taken`);
+      } finally {
+        flooder.drop();
+      }
     });
 
     it("a connection that sends no CONNECT is closed after --connect-timeout", async () => {

@@ -113,6 +113,8 @@ export class BrokerState implements Host {
   readonly sessions: Map<string, Connection> = new Map();
   readonly sessionOptions: ServerSessionOptions;
   readonly connectPacketSize: number;
+  /** The largest packet a client may send once connected. */
+  readonly maximumPacketSize: number;
   readonly log: (line: string) => void;
   readonly verbose: boolean;
   readonly clock: () => number;
@@ -135,6 +137,7 @@ export class BrokerState implements Host {
     this.#settings = s;
     this.#deny = new DenyList(s.deny);
     this.connectPacketSize = Math.min(s.connectPacketSize, s.maximumPacketSize);
+    this.maximumPacketSize = s.maximumPacketSize;
     this.log = s.log;
     this.verbose = s.verbose;
     this.clock = s.clock;
@@ -327,7 +330,7 @@ export class BrokerState implements Host {
         : {}),
     }, now);
     this.sessions.set(session.clientId, connection);
-    connection.accepted(this.#settings.maximumPacketSize);
+    connection.accepted(this.maximumPacketSize);
     this.log(
       `${session.clientId}: connected (MQTT ${
         ["3.1", "3.1.1", "5.0"][connect.protocolVersion - 3]

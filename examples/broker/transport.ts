@@ -5,7 +5,7 @@
  * @module
  */
 
-import { webSocketStreams } from "../../mod.ts";
+import { MqttError, webSocketStreams } from "../../mod.ts";
 
 /** One client's byte streams: a TCP connection or a WebSocket. */
 export interface Transport {
@@ -57,17 +57,39 @@ export function tcpTransport(conn: Deno.Conn): Transport {
   };
 }
 
-/** A WebSocket (subprotocol "mqtt"), through `webSocketStreams`. */
+/**
+ * A WebSocket (subprotocol "mqtt"), through `webSocketStreams`. A WebSocket
+ * cannot be paused: what the client sends while the broker does not read
+ * it (it stops reading a client that does not read its answers) waits in
+ * the readable stream. Past `backlog` bytes waiting, the connection is
+ * closed (1008 Policy Violation, as for MQTT's 0x97 Quota exceeded).
+ */
 export function webSocketTransport(
   socket: WebSocket,
   remote: string,
+  backlog: number,
 ): Transport {
   const { readable, writable } = webSocketStreams(socket);
   const reader = readable.getReader();
+  let waiting = 0;
+  socket.addEventListener("message", (event: MessageEvent) => {
+    const data = event.data;
+    waiting += data instanceof ArrayBuffer ? data.byteLength : 0;
+    if (waiting > backlog) {
+      reader.cancel(
+        new MqttError(
+          `${remote}: more than ${backlog} bytes sent and not read`,
+          0x97,
+        ),
+      ).catch(() => {});
+    }
+  });
   return {
     async read() {
       const { done, value } = await reader.read();
-      return done ? null : value;
+      if (done) return null;
+      waiting -= value.byteLength;
+      return value;
     },
     writable,
     close() {
