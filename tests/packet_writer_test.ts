@@ -13,6 +13,7 @@ import {
   assertThrows,
 } from "@std/assert";
 import { describe, it } from "@std/testing/bdd";
+import fc from "fast-check";
 import {
   decode,
   encode,
@@ -47,10 +48,13 @@ function packetFor(i: number): Packet {
 function slowSink(): {
   stream: WritableStream<Uint8Array>;
   received: Uint8Array[];
+  /** The chunks as handed over (not copied). */
+  chunks: Uint8Array[];
   accepted: () => number;
   maxInFlight: () => number;
 } {
   const received: Uint8Array[] = [];
+  const chunks: Uint8Array[] = [];
   let enqueued = 0;
   let completed = 0;
   let accepted = 0;
@@ -59,6 +63,7 @@ function slowSink(): {
     async write(chunk) {
       for (let i = 0; i < 5; i++) await Promise.resolve();
       received.push(chunk.slice());
+      chunks.push(chunk);
       accepted += chunk.length;
       completed++;
     },
@@ -73,6 +78,7 @@ function slowSink(): {
   return {
     stream,
     received,
+    chunks,
     accepted: () => accepted,
     maxInFlight: () => maxInFlight,
   };
@@ -199,6 +205,43 @@ describe("PacketWriter writes", () => {
     for (const chunk of sink.received) {
       assert(chunk.length <= 65_536 || chunk.length === encode(big).length);
     }
+  });
+
+  it("hands the sink chunks whose buffer is at most 4 times their size, however bursts come (batches start small and grow)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 1, max: 400 }), {
+          minLength: 1,
+          maxLength: 12,
+        }),
+        async (bursts) => {
+          const sink = slowSink();
+          const writer = new PacketWriter(sink.stream);
+          const all: Packet[] = [];
+          let index = 0;
+          for (const burst of bursts) {
+            const packets = Array.from(
+              { length: burst },
+              () => packetFor(index++),
+            );
+            all.push(...packets);
+            await Promise.all(packets.map((packet) => writer.write(packet)));
+          }
+          await writer.close();
+          assertEquals(
+            concat(sink.received),
+            concat(all.map((packet) => encode(packet))),
+          );
+          for (const chunk of sink.chunks) {
+            assert(
+              chunk.buffer.byteLength <= 4 * chunk.length,
+              `a chunk of ${chunk.length} bytes holds ${chunk.buffer.byteLength}`,
+            );
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 
   it("rejects an invalid packet with MqttError and writes nothing of it", async () => {
