@@ -108,9 +108,11 @@ export interface RunningBroker {
 
 /**
  * Starts the broker: a TCP listener and, unless `wsPort` is `null`, a
- * WebSocket server (subprotocol "mqtt", section 6).
+ * WebSocket server (subprotocol "mqtt", section 6). Rejects for an invalid
+ * option (`MqttError`, `Error` for a `deny` filter) or a port in use.
  */
-export function startBroker(
+// deno-lint-ignore require-await
+export async function startBroker(
   options: BrokerOptions = {},
 ): Promise<RunningBroker> {
   const hostname = options.hostname ?? "127.0.0.1";
@@ -126,7 +128,12 @@ export function startBroker(
   const listener = Deno.listen({ hostname, port: options.port ?? 1883 });
   const accepting = (async () => {
     for await (const conn of listener) {
-      conn.setNoDelay(true);
+      try {
+        conn.setNoDelay(true);
+      } catch {
+        conn.close(); // gone already
+        continue;
+      }
       serve(tcpTransport(conn));
     }
   })().catch(() => {}); // ends with an error when the listener is closed
@@ -159,7 +166,7 @@ export function startBroker(
     );
   }
 
-  return Promise.resolve({
+  return {
     tcpPort: (listener.addr as Deno.NetAddr).port,
     wsPort: server?.addr.port,
     state,
@@ -178,7 +185,7 @@ export function startBroker(
       state.close();
       await server?.shutdown();
     },
-  });
+  };
 }
 
 /** The command line: `--flag value` for every option, `--help` lists them. */

@@ -12,6 +12,7 @@ import {
   assertEquals,
   assertExists,
   assertMatch,
+  assertRejects,
   assertStringIncludes,
 } from "@std/assert";
 import { afterEach, beforeEach, describe, it } from "@std/testing/bdd";
@@ -1073,6 +1074,24 @@ describe("examples/broker.ts against our client", () => {
         assert(sent < 4_096, `${sent} messages of 64 KiB taken`);
       } finally {
         flooder.drop();
+      }
+    });
+
+    it("refuses invalid limits when it starts, not at the first connection", async () => {
+      for (
+        const options of [
+          { receiveMaximum: 0 },
+          { topicAliasMaximum: 70_000 },
+          { maximumPacketSize: 0 },
+          { deny: ["a/#/b"] },
+        ]
+      ) {
+        await assertRejects(
+          () => startBroker({ port: 0, wsPort: null, ...options }),
+          Error,
+          undefined,
+          JSON.stringify(options),
+        );
       }
     });
 

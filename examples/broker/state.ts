@@ -16,10 +16,11 @@ import {
   TopicMap,
   TopicTree,
 } from "../../mod.ts";
-import type {
-  ApplicationMessage,
-  ServerEvent,
-  ServerSessionOptions,
+import {
+  type ApplicationMessage,
+  type ServerEvent,
+  ServerSession,
+  type ServerSessionOptions,
 } from "../../src/entries/session.ts";
 import type { Connection, Host, RetainedMessage } from "./connection.ts";
 import { DenyList } from "./deny_list.ts";
@@ -159,6 +160,8 @@ export class BrokerState implements Host {
         ? {}
         : { maximumSessionExpiryInterval: s.maximumSessionExpiryInterval }),
     };
+    // Checked now (MqttError for a bad one), not at the first connection.
+    new ServerSession(this.sessionOptions);
   }
 
   /** How many retained messages are kept. */
