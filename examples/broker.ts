@@ -128,13 +128,14 @@ export async function startBroker(
   const listener = Deno.listen({ hostname, port: options.port ?? 1883 });
   const accepting = (async () => {
     for await (const conn of listener) {
+      const transport = tcpTransport(conn);
       try {
         conn.setNoDelay(true);
       } catch {
-        conn.close(); // gone already
+        transport.close(); // gone already
         continue;
       }
-      serve(tcpTransport(conn));
+      serve(transport);
     }
   })().catch(() => {}); // ends with an error when the listener is closed
 
