@@ -1,17 +1,25 @@
 /**
  * The example client program (examples/client.ts) as its users run it: a
  * process, its exit code and its output. Against mosquitto for the
- * `--count` contract; against a scripted broker (tests/support/
- * scripted_broker.ts) for what a real broker cannot be made to do on cue:
+ * `--count` contract, over TCP and over WebSocket (there through
+ * connections cut every few tenths of a second); against a scripted broker
+ * (tests/support/scripted_broker.ts) for what a real broker cannot be made
+ * to do on cue:
  * cut the connection with a message half acknowledged, refuse, announce
  * small limits. What crosses the wire is read as packets by the script.
  */
 
-import { assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
+import {
+  assertEquals,
+  assertGreater,
+  assertMatch,
+  assertStringIncludes,
+} from "@std/assert";
 import { afterAll, beforeAll, describe, it } from "@std/testing/bdd";
 import type { Packet, ProtocolVersion, QoS } from "../mod.ts";
 import { type Mosquitto, startMosquitto } from "./support/mosquitto.ts";
-import { waitUntil } from "./support/net.ts";
+import { FlakyProxy } from "./support/flaky_proxy.ts";
+import { freePort, waitForPort, waitUntil } from "./support/net.ts";
 import { Process } from "./support/process.ts";
 import {
   ScriptedBroker,
@@ -97,60 +105,114 @@ describe("examples/client.ts, the program", {
 
   describe("--count against mosquitto", () => {
     let mosquitto: Mosquitto;
+    let wsPort: number;
     beforeAll(async () => {
-      mosquitto = await startMosquitto();
+      wsPort = freePort();
+      mosquitto = await startMosquitto([
+        `listener ${wsPort} 127.0.0.1`,
+        "protocol websockets",
+      ]);
+      await waitForPort(wsPort);
     });
     afterAll(async () => {
       await mosquitto.stop();
     });
 
+    /**
+     * A subscriber, then (once it has subscribed) a publisher, of `count`
+     * messages: both must exit 0, the subscriber with every payload, in
+     * order, and its count last.
+     */
+    async function publishAndReceive(
+      broker: string[],
+      name: string,
+      version: ProtocolVersion,
+      qos: QoS,
+      count: number,
+    ): Promise<void> {
+      const topic = `count/${name}`;
+      const common = [
+        ...broker,
+        "--mqtt",
+        version,
+        "--qos",
+        qos,
+        "--count",
+        count,
+      ]
+        .map(String);
+      // Kept by mosquitto while a cut subscriber is away.
+      const session = version === 5
+        ? ["--session-expiry", "600"]
+        : ["--no-clean-start"];
+      const subscriber = client([
+        ...common,
+        ...session,
+        "--sub",
+        topic,
+        "--id",
+        `sub-${name}`,
+      ]);
+      // QoS 0 is not kept for a subscription that does not exist yet.
+      await waitUntil(
+        () => subscriber.lines.some((line) => line.startsWith("subscribed to")),
+        "the subscription",
+        20_000,
+      );
+      const publisher = client([
+        ...common,
+        ...session,
+        "--pub",
+        topic,
+        "--id",
+        `pub-${name}`,
+      ]);
+      const published = await outcome(publisher);
+      assertEquals(published.code, 0, published.stderr);
+      assertEquals(published.last, `published ${count} messages to ${topic}`);
+      const received = await outcome(subscriber);
+      assertEquals(received.code, 0, received.stderr);
+      assertEquals(received.last, `received ${count} messages (0 duplicates)`);
+      assertEquals(
+        printedPayloads(subscriber.lines),
+        Array.from({ length: count }, (_, i) => String(i)),
+      );
+    }
+
     const rows: [ProtocolVersion, QoS][] = [[5, 2], [4, 1], [3, 0]];
     for (const [version, qos] of rows) {
       it(`MQTT ${version}, QoS ${qos}: the publisher exits 0 once 200 messages "0" .. "199" are acknowledged; the subscriber once it has them all, in order, and says so last`, async () => {
-        const topic = `count/${version}/${qos}`;
-        const common = [
-          "--port",
-          String(mosquitto.port),
-          "--mqtt",
-          String(version),
-          "--qos",
-          String(qos),
-          "--count",
-          "200",
-        ];
-        const subscriber = client([
-          ...common,
-          "--sub",
-          topic,
-          "--id",
-          `sub${version}`,
-        ]);
-        // QoS 0 is not kept for a subscription that does not exist yet.
-        await waitUntil(
-          () =>
-            subscriber.lines.some((line) => line.startsWith("subscribed to")),
-          "the subscription",
-          20_000,
-        );
-        const publisher = client([
-          ...common,
-          "--pub",
-          topic,
-          "--id",
-          `pub${version}`,
-        ]);
-        const published = await outcome(publisher);
-        assertEquals(published.code, 0, published.stderr);
-        assertEquals(published.last, `published 200 messages to ${topic}`);
-        const received = await outcome(subscriber);
-        assertEquals(received.code, 0, received.stderr);
-        assertEquals(received.last, "received 200 messages (0 duplicates)");
-        assertEquals(
-          printedPayloads(subscriber.lines),
-          Array.from({ length: 200 }, (_, i) => String(i)),
+        await publishAndReceive(
+          ["--port", String(mosquitto.port)],
+          `${version}-${qos}`,
+          version,
+          qos,
+          200,
         );
       });
     }
+
+    it("over WebSocket, through connections cut every 0.1 to 0.4 s: 500 QoS 2 messages, each received once, in order", async () => {
+      const proxy = await FlakyProxy.start({
+        targetPort: wsPort,
+        seed: 3,
+        minLifeMs: 100,
+        maxLifeMs: 400,
+        latencyMs: 5,
+      });
+      try {
+        await publishAndReceive(
+          ["--ws", `ws://127.0.0.1:${proxy.port}`],
+          "ws",
+          5,
+          2,
+          500,
+        );
+        assertGreater(proxy.stats.cuts, 0, "the network failed");
+      } finally {
+        await proxy.close();
+      }
+    });
   });
 
   describe("against a scripted broker", () => {
