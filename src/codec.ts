@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { PayloadSlab } from "./_payload_slab.ts";
 import { DEFAULT_MAXIMUM_PACKET_SIZE } from "./defaults.ts";
 import { MqttError } from "./error.ts";
 import type { Packet, ProtocolVersion } from "./packet.ts";
@@ -214,15 +215,22 @@ export function packetSize(
 /**
  * Decodes the one whole packet that fills `bytes[start..end)`, whose size
  * {@linkcode packetSize} has already established. Payloads and binary fields
- * are views into `bytes`.
+ * are views into `bytes`, or copies made by `copies` when given.
  */
 export function decodePacket(
   bytes: Uint8Array,
   start: number,
   end: number,
   protocolVersion: ProtocolVersion,
+  copies?: PayloadSlab,
 ): Packet {
-  return decodeWith(bytes, start, end, protocolOf(protocolVersion) ?? MQTT_5_0);
+  return decodeWith(
+    bytes,
+    start,
+    end,
+    protocolOf(protocolVersion) ?? MQTT_5_0,
+    copies,
+  );
 }
 
 function decodeWith(
@@ -230,6 +238,7 @@ function decodeWith(
   start: number,
   end: number,
   protocol: Protocol,
+  copies?: PayloadSlab,
 ): Packet {
   const first = bytes[start];
   const code = first >> 4;
@@ -244,6 +253,7 @@ function decodeWith(
     end,
     PACKET_NAMES[code],
     protocol,
+    copies,
   );
   if (codec === undefined) {
     return c.fail(

@@ -11,6 +11,7 @@ import {
   locatedError,
   notBytes,
 } from "./_common.ts";
+import { PayloadSlab } from "./_payload_slab.ts";
 import { decodePacket, PACKET_NAMES, packetSize } from "./codec.ts";
 import { MqttError } from "./error.ts";
 import type { Packet, ProtocolVersion } from "./packet.ts";
@@ -58,14 +59,16 @@ export interface PacketParserOptions {
    */
   maximumPacketSize?: number;
   /**
-   * Whether binary fields get buffers of their own. By default (`false`) a
-   * payload, password, Correlation Data or Authentication Data is a view
-   * into the chunk it arrived in: no copy, but keeping it keeps the whole
-   * chunk alive (a 1-byte payload can hold a 64 KiB socket buffer). With
-   * `true`, every such field whose backing buffer is more than twice its
-   * own size is copied out, so that nothing kept holds more than twice its
-   * size: for programs that store what they read (retained messages,
-   * queued messages, sessions).
+   * Whether binary fields are copied out of the chunks. By default
+   * (`false`) a payload, password, Correlation Data or Authentication Data
+   * is a view into the chunk it arrived in: no copy, but keeping it keeps
+   * the whole chunk alive (a 1-byte payload can hold a 64 KiB socket
+   * buffer). With `true`, every such field whose buffer is more than twice
+   * its own size is copied as it is decoded: one of up to 512 bytes into a
+   * 4 KiB slab it shares with the fields copied after it (one allocation
+   * per slab, not per field), a larger one into a buffer of its own. So
+   * nothing kept holds more than 4 KiB or twice its size: for programs that
+   * store what they read (retained messages, queued messages, sessions).
    */
   copyPayloads?: boolean;
 }
@@ -133,7 +136,8 @@ export class PacketParser {
   #version: ProtocolVersion;
   #versionKnown: boolean;
   readonly #maximum: number;
-  readonly #copy: boolean;
+  /** Where binary fields are copied to with `copyPayloads`, else `undefined`. */
+  readonly #copies: PayloadSlab | undefined;
   /** The chunk being read and where in it the next packet starts. */
   #chunk: Uint8Array = EMPTY;
   #offset = 0;
@@ -170,7 +174,7 @@ export class PacketParser {
     this.#version = checked.version ?? 5;
     this.#versionKnown = checked.version !== undefined;
     this.#maximum = checked.maximum;
-    this.#copy = checked.copy;
+    this.#copies = checked.copy ? new PayloadSlab() : undefined;
   }
 
   /**
@@ -516,13 +520,18 @@ export class PacketParser {
   }
 
   #decode(bytes: Uint8Array, start: number, stop: number): Packet {
-    const packet = decodePacket(bytes, start, stop, this.#version);
+    const packet = decodePacket(
+      bytes,
+      start,
+      stop,
+      this.#version,
+      this.#copies,
+    );
     if (!this.#versionKnown) {
       this.#versionKnown = true;
       if (packet.type === "connect") this.#version = packet.protocolVersion;
     }
     this.#position += stop - start;
-    if (this.#copy) ownBinaryFields(packet);
     return packet;
   }
 
@@ -632,45 +641,5 @@ function frame(bytes: Uint8Array, offset: number, end: number): number {
   } catch (error) {
     if (offset === 0) throw error;
     return packetSize(bytes.slice(offset, Math.min(end, offset + 5)), 0);
-  }
-}
-
-/** A binary field that holds less than half of its buffer, copied out of it. */
-function own(bytes: Uint8Array): Uint8Array {
-  return bytes.buffer.byteLength > 2 * bytes.byteLength ? bytes.slice() : bytes;
-}
-
-/**
- * Gives every binary field of a packet just decoded (and so ours to change)
- * a buffer of its own where it holds less than half of the one it is in.
- */
-function ownBinaryFields(packet: Packet): void {
-  switch (packet.type) {
-    case "publish":
-      packet.payload = own(packet.payload);
-      if (packet.correlationData !== undefined) {
-        packet.correlationData = own(packet.correlationData);
-      }
-      break;
-    case "connect": {
-      if (packet.password !== undefined) packet.password = own(packet.password);
-      if (packet.authenticationData !== undefined) {
-        packet.authenticationData = own(packet.authenticationData);
-      }
-      const will = packet.will;
-      if (will !== undefined) {
-        will.payload = own(will.payload);
-        if (will.correlationData !== undefined) {
-          will.correlationData = own(will.correlationData);
-        }
-      }
-      break;
-    }
-    case "connack":
-    case "auth":
-      if (packet.authenticationData !== undefined) {
-        packet.authenticationData = own(packet.authenticationData);
-      }
-      break;
   }
 }

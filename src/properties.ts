@@ -38,7 +38,6 @@ import { measureUtf8 } from "./primitives/utf8.ts";
 import { MQTT_5_0, type Protocol } from "./protocol.ts";
 
 const MALFORMED = 0x81;
-const hasOwnProperty = Object.prototype.hasOwnProperty;
 const PROTOCOL_ERROR = 0x82;
 const WILDCARD_PROBLEM =
   "contains a wildcard character, but is used as a Topic Name [MQTT-3.3.2-14]";
@@ -316,9 +315,10 @@ const PAIR: DataType<[string, string]> = {
     return 4 + stringLength(value[0], where, "userProperties name", MQTT_5_0) +
       stringLength(value[1], where, "userProperties value", MQTT_5_0);
   },
-  write(w, [name, text]) {
-    w.utf8(name, measureUtf8(name));
-    w.utf8(text, measureUtf8(text));
+  write(w, pair) {
+    // by index: destructuring would go through the array iterator
+    w.utf8(pair[0], measureUtf8(pair[0]));
+    w.utf8(pair[1], measureUtf8(pair[1]));
   },
 };
 
@@ -609,6 +609,32 @@ export function propertySize(
   return length;
 }
 
+/** The index of the lowest bit set in `bits` (not 0). */
+function lowestBit(bits: number): number {
+  return 31 - Math.clz32(bits & -bits);
+}
+
+/**
+ * Checks the values of the properties `present` names in `source` and
+ * returns the bytes they take, identifiers included, without the Property
+ * Length. Bit `i` of `present` stands for `list[i]`, a property `source`
+ * has as its own; `list` is {@linkcode propertiesOf} a context.
+ */
+export function checkProperties(
+  source: object,
+  list: readonly PropertyDefinition[],
+  present: number,
+  where: string,
+): number {
+  const values = source as Record<string, unknown>;
+  let size = 0;
+  for (let rest = present; rest !== 0; rest &= rest - 1) {
+    const definition = list[lowestBit(rest)];
+    size += propertySize(definition, values[definition.field], where);
+  }
+  return size;
+}
+
 function writeValue(
   w: ByteWriter,
   definition: PropertyDefinition,
@@ -619,27 +645,27 @@ function writeValue(
 }
 
 /**
- * Writes the Property Length and the properties of `source` (its own
- * fields, in their order), checked and measured before.
+ * Writes the Property Length `length` and the properties `present` names in
+ * `source` (as for {@linkcode checkProperties}, which checked and measured
+ * them), in the order of their identifiers: the same bytes whatever the
+ * order of the object's keys.
  */
 export function writeProperties(
   w: ByteWriter,
   source: object,
+  list: readonly PropertyDefinition[],
+  present: number,
   length: number,
 ): void {
   w.vbi(length);
-  if (length === 0) return;
   const values = source as Record<string, unknown>;
-  for (const field in values) {
-    if (!hasOwnProperty.call(values, field)) continue;
-    const definition = byField[field];
-    if (definition === undefined) continue;
-    const value = values[field];
-    if (value === undefined) continue;
+  for (let rest = present; rest !== 0; rest &= rest - 1) {
+    const definition = list[lowestBit(rest)];
+    const value = values[definition.field];
     if (definition.repeats) {
       const items = value as unknown[];
-      for (let i = 0; i < items.length; i++) {
-        writeValue(w, definition, items[i]);
+      for (let j = 0; j < items.length; j++) {
+        writeValue(w, definition, items[j]);
       }
     } else {
       writeValue(w, definition, value);

@@ -438,21 +438,31 @@ describe("PacketParser copyPayloads", () => {
     return fields.filter((field) => field !== undefined);
   }
 
-  it("gives every binary field a buffer of its own when it came from a large chunk", () => {
+  it("copies every binary field out of a large chunk: small ones into one shared slab, large ones into buffers of their own", () => {
     // As a socket does: the packets at the front of a 64 KiB buffer.
     const chunk = new Uint8Array(65_536);
-    const packets = [connect, publish, connack, auth];
+    const large: Packet = { ...publish, payload: new Uint8Array(600).fill(9) };
+    const packets = [connect, publish, connack, auth, large];
     const bytes = concat(packets.map((packet) => encode(packet)));
     chunk.set(bytes);
     const parser = new PacketParser({ copyPayloads: true });
     parser.push(chunk.subarray(0, bytes.length));
     const read = [...parser];
-    assertEquals(read, packets);
     const fields = read.flatMap(binaryFields);
-    assertEquals(fields.length, 8);
-    for (const field of fields) {
-      assertEquals(field.buffer.byteLength, field.byteLength);
+    assertEquals(fields.length, 10);
+    // the socket reuses its buffer: nothing read may change
+    chunk.fill(0xee);
+    assertEquals(read, packets);
+    const small = fields.filter((field) => field.length <= 512);
+    assertEquals(small.length, 9);
+    for (const field of small) {
+      // 4 KiB at most, and the same slab for all: one allocation
+      assertEquals(field.buffer.byteLength, 4096);
+      assertStrictEquals(field.buffer, small[0].buffer);
     }
+    const payload = fields.find((field) => field.length > 512)!;
+    assertEquals(payload.buffer.byteLength, 600);
+    chunk.set(bytes);
     // Without the option they are views of the chunk (zero copy).
     const views = new PacketParser();
     views.push(chunk.subarray(0, bytes.length));

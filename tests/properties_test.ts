@@ -13,18 +13,23 @@ import {
   PROPERTIES,
   propertiesOf,
   type PropertyFields,
-  writeProperties,
 } from "../src/properties.ts";
 import { Cursor } from "../src/primitives/cursor.ts";
 import { ByteWriter } from "../src/primitives/writer.ts";
 import { MQTT_5_0 } from "../src/protocol.ts";
-import { checkFields, propertiesSizeOf, shape } from "../src/packets/shape.ts";
+import {
+  checkFields,
+  measureProperties,
+  shape,
+  writeFoundProperties,
+} from "../src/packets/shape.ts";
 
 /** A PUBLISH-like shape, to measure properties through `checkFields`. */
 const FIELDS = shape("a test object", ["type", "topic"], Context.Publish);
 function propertiesLength(source: object, context: Context): number {
   const fields = shape("a test object", ["type", "topic"], context);
-  return propertiesSizeOf(checkFields(source, fields, MQTT_5_0, "TEST"));
+  const scan = checkFields(source, fields, MQTT_5_0, "TEST");
+  return measureProperties(source, fields, scan, "TEST");
 }
 
 const C = Context;
@@ -225,20 +230,21 @@ describe("decodeProperties", () => {
   });
 });
 
-describe("measuring (checkFields) and writeProperties", () => {
-  it("measure and write the properties of a packet object in its key order", () => {
+describe("measuring (checkFields, measureProperties) and writing (writeFoundProperties)", () => {
+  it("measure and write the properties of a packet object in identifier order, whatever its key order", () => {
     const source = {
       type: "publish",
       topic: "t",
-      contentType: "a",
-      topicAlias: 2,
       userProperties: [["k", "v"], ["k", "v"]],
       subscriptionIdentifiers: [128],
+      topicAlias: 2,
+      contentType: "a",
     };
-    const length = propertiesLength(source, C.Publish);
+    const scan = checkFields(source, FIELDS, MQTT_5_0, "TEST");
+    const length = measureProperties(source, FIELDS, scan, "TEST");
     assertEquals(length, 4 + 3 + 7 + 7 + 3);
     const w = new ByteWriter(new Uint8Array(1 + length));
-    writeProperties(w, source, length);
+    writeFoundProperties(w, source, FIELDS, scan, length);
     assertEquals(
       w.bytes,
       new Uint8Array([
@@ -247,6 +253,9 @@ describe("measuring (checkFields) and writeProperties", () => {
         0x00,
         0x01,
         0x61, // Content Type "a"
+        0x0b,
+        0x80,
+        0x01, // Subscription Identifier 128
         0x23,
         0x00,
         0x02, // Topic Alias 2
@@ -264,9 +273,6 @@ describe("measuring (checkFields) and writeProperties", () => {
         0x00,
         0x01,
         0x76, // User Property "k" "v"
-        0x0b,
-        0x80,
-        0x01, // Subscription Identifier 128
       ]),
     );
   });

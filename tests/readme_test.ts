@@ -9,8 +9,10 @@
  * - `run`: self-contained; run as is.
  * - `tcp-client`: a client of a broker on 127.0.0.1:1883; run against the
  *   example broker, on the port it got.
- * - `ws-server`: a WebSocket server; a Deno one listens on port 8080 and is
- *   started on a free port, a Worker is served by workerd on a free port.
+ * - `ws-server`: a WebSocket server; a Deno or Bun one listens on port
+ *   8080 and is started on a free port, a Worker is served by workerd on a
+ *   free port (with each Durable Object class it exports bound to the
+ *   `env.NAME` its code uses).
  * - `ws-client`: a WebSocket client of ws://127.0.0.1:8080; run against
  *   every `ws-server` snippet and against the example broker.
  * - `mosquitto-client`: a client of a broker on 127.0.0.1:1883; run against
@@ -48,7 +50,9 @@ import {
   launchChromium,
   serveFiles,
 } from "./support/chromium.ts";
-import { freePort, waitForPort, withTimeout } from "./support/net.ts";
+import { delay, freePort, waitForPort, withTimeout } from "./support/net.ts";
+import { TestClient } from "./support/test_client.ts";
+import { encode } from "../mod.ts";
 import { installedRuntime, RUNTIME_MODULES } from "./support/runtimes.ts";
 import { startWorkerd, type Workerd } from "./support/workerd.ts";
 
@@ -70,7 +74,7 @@ const RUNTIME_MODES: Record<Runtime, Mode[]> = {
   deno: ["run", "tcp-client", "ws-server", "ws-client", "mosquitto-client"],
   node: ["run", "tcp-client", "ws-client"],
   node20: ["run", "tcp-client", "ws-client"],
-  bun: ["run", "tcp-client", "ws-client"],
+  bun: ["run", "tcp-client", "ws-server", "ws-client"],
   chromium: ["run", "ws-client"],
   workerd: ["ws-server"],
 };
@@ -91,6 +95,7 @@ const EXPECTED_KINDS = [
   "tcp-client on node20",
   "ws-client on chromium",
   "ws-client on deno",
+  "ws-server on bun",
   "ws-server on deno",
   "ws-server on workerd",
 ];
@@ -421,7 +426,22 @@ try {
     stop(): Promise<string[]>;
   }
 
-  /** Starts a `ws-server` snippet in Deno (on a free port) or in workerd. */
+  /**
+   * The Durable Object classes a Worker exports, each bound to the
+   * `env.NAME` the code uses (one of each at most, as in the README).
+   */
+  function durableObjectsOf(snippet: Snippet): Record<string, string> {
+    const classes = [...snippet.code.matchAll(/^export class (\w+)/gm)];
+    if (classes.length === 0) return {};
+    const binding = /\benv\.([A-Z_]+)\b/.exec(snippet.code)?.[1];
+    assert(
+      classes.length === 1 && binding !== undefined,
+      `README.md:${snippet.line}: one Durable Object class and its env binding`,
+    );
+    return { [binding]: classes[0][1] };
+  }
+
+  /** Starts a `ws-server` snippet in Deno or Bun (on a free port) or in workerd. */
   async function startServer(
     snippet: Snippet,
     runtime: Runtime,
@@ -432,7 +452,11 @@ try {
         `${tmp}/line_${snippet.line}.worker.js`,
         `${tmp}/line_${snippet.line}.ts`,
       );
-      const workerd: Workerd = await startWorkerd(executables.workerd!, bundle);
+      const workerd: Workerd = await startWorkerd(
+        executables.workerd!,
+        bundle,
+        { durableObjects: durableObjectsOf(snippet) },
+      );
       return {
         name,
         port: workerd.port,
@@ -444,14 +468,12 @@ try {
       };
     }
     const port = freePort();
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        "--config",
-        CONFIG,
-        await writeSnippet(snippet, "ts", [8080, port]),
-      ],
+    const file = await writeSnippet(snippet, "ts", [8080, port]);
+    const child = new Deno.Command(executables[runtime]!, {
+      args: runtime === "bun"
+        ? [file]
+        : ["run", "-A", "--config", CONFIG, file],
+      cwd: tmp,
       stdout: "null",
       stderr: "piped",
       env: { NO_COLOR: "1" },
@@ -559,6 +581,76 @@ try {
     }
   }
 
+  // What the README says of its Durable Object: a connection goes on across
+  // a hibernation, with its version, its subscriptions and the bytes of a
+  // packet split over messages. The snippet is served with one more route,
+  // POST /__evict, which evicts every object with its WebSockets
+  // hibernated (workerd:unsafe, an experimental module: tests only).
+  for (const snippet of snippetsOf("ws-server", "workerd")) {
+    const objects = durableObjectsOf(snippet);
+    if (Object.keys(objects).length === 0) continue;
+    it({
+      name:
+        `README.md:${snippet.line} in workerd goes on across a hibernation (3.1.1, a subscription, a PUBLISH split over two messages)`,
+      ignore: executables.workerd === undefined,
+      async fn() {
+        const wrapper = `${tmp}/line_${snippet.line}.evict.ts`;
+        await Deno.writeTextFile(
+          wrapper,
+          `import worker from "./line_${snippet.line}.ts";
+export * from "./line_${snippet.line}.ts";
+export default {
+  async fetch(request: Request, env: unknown, context: unknown) {
+    if (new URL(request.url).pathname !== "/__evict") {
+      return worker.fetch(request, env as never);
+    }
+    const unsafe = (await import(["workerd", "unsafe"].join(":"))).default;
+    await unsafe.evictAllDurableObjects({ webSockets: "hibernate" });
+    return new Response(null, { status: 204 });
+  },
+};
+`,
+        );
+        const bundle = await buildBundle(`${wrapper}.js`, wrapper);
+        const workerd = await startWorkerd(executables.workerd!, bundle, {
+          durableObjects: objects,
+          compatibilityFlags: ["unsafe_module"],
+        });
+        try {
+          const client = await TestClient.connect(
+            `ws://127.0.0.1:${workerd.port}/`,
+            { protocolVersion: 4, clientId: "hibernating" },
+          );
+          await client.subscribe([{ topicFilter: "sleep/#", qos: 0 }]);
+          const publish = encode({
+            type: "publish",
+            topic: "sleep/well",
+            payload: new TextEncoder().encode("split by a hibernation"),
+            qos: 0,
+            retain: false,
+            dup: false,
+          }, { protocolVersion: 4 });
+          await client.sendBytes(publish.subarray(0, 7));
+          await delay(50); // the object takes the first part in
+          const evicted = await fetch(`${workerd.url}/__evict`, {
+            method: "POST",
+          });
+          assertEquals(evicted.status, 204);
+          await client.sendBytes(publish.subarray(7));
+          const echo = await client.expect("publish");
+          assertEquals(
+            [echo.topic, new TextDecoder().decode(echo.payload)],
+            ["sleep/well", "split by a hibernation"],
+          );
+          await client.disconnect();
+        } finally {
+          const log = await workerd.stop();
+          assertEquals(log.match(/uncaught|error/gi), null, log);
+        }
+      },
+    });
+  }
+
   for (const snippet of snippetsOf("mosquitto-client", "deno")) {
     it(`runs the client of README.md:${snippet.line} in deno against mosquitto`, async () => {
       const mosquitto = await startMosquitto();
@@ -571,7 +663,7 @@ try {
   }
 
   describe("WebSocket clients against each WebSocket server", () => {
-    const servers = (["deno", "workerd"] as const).flatMap((runtime) =>
+    const servers = (["deno", "bun", "workerd"] as const).flatMap((runtime) =>
       snippetsOf("ws-server", runtime).map((snippet) => ({ snippet, runtime }))
     );
     const clients = (["deno", "chromium"] as const).flatMap((runtime) =>

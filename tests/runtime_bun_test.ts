@@ -1,9 +1,10 @@
 /**
  * The library in Bun (npm package `bun`, installed by `.ci/run`): one
  * `bun test` process runs tests/bun/ — the codec on mod.ts, which Bun runs
- * as TypeScript, and the client scenarios of tests/support/scenarios.mjs
- * over `Bun.connect`, `node:net` and Bun's WebSocket, against mosquitto
- * (TCP) and the example broker (WebSocket) started here.
+ * as TypeScript, the client scenarios of tests/support/scenarios.mjs over
+ * `Bun.connect`, `node:net` and Bun's WebSocket, against mosquitto (TCP) and
+ * the example broker (WebSocket) started here, and the close orders of
+ * tests/support/close_orders.mjs on the same transports.
  *
  * Bun imports mod.ts, not the bundle: Bun runs TypeScript as it is, so the
  * sources themselves are what runs (no build step between the code and the
@@ -44,7 +45,7 @@ describe({
     await brokers?.stop();
   });
 
-  it("runs tests/bun/: the codec, and the scenarios over Bun.connect, node:net and WebSocket", async () => {
+  it("runs tests/bun/: the codec, the scenarios and the close orders over Bun.connect, node:net and WebSocket", async () => {
     const result = await runSuite(bun!, ["test", "./tests/bun/"], brokers.env);
     assertSuitePassed(`Bun ${await runtimeVersion(bun!)}`, result);
   });

@@ -20,6 +20,9 @@ import { delay, waitUntil, withTimeout } from "./support/net.ts";
 import { installedRuntime } from "./support/runtimes.ts";
 import { bytes, TestClient, text } from "./support/test_client.ts";
 import { startWorkerd, type Workerd } from "./support/workerd.ts";
+import { CLOSE_ORDERS } from "./support/close_orders.mjs";
+import { PeerControl } from "./support/peer_control.ts";
+import { rawWebSocketClient } from "./support/raw_web_socket.ts";
 
 const workerdPath = installedRuntime("workerd", "runtime_workers_test");
 
@@ -195,6 +198,45 @@ describe({
       );
       socket.close();
       assertEquals(outcome, "error");
+    });
+  });
+
+  describe("close orders on the Worker's server-side WebSocket (tests/support/close_orders.mjs)", () => {
+    const control = new PeerControl();
+    let controlServer: Deno.HttpServer<Deno.NetAddr>;
+
+    beforeAll(() => {
+      controlServer = control.serve();
+    });
+
+    afterAll(async () => {
+      await control.dispose();
+      await controlServer?.shutdown();
+    });
+
+    CLOSE_ORDERS.forEach((order, row) => {
+      it(order.name, async () => {
+        const id = `workerd-${row}`;
+        const controlUrl = `http://127.0.0.1:${controlServer.addr.port}`;
+        // The client end, here; the row runs in the Worker and drives it.
+        const end = await rawWebSocketClient(
+          workerd.port,
+          "mqtt",
+          `/close-orders/${row}?id=${id}&control=${controlUrl}`,
+        );
+        control.add(id, end);
+        try {
+          const result = await withTimeout(
+            control.result(id),
+            `the Worker to run: ${order.name}`,
+            10_000,
+          );
+          assertEquals(result.error, undefined, result.error);
+          assertEquals(result.uncaught, []);
+        } finally {
+          end.drop();
+        }
+      });
     });
   });
 

@@ -11,16 +11,16 @@ import {
   encodeError,
   startPacket,
 } from "../primitives/writer.ts";
-import {
-  Context,
-  decodeProperties,
-  propertiesSize,
-  writeProperties,
-} from "../properties.ts";
+import { Context, decodeProperties, propertiesSize } from "../properties.ts";
 import type { Protocol } from "../protocol.ts";
 import { checkReasonCode, readReasonCode } from "./fields.ts";
 import { type PacketCodec, packetCodec } from "./packet_codec.ts";
-import { checkFields, propertiesSizeOf, shape } from "./shape.ts";
+import {
+  checkFields,
+  measureProperties,
+  shape,
+  writeFoundProperties,
+} from "./shape.ts";
 
 const MALFORMED = 0x81;
 const PROTOCOL_ERROR = 0x82;
@@ -73,6 +73,7 @@ function encodeConnack(
 ): Uint8Array {
   const where = protocol.where.connack;
   const present = checkFields(packet, FIELDS, protocol, where);
+  const size = measureProperties(packet, FIELDS, present, where);
   const sessionPresent = present & FIELDS.bits.sessionPresent
     ? checkBoolean(packet.sessionPresent, where, "sessionPresent")
     : false;
@@ -98,12 +99,13 @@ function encodeConnack(
       PROTOCOL_ERROR,
     );
   }
-  const size = propertiesSizeOf(present);
   const remainingLength = 2 + propertiesSize(size, protocol);
   const w = startPacket(CONNACK.firstByte, remainingLength, where, into);
   w.u8(sessionPresent ? 1 : 0);
   w.u8(reasonCode);
-  if (protocol.properties) writeProperties(w, packet, size);
+  if (protocol.properties) {
+    writeFoundProperties(w, packet, FIELDS, present, size);
+  }
   return w.bytes;
 }
 

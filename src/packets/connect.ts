@@ -17,12 +17,7 @@ import {
   startPacket,
   stringLength,
 } from "../primitives/writer.ts";
-import {
-  Context,
-  decodeProperties,
-  propertiesSize,
-  writeProperties,
-} from "../properties.ts";
+import { Context, decodeProperties, propertiesSize } from "../properties.ts";
 import {
   MQTT_5_0,
   type Protocol,
@@ -32,7 +27,13 @@ import {
 } from "../protocol.ts";
 import { topicNameProblem } from "../topic.ts";
 import { type PacketCodec, packetCodec } from "./packet_codec.ts";
-import { checkFields, isOwn, propertiesSizeOf, shape } from "./shape.ts";
+import {
+  checkFields,
+  isOwn,
+  measureProperties,
+  shape,
+  writeFoundProperties,
+} from "./shape.ts";
 
 const MALFORMED = 0x81;
 const PROTOCOL_ERROR = 0x82;
@@ -268,6 +269,7 @@ function encodeConnect(
   const where = protocol.where.connect;
   const rules = protocol.rules;
   const present = checkFields(packet, FIELDS, protocol, where);
+  const size = measureProperties(packet, FIELDS, present, where);
   const cleanStart = present & CLEAN_START
     ? checkBoolean(packet.cleanStart, where, "cleanStart")
     : false;
@@ -298,7 +300,6 @@ function encodeConnect(
   const name = protocol.protocolName;
   // Protocol Name, Protocol Level, Connect Flags, Keep Alive
   let remainingLength = 2 + name.length + 1 + 1 + 2 + 2 + clientIdLength;
-  const size = propertiesSizeOf(present);
   if (
     size > 0 && isOwn(packet, "authenticationData") &&
     packet.authenticationData !== undefined &&
@@ -316,6 +317,7 @@ function encodeConnect(
   let flags = cleanStart ? FLAG_CLEAN_START : 0;
   const will = present & WILL ? packet.will : undefined;
   let willSize = 0;
+  let willScan = 0;
   let willTopic = "";
   let willTopicLength = 0;
   let willPayload: Uint8Array | undefined;
@@ -324,6 +326,8 @@ function encodeConnect(
       throw encodeError(where, "will", "must be an object");
     }
     const has = checkFields(will, WILL_FIELDS, protocol, where, "will.");
+    willScan = has;
+    willSize = measureProperties(will, WILL_FIELDS, has, where);
     const qos = checkQoS(
       has & WILL_QOS ? will.qos : undefined,
       where,
@@ -340,7 +344,6 @@ function encodeConnect(
     if (problem !== undefined) throw encodeError(where, "will.topic", problem);
     willPayload = has & WILL_PAYLOAD ? will.payload : undefined;
     const payloadLength = binaryLength(willPayload, where, "will.payload");
-    willSize = propertiesSizeOf(has);
     remainingLength += propertiesSize(willSize, protocol) + 2 +
       willTopicLength + 2 + payloadLength;
     flags |= FLAG_WILL | (qos << 3) | (retain ? FLAG_WILL_RETAIN : 0);
@@ -370,10 +373,14 @@ function encodeConnect(
   w.u8(protocol.version);
   w.u8(flags);
   w.u16(keepAlive);
-  if (protocol.properties) writeProperties(w, packet, size);
+  if (protocol.properties) {
+    writeFoundProperties(w, packet, FIELDS, present, size);
+  }
   w.utf8(clientId as string, clientIdLength);
   if (will !== undefined) {
-    if (protocol.properties) writeProperties(w, will, willSize);
+    if (protocol.properties) {
+      writeFoundProperties(w, will, WILL_FIELDS, willScan, willSize);
+    }
     w.utf8(willTopic, willTopicLength);
     w.binary(willPayload!);
   }

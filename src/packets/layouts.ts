@@ -31,12 +31,7 @@ import {
   startPacket,
   stringLength,
 } from "../primitives/writer.ts";
-import {
-  Context,
-  decodeProperties,
-  propertiesSize,
-  writeProperties,
-} from "../properties.ts";
+import { Context, decodeProperties, propertiesSize } from "../properties.ts";
 import type { Protocol } from "../protocol.ts";
 import { topicFilterProblem } from "../topic.ts";
 import {
@@ -45,7 +40,13 @@ import {
   readPacketId,
   readReasonCode,
 } from "./fields.ts";
-import { checkFields, propertiesSizeOf, type Shape, shape } from "./shape.ts";
+import {
+  checkFields,
+  measureProperties,
+  type Shape,
+  shape,
+  writeFoundProperties,
+} from "./shape.ts";
 
 const MALFORMED = 0x81;
 const PROTOCOL_ERROR = 0x82;
@@ -100,6 +101,7 @@ export function encodeAck(
   const where = protocol.where[type];
   const fields = ACK_SHAPES[type];
   const present = checkFields(packet, fields, protocol, where);
+  const size = measureProperties(packet, fields, present, where);
   const bits = fields.bits;
   const packetId = checkPacketId(
     present & bits.packetId ? packet.packetId : undefined,
@@ -112,7 +114,6 @@ export function encodeAck(
     protocol,
     where,
   );
-  const size = propertiesSizeOf(present);
   const remainingLength = size > 0
     ? 3 + propertiesSize(size, protocol)
     : reasonCode !== 0
@@ -121,7 +122,7 @@ export function encodeAck(
   const w = startPacket(firstByte, remainingLength, where, into);
   w.u16(packetId);
   if (remainingLength > 2) w.u8(reasonCode);
-  if (size > 0) writeProperties(w, packet, size);
+  if (size > 0) writeFoundProperties(w, packet, fields, present, size);
   return w.bytes;
 }
 
@@ -208,6 +209,7 @@ export function encodeAckList(
   const where = protocol.where[type];
   const fields = ACK_LIST_SHAPES[type];
   const present = checkFields(packet, fields, protocol, where);
+  const size = measureProperties(packet, fields, present, where);
   const packetId = checkPacketId(
     present & fields.bits.packetId ? packet.packetId : undefined,
     type,
@@ -219,7 +221,6 @@ export function encodeAckList(
   if (!Array.isArray(codes)) {
     throw encodeError(where, "reasonCodes", "must be an array");
   }
-  const size = propertiesSizeOf(present);
   if (type === "unsuback" && !protocol.unsubackReasonCodes) {
     // no codes on the wire: only Success ones say nothing that is lost
     for (let i = 0; i < codes.length; i++) {
@@ -250,7 +251,9 @@ export function encodeAckList(
   const remainingLength = 2 + propertiesSize(size, protocol) + codes.length;
   const w = startPacket(firstByte, remainingLength, where, into);
   w.u16(packetId);
-  if (protocol.properties) writeProperties(w, packet, size);
+  if (protocol.properties) {
+    writeFoundProperties(w, packet, fields, present, size);
+  }
   for (let i = 0; i < codes.length; i++) w.u8(codes[i]);
   return w.bytes;
 }
@@ -306,13 +309,13 @@ export function encodeReasonPacket(
   const where = protocol.where[type];
   const fields = REASON_SHAPES[type];
   const present = checkFields(packet, fields, protocol, where);
+  const size = measureProperties(packet, fields, present, where);
   const reasonCode = reasonCodeOf(
     present & fields.bits.reasonCode ? packet.reasonCode : undefined,
     type,
     protocol,
     where,
   );
-  const size = propertiesSizeOf(present);
   const remainingLength = size > 0
     ? 1 + propertiesSize(size, protocol)
     : reasonCode !== 0
@@ -320,7 +323,7 @@ export function encodeReasonPacket(
     : 0;
   const w = startPacket(firstByte, remainingLength, where, into);
   if (remainingLength > 0) w.u8(reasonCode);
-  if (size > 0) writeProperties(w, packet, size);
+  if (size > 0) writeFoundProperties(w, packet, fields, present, size);
   return w.bytes;
 }
 

@@ -14,16 +14,17 @@ import {
   startPacket,
   stringLength,
 } from "../primitives/writer.ts";
-import {
-  Context,
-  decodeProperties,
-  propertiesSize,
-  writeProperties,
-} from "../properties.ts";
+import { Context, decodeProperties, propertiesSize } from "../properties.ts";
 import type { Protocol } from "../protocol.ts";
 import { topicNameProblem } from "../topic.ts";
 import { checkPacketId, readPacketId } from "./fields.ts";
-import { checkFields, isOwn, propertiesSizeOf, shape } from "./shape.ts";
+import {
+  checkFields,
+  isOwn,
+  measureProperties,
+  shape,
+  writeFoundProperties,
+} from "./shape.ts";
 import { type PacketCodec, packetCodec } from "./packet_codec.ts";
 
 const MALFORMED = 0x81;
@@ -90,6 +91,7 @@ function encodePublish(
 ): Uint8Array {
   const where = protocol.where.publish;
   const present = checkFields(packet, FIELDS, protocol, where);
+  const size = measureProperties(packet, FIELDS, present, where);
   const qos = checkQoS(
     present & QOS ? packet.qos : undefined,
     where,
@@ -138,7 +140,6 @@ function encodePublish(
     where,
     "payload",
   );
-  const size = propertiesSizeOf(present);
   const remainingLength = 2 + topicLength + (qos > 0 ? 2 : 0) +
     propertiesSize(size, protocol) + payload.length;
   const w = startPacket(
@@ -149,7 +150,9 @@ function encodePublish(
   );
   w.utf8(topic as string, topicLength);
   if (qos > 0) w.u16(packetId);
-  if (protocol.properties) writeProperties(w, packet, size);
+  if (protocol.properties) {
+    writeFoundProperties(w, packet, FIELDS, present, size);
+  }
   w.raw(payload);
   return w.bytes;
 }

@@ -54,9 +54,19 @@ const BY_TYPE: Readonly<Record<string, PacketCodec | undefined>> = (() => {
   return table;
 })();
 
+/**
+ * The entry found last: a program encodes runs of one type, and comparing
+ * with the type asked last (the same interned string, usually) is cheaper
+ * than a lookup by name.
+ */
+let lastCodec: PacketCodec = CODECS[0];
+
 /** The entry of a packet `type`, or `undefined` for anything else. */
 export function codecOf(type: unknown): PacketCodec | undefined {
-  return typeof type === "string" ? BY_TYPE[type] : undefined;
+  if (type === lastCodec.type) return lastCodec;
+  const codec = typeof type === "string" ? BY_TYPE[type] : undefined;
+  if (codec !== undefined) lastCodec = codec;
+  return codec;
 }
 
 /** Packet names by control packet type (the fixed header's high 4 bits), for messages. */

@@ -13,12 +13,15 @@
  * @module
  */
 
-import { encodeError } from "../primitives/writer.ts";
+import { type ByteWriter, encodeError } from "../primitives/writer.ts";
 import {
+  checkProperties,
   type Context,
   PROPERTIES,
+  propertiesOf,
+  type PropertyDefinition,
   propertyOf,
-  propertySize,
+  writeProperties,
 } from "../properties.ts";
 import type { Protocol } from "../protocol.ts";
 
@@ -32,28 +35,50 @@ export function isOwn(source: object, key: string): boolean {
   return hasOwnProperty.call(source, key);
 }
 
+/**
+ * What {@linkcode checkFields} returns is a set of bits: one per field of
+ * the shape (below this many bits, so at most 10 fields a shape) and, above
+ * them, one per property its context allows, in the order of
+ * {@linkcode propertiesOf} (at most 17, CONNACK's).
+ */
+const FIELD_BITS = 10;
+const FIELD_LIMIT = 1 << FIELD_BITS;
+
+/**
+ * How many keys of an object the memo of a shape remembers: more than any
+ * object of the shape can have without failing the check.
+ */
+const MEMO_LENGTH = 32;
+
+/**
+ * The keys of the last object of a shape that was checked, by position, with
+ * the bit each stands for. Objects of one shape are mostly made by the same
+ * code and have the same keys in the same order: a key that is the one seen
+ * at its position last time (one comparison of interned strings) needs no
+ * lookup by name, which costs more than the rest of the check (V8 keeps
+ * `Object.create(null)` lookups as dictionaries). Only keys that passed the
+ * check are kept, and what a key stands for depends on the shape alone, so a
+ * hit needs no further check; a miss costs the lookup, as without the memo.
+ */
+interface KeyMemo {
+  readonly keys: string[];
+  readonly bits: number[];
+}
+
 /** The fields one kind of object may have. */
 export interface Shape<F extends string = string> {
   /** What the object is, for messages: "a PUBLISH packet", "a Will". */
   readonly label: string;
   /** Each field that is not a property, with its bit in what {@linkcode checkFields} returns. */
   readonly bits: Readonly<Record<F, number>>;
-  /** The same, without a prototype, for lookups by any key. */
+  /** The bit of each field and of each property its context allows; no prototype, for lookups by any key. */
   readonly lookup: Readonly<Record<string, number | undefined>>;
   /** Where its properties may appear, or 0 when it has none. */
   readonly context: Context | 0;
-}
-
-/**
- * What {@linkcode checkFields} returns packs two numbers: the bits of the
- * fields present (below this, so at most 10 fields a shape) and, above it,
- * the size of the properties. One pass over the keys gives both.
- */
-const FIELD_LIMIT = 1024;
-
-/** The size of the properties found by {@linkcode checkFields} (without the Property Length). */
-export function propertiesSizeOf(scan: number): number {
-  return Math.floor(scan / FIELD_LIMIT);
+  /** The properties the context allows, in identifier order: bit `FIELD_BITS + i` is `properties[i]`. */
+  readonly properties: readonly PropertyDefinition[];
+  /** The keys seen last, for {@linkcode checkFields}. */
+  readonly memo: KeyMemo;
 }
 
 /** Makes the shape of an object with these fields (besides its properties). */
@@ -64,24 +89,37 @@ export function shape<F extends string>(
 ): Shape<F> {
   const bits = {} as Record<F, number>;
   const lookup: Record<string, number | undefined> = Object.create(null);
-  if (fields.length > Math.log2(FIELD_LIMIT)) {
+  const properties = context === 0 ? [] : propertiesOf(context);
+  if (
+    fields.length > FIELD_BITS || FIELD_BITS + properties.length > 31
+  ) {
     throw new RangeError(`${label}: more fields than checkFields can report`);
   }
   fields.forEach((field, i) => {
     bits[field] = 1 << i;
     lookup[field] = 1 << i;
   });
-  return Object.freeze({ label, bits, lookup, context });
+  properties.forEach((definition, i) => {
+    lookup[definition.field] = 1 << (FIELD_BITS + i);
+  });
+  return Object.freeze({
+    label,
+    bits,
+    lookup,
+    context,
+    properties,
+    memo: { keys: [], bits: [] },
+  });
 }
 
 /**
- * Checks the own keys of `source` against `shape`, and the value of each
- * property, and returns which fields it has: test a field with
- * `scan & shape.bits.field` (the low bits), and get the size of its
- * properties with {@linkcode propertiesSizeOf}. A field whose value is
- * `undefined` counts as absent. Throws for a key the shape does not have
- * (0x81), and for a property the protocol has none of (0x82), the context
- * does not allow (0x81, as decode does) or whose value is invalid.
+ * Checks the own keys of `source` against `shape` and returns which fields
+ * and properties it has: test a field with `scan & shape.bits.field`; pass
+ * `scan` to {@linkcode measureProperties} and `writeProperties` for the
+ * properties. A key whose value is `undefined` counts as absent. Throws for
+ * a key the shape does not have (0x81), and for a property the protocol has
+ * none of (0x82) or the context does not allow (0x81, as decode does). The
+ * values of the properties are checked by {@linkcode measureProperties}.
  *
  * @param path Prefix of the keys in messages, such as "will." or
  * "subscriptions[0].".
@@ -94,47 +132,121 @@ export function checkFields(
   path = "",
 ): number {
   const values = source as Record<string, unknown>;
-  const lookup = shape.lookup;
+  const { keys, bits } = shape.memo;
   let present = 0;
-  let size = 0;
+  let position = 0;
   // for-in with an own-key test: V8 runs it from the object's enum cache,
   // faster than Object.keys, and inherited keys are skipped
   for (const key in values) {
     if (!hasOwnProperty.call(values, key)) continue;
     const value = values[key];
     if (value === undefined) continue;
-    const bit = lookup[key];
-    if (bit !== undefined) {
-      present |= bit;
+    let bit: number;
+    if (keys[position] === key) {
+      bit = bits[position];
+    } else {
+      bit = bitOf(key, value, shape, protocol, where, path);
+      if (bit === 0) continue; // nothing to write, nothing lost
+      if (position < MEMO_LENGTH) {
+        keys[position] = key;
+        bits[position] = bit;
+      }
+    }
+    position++;
+    if (bit >= FIELD_LIMIT && !protocol.properties) {
+      noProperties(key, value, protocol, where, path);
       continue;
     }
-    const definition = shape.context === 0 ? undefined : propertyOf(key);
-    if (definition === undefined) unknownField(key, value, shape, where, path);
-    if (!protocol.properties) {
-      // an empty list of User Properties says nothing: nothing is lost
-      if (Array.isArray(value) && value.length === 0) continue;
-      throw encodeError(
-        where,
-        path + key,
-        `is an MQTT 5.0 property, which ${protocol.label} cannot carry`,
-        PROTOCOL_ERROR,
-      );
-    }
-    if (!(definition.contexts & shape.context)) {
-      throw encodeError(
-        where,
-        path + key,
-        `(0x${
-          definition.id.toString(16).padStart(2, "0").toUpperCase()
-        }) is not a property ${shape.label} may carry (section 2.2.2.2)${
-          hintFor(key, shape)
-        }`,
-        MALFORMED,
-      );
-    }
-    size += propertySize(definition, value, where);
+    present |= bit;
   }
-  return present + size * FIELD_LIMIT;
+  return present;
+}
+
+/**
+ * The bit of `key` in `shape`, or 0 for a key to skip (a property that says
+ * nothing where the protocol has none); throws when the shape cannot have it.
+ */
+function bitOf(
+  key: string,
+  value: unknown,
+  shape: Shape,
+  protocol: Protocol,
+  where: string,
+  path: string,
+): number {
+  const bit = shape.lookup[key];
+  if (bit !== undefined) return bit;
+  const definition = shape.context === 0 ? undefined : propertyOf(key);
+  if (definition === undefined) unknownField(key, value, shape, where, path);
+  if (!protocol.properties) {
+    noProperties(key, value, protocol, where, path);
+    return 0;
+  }
+  throw encodeError(
+    where,
+    path + key,
+    `(0x${
+      definition.id.toString(16).padStart(2, "0").toUpperCase()
+    }) is not a property ${shape.label} may carry (section 2.2.2.2)${
+      hintFor(key, shape)
+    }`,
+    MALFORMED,
+  );
+}
+
+/** Refuses a property under a protocol without properties, unless it says nothing. */
+function noProperties(
+  key: string,
+  value: unknown,
+  protocol: Protocol,
+  where: string,
+  path: string,
+): void {
+  // an empty list of User Properties says nothing: nothing is lost
+  if (Array.isArray(value) && value.length === 0) return;
+  throw encodeError(
+    where,
+    path + key,
+    `is an MQTT 5.0 property, which ${protocol.label} cannot carry`,
+    PROTOCOL_ERROR,
+  );
+}
+
+/**
+ * Checks the values of the properties {@linkcode checkFields} found in
+ * `source` and returns the bytes they take, without the Property Length.
+ */
+export function measureProperties(
+  source: object,
+  shape: Shape,
+  scan: number,
+  where: string,
+): number {
+  const properties = scan >>> FIELD_BITS;
+  return properties === 0
+    ? 0
+    : checkProperties(source, shape.properties, properties, where);
+}
+
+/**
+ * Writes the Property Length `length`, as {@linkcode measureProperties}
+ * measured it, and the properties {@linkcode checkFields} found in `source`,
+ * in the order of their identifiers.
+ */
+export function writeFoundProperties(
+  w: ByteWriter,
+  source: object,
+  shape: Shape,
+  scan: number,
+  length: number,
+): void {
+  writeProperties(
+    w,
+    source,
+    shape.properties,
+    scan >>> FIELD_BITS,
+    length,
+  );
 }
 
 /** mqtt-packet's names for our fields, and what to write instead. */

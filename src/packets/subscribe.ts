@@ -15,7 +15,7 @@ import {
   encodeError,
   startPacket,
 } from "../primitives/writer.ts";
-import { Context, propertiesSize, writeProperties } from "../properties.ts";
+import { Context, propertiesSize } from "../properties.ts";
 import type { Protocol } from "../protocol.ts";
 import { isSharedSubscription } from "../topic.ts";
 import { checkPacketId, readPacketId } from "./fields.ts";
@@ -26,7 +26,12 @@ import {
   topicFilterLength,
 } from "./layouts.ts";
 import { type PacketCodec, packetCodec } from "./packet_codec.ts";
-import { checkFields, propertiesSizeOf, shape } from "./shape.ts";
+import {
+  checkFields,
+  measureProperties,
+  shape,
+  writeFoundProperties,
+} from "./shape.ts";
 
 const MALFORMED = 0x81;
 const PROTOCOL_ERROR = 0x82;
@@ -185,6 +190,7 @@ function encodeSubscribe(
 ): Uint8Array {
   const where = protocol.where.subscribe;
   const present = checkFields(packet, FIELDS, protocol, where);
+  const size = measureProperties(packet, FIELDS, present, where);
   const packetId = checkPacketId(
     present & FIELDS.bits.packetId ? packet.packetId : undefined,
     "subscribe",
@@ -233,11 +239,12 @@ function encodeSubscribe(
     );
     remainingLength += 3 + lengths[i];
   }
-  const size = propertiesSizeOf(present);
   remainingLength += propertiesSize(size, protocol);
   const w = startPacket(SUBSCRIBE.firstByte, remainingLength, where, into);
   w.u16(packetId);
-  if (protocol.properties) writeProperties(w, packet, size);
+  if (protocol.properties) {
+    writeFoundProperties(w, packet, FIELDS, present, size);
+  }
   for (let i = 0; i < subscriptions.length; i++) {
     w.utf8(filters[i], lengths[i]);
     w.u8(options[i]);

@@ -8,7 +8,7 @@
 import type { UnsubscribePacket } from "../packet.ts";
 import type { Cursor } from "../primitives/cursor.ts";
 import { startPacket } from "../primitives/writer.ts";
-import { Context, propertiesSize, writeProperties } from "../properties.ts";
+import { Context, propertiesSize } from "../properties.ts";
 import type { Protocol } from "../protocol.ts";
 import { checkPacketId, readPacketId } from "./fields.ts";
 import {
@@ -18,7 +18,12 @@ import {
   topicFilterLength,
 } from "./layouts.ts";
 import { type PacketCodec, packetCodec } from "./packet_codec.ts";
-import { checkFields, propertiesSizeOf, shape } from "./shape.ts";
+import {
+  checkFields,
+  measureProperties,
+  shape,
+  writeFoundProperties,
+} from "./shape.ts";
 
 const FIELDS = shape(
   "an UNSUBSCRIBE packet",
@@ -47,6 +52,7 @@ function encodeUnsubscribe(
 ): Uint8Array {
   const where = protocol.where.unsubscribe;
   const present = checkFields(packet, FIELDS, protocol, where);
+  const size = measureProperties(packet, FIELDS, present, where);
   const packetId = checkPacketId(
     present & FIELDS.bits.packetId ? packet.packetId : undefined,
     "unsubscribe",
@@ -70,11 +76,12 @@ function encodeUnsubscribe(
     );
     remainingLength += 2 + lengths[i];
   }
-  const size = propertiesSizeOf(present);
   remainingLength += propertiesSize(size, protocol);
   const w = startPacket(UNSUBSCRIBE.firstByte, remainingLength, where, into);
   w.u16(packetId);
-  if (protocol.properties) writeProperties(w, packet, size);
+  if (protocol.properties) {
+    writeFoundProperties(w, packet, FIELDS, present, size);
+  }
   for (let i = 0; i < filters.length; i++) w.utf8(filters[i], lengths[i]);
   return w.bytes;
 }

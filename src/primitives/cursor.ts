@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { PayloadSlab } from "../_payload_slab.ts";
 import { MqttError } from "../error.ts";
 import type { Protocol } from "../protocol.ts";
 import { readFourByteInteger } from "./four_byte_integer.ts";
@@ -34,6 +35,8 @@ export class Cursor {
   protocol: Protocol;
   /** Offset of the packet's first byte: error offsets count from it. */
   readonly base: number;
+  /** Where binary fields are copied to, or `undefined` for views of `bytes`. */
+  readonly copies: PayloadSlab | undefined;
 
   constructor(
     bytes: Uint8Array,
@@ -42,6 +45,7 @@ export class Cursor {
     end: number,
     packet: string,
     protocol: Protocol,
+    copies?: PayloadSlab,
   ) {
     this.bytes = bytes;
     this.base = base;
@@ -49,6 +53,7 @@ export class Cursor {
     this.end = end;
     this.packet = packet;
     this.protocol = protocol;
+    this.copies = copies;
   }
 
   /** Throws an error naming the packet, the field and the offset. */
@@ -143,20 +148,27 @@ export class Cursor {
     return text;
   }
 
-  /** Binary Data: a Two Byte length, then the bytes, as a view (no copy). */
+  /** Binary Data: a Two Byte length, then the bytes, as a view (or copied, see `copies`). */
   binary(field: string): Uint8Array {
     const length = this.u16(field);
     this.need(length, field);
     const start = this.pos;
     this.pos += length;
-    return this.bytes.subarray(start, start + length);
+    return this.#take(start, start + length);
   }
 
-  /** All bytes up to `end`, as a view (no copy). */
+  /** All bytes up to `end`, as a view (or copied, see `copies`). */
   rest(): Uint8Array {
     const start = this.pos;
     this.pos = this.end;
-    return this.bytes.subarray(start, this.end);
+    return this.#take(start, this.end);
+  }
+
+  /** The bytes of a binary field: a view, or a copy when asked for. */
+  #take(start: number, end: number): Uint8Array {
+    return this.copies === undefined
+      ? this.bytes.subarray(start, end)
+      : this.copies.copy(this.bytes, start, end);
   }
 
   /** Fails unless every byte up to `end` was read. */

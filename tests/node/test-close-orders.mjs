@@ -3,7 +3,8 @@
 // Writable.toWeb, the library on either end. The peer is the other net
 // socket (end() for a clean close, destroy() to drop, resetAndDestroy() for
 // an RST). node --test fails the file on an uncaught exception or an
-// unhandled rejection.
+// unhandled rejection, and so does the file's last test, which reads
+// process-level hooks.
 // Run: deno task build && node --test tests/node/test-close-orders.mjs
 
 import { once } from "node:events";
@@ -11,7 +12,13 @@ import net from "node:net";
 import { Readable, Writable } from "node:stream";
 import { describe, it } from "node:test";
 import * as lib from "../../dist/mqtt_codec.mjs";
-import { CLOSE_ORDERS, netSocketPeer } from "../support/close_orders.mjs";
+import {
+  CLOSE_ORDERS,
+  netSocketPeer,
+  watchUncaught,
+} from "../support/close_orders.mjs";
+
+const uncaught = watchUncaught(process);
 
 /** A connected pair of net sockets: [the client's, the server's]. */
 async function socketPair() {
@@ -66,3 +73,6 @@ for (const [transport, open] of Object.entries(TRANSPORTS)) {
     }
   });
 }
+
+it("left no uncaught exception and no unhandled rejection", () =>
+  uncaught.check());

@@ -138,47 +138,22 @@ describe("CONNACK, MQTT 5.0", () => {
       0x00,
       0x00,
       0x78, // Session Expiry Interval 120
-      0x21,
-      0x00,
-      0x64, // Receive Maximum 100
-      0x24,
-      0x01, // Maximum QoS 1
-      0x25,
-      0x00, // Retain Available 0
-      0x27,
-      0x00,
-      0x01,
-      0x00,
-      0x00, // Maximum Packet Size 65536
       0x12,
       0x00,
       0x02,
       0x69,
       0x64, // Assigned Client Identifier "id"
-      0x22,
-      0x00,
-      0x05, // Topic Alias Maximum 5
-      0x1f,
-      0x00,
-      0x02,
-      0x6f,
-      0x6b, // Reason String "ok"
-      0x26,
-      0x00,
-      0x01,
-      0x78,
-      0x00,
-      0x01,
-      0x31, // User Property "x" "1"
-      0x28,
-      0x01, // Wildcard Subscription Available 1
-      0x29,
-      0x00, // Subscription Identifiers Available 0
-      0x2a,
-      0x01, // Shared Subscription Available 1
       0x13,
       0x00,
       0x1e, // Server Keep Alive 30
+      0x15,
+      0x00,
+      0x01,
+      0x4d, // Authentication Method "M"
+      0x16,
+      0x00,
+      0x01,
+      0x00, // Authentication Data 00
       0x1a,
       0x00,
       0x02,
@@ -188,14 +163,39 @@ describe("CONNACK, MQTT 5.0", () => {
       0x00,
       0x01,
       0x73, // Server Reference "s"
-      0x15,
+      0x1f,
+      0x00,
+      0x02,
+      0x6f,
+      0x6b, // Reason String "ok"
+      0x21,
+      0x00,
+      0x64, // Receive Maximum 100
+      0x22,
+      0x00,
+      0x05, // Topic Alias Maximum 5
+      0x24,
+      0x01, // Maximum QoS 1
+      0x25,
+      0x00, // Retain Available 0
+      0x26,
       0x00,
       0x01,
-      0x4d, // Authentication Method "M"
-      0x16,
+      0x78,
       0x00,
       0x01,
-      0x00, // Authentication Data 00
+      0x31, // User Property "x" "1"
+      0x27,
+      0x00,
+      0x01,
+      0x00,
+      0x00, // Maximum Packet Size 65536
+      0x28,
+      0x01, // Wildcard Subscription Available 1
+      0x29,
+      0x00, // Subscription Identifiers Available 0
+      0x2a,
+      0x01, // Shared Subscription Available 1
     ], {
       type: "connack",
       sessionPresent: false,

@@ -262,21 +262,30 @@ describe("CONNECT, MQTT 5.0", () => {
       0xff,
       0xff,
       0xff, // Session Expiry Interval 4294967295
+      0x15,
+      0x00,
+      0x05,
+      0x53,
+      0x43,
+      0x52,
+      0x41,
+      0x4d, // Authentication Method "SCRAM"
+      0x16,
+      0x00,
+      0x03,
+      0x01,
+      0x02,
+      0x03, // Authentication Data 01 02 03
+      0x17,
+      0x00, // Request Problem Information 0
+      0x19,
+      0x01, // Request Response Information 1
       0x21,
       0x00,
       0x14, // Receive Maximum 20
-      0x27,
-      0x00,
-      0x10,
-      0x00,
-      0x00, // Maximum Packet Size 1048576
       0x22,
       0x00,
       0x0a, // Topic Alias Maximum 10
-      0x19,
-      0x01, // Request Response Information 1
-      0x17,
-      0x00, // Request Problem Information 0
       0x26,
       0x00,
       0x01,
@@ -292,30 +301,16 @@ describe("CONNECT, MQTT 5.0", () => {
       0x02,
       0x76,
       0x32, // User Property "k" "v2"
-      0x15,
+      0x27,
       0x00,
-      0x05,
-      0x53,
-      0x43,
-      0x52,
-      0x41,
-      0x4d, // Authentication Method "SCRAM"
-      0x16,
+      0x10,
       0x00,
-      0x03,
-      0x01,
-      0x02,
-      0x03, // Authentication Data 01 02 03
+      0x00, // Maximum Packet Size 1048576
       0x00,
       0x02,
       0x63,
       0x31, // Client Identifier "c1"
       0x22, // Will Property Length 34
-      0x18,
-      0x00,
-      0x00,
-      0x00,
-      0x3c, // Will Delay Interval 60
       0x01,
       0x01, // Payload Format Indicator 1
       0x02,
@@ -338,6 +333,11 @@ describe("CONNECT, MQTT 5.0", () => {
       0x02,
       0xca,
       0xfe, // Correlation Data ca fe
+      0x18,
+      0x00,
+      0x00,
+      0x00,
+      0x3c, // Will Delay Interval 60
       0x26,
       0x00,
       0x01,

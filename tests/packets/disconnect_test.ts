@@ -103,6 +103,10 @@ describe("DISCONNECT, MQTT 5.0", () => {
       0x00,
       0x00,
       0x00, // Session Expiry Interval 0
+      0x1c,
+      0x00,
+      0x01,
+      0x73, // Server Reference "s"
       0x1f,
       0x00,
       0x01,
@@ -114,10 +118,6 @@ describe("DISCONNECT, MQTT 5.0", () => {
       0x00,
       0x01,
       0x62, // User Property "a" "b"
-      0x1c,
-      0x00,
-      0x01,
-      0x73, // Server Reference "s"
     ], {
       type: "disconnect",
       reasonCode: 0x82,

@@ -6,7 +6,7 @@
 
 import { assert, assertEquals, assertStrictEquals } from "@std/assert";
 import { describe, it } from "@std/testing/bdd";
-import { decode } from "../../mod.ts";
+import { decode, encode } from "../../mod.ts";
 import type { PublishPacket } from "../../mod.ts";
 import { text, vector } from "./vector.ts";
 
@@ -209,9 +209,13 @@ describe("PUBLISH, MQTT 5.0", () => {
       0xff,
       0xff,
       0xff, // Message Expiry Interval 4294967295
-      0x23,
+      0x03,
       0x00,
-      0x07, // Topic Alias 7
+      0x04,
+      0xf0,
+      0x9f,
+      0x98,
+      0x80, // Content Type "😀" U+1F600
       0x08,
       0x00,
       0x03,
@@ -224,6 +228,19 @@ describe("PUBLISH, MQTT 5.0", () => {
       0x00,
       0xff,
       0x7f, // Correlation Data 00 ff 7f
+      0x0b,
+      0x01, // Subscription Identifier 1
+      0x0b,
+      0x80,
+      0x01, // Subscription Identifier 128 (2-byte Variable Byte Integer)
+      0x0b,
+      0xff,
+      0xff,
+      0xff,
+      0x7f, // Subscription Identifier 268435455 (the maximum)
+      0x23,
+      0x00,
+      0x07, // Topic Alias 7
       0x26,
       0x00,
       0x01,
@@ -245,23 +262,6 @@ describe("PUBLISH, MQTT 5.0", () => {
       0x00,
       0x01,
       0x31, // User Property "k" "1" again
-      0x0b,
-      0x01, // Subscription Identifier 1
-      0x0b,
-      0x80,
-      0x01, // Subscription Identifier 128 (2-byte Variable Byte Integer)
-      0x0b,
-      0xff,
-      0xff,
-      0xff,
-      0x7f, // Subscription Identifier 268435455 (the maximum)
-      0x03,
-      0x00,
-      0x04,
-      0xf0,
-      0x9f,
-      0x98,
-      0x80, // Content Type "😀" U+1F600
       0x01,
       0x02,
       0x03, // Payload 01 02 03
@@ -282,6 +282,53 @@ describe("PUBLISH, MQTT 5.0", () => {
       subscriptionIdentifiers: [1, 128, 268435455],
       contentType: "😀",
     }, 5);
+  });
+
+  it("properties in any order decode; encode writes them in identifier order, whatever the key order", () => {
+    const packet: PublishPacket = {
+      type: "publish",
+      topic: "t",
+      payload: new Uint8Array(),
+      qos: 0,
+      retain: false,
+      dup: false,
+      userProperties: [["k", "v"]],
+      topicAlias: 2,
+      contentType: "a",
+    };
+    const wire = new Uint8Array([
+      0x30,
+      0x12, // PUBLISH, QoS 0, Remaining Length 18
+      0x00,
+      0x01,
+      0x74, // Topic Name "t"
+      0x0e, // Property Length 14
+      0x26,
+      0x00,
+      0x01,
+      0x6b,
+      0x00,
+      0x01,
+      0x76, // User Property "k" "v"
+      0x23,
+      0x00,
+      0x02, // Topic Alias 2
+      0x03,
+      0x00,
+      0x01,
+      0x61, // Content Type "a"
+    ]);
+    assertEquals(decode(wire), packet);
+    const canonical = new Uint8Array([
+      ...wire.subarray(0, 6),
+      ...wire.subarray(16, 20), // Content Type
+      ...wire.subarray(13, 16), // Topic Alias
+      ...wire.subarray(6, 13), // User Property
+    ]);
+    assertEquals(encode(packet), canonical);
+    assertEquals(encode(decode(wire)), canonical);
+    const { contentType, ...rest } = packet;
+    assertEquals(encode({ contentType, ...rest }), canonical);
   });
 
   it("an empty Topic Name with a Topic Alias", () => {

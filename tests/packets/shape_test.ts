@@ -4,13 +4,14 @@
  * only own keys count.
  */
 
+import fc from "fast-check";
 import { assert, assertEquals, assertThrows } from "@std/assert";
 import { describe, it } from "@std/testing/bdd";
 import { encode, MqttError } from "../../mod.ts";
 import type { Packet } from "../../mod.ts";
 import {
   checkFields,
-  propertiesSizeOf,
+  measureProperties,
   shape,
 } from "../../src/packets/shape.ts";
 import { Context } from "../../src/properties.ts";
@@ -39,21 +40,104 @@ function refused(packet: unknown, field: string, protocolVersion = 5): string {
 describe("checkFields", () => {
   const fields = shape("a test object", ["type", "a", "b"], Context.Publish);
 
-  it("sets a bit per own field and measures the properties; undefined counts as absent", () => {
+  it("sets a bit per own field and per property; measureProperties measures them; undefined counts as absent", () => {
     assertEquals(
       checkFields({ type: "t", b: 1 }, fields, MQTT_5_0, "where"),
       fields.bits.type | fields.bits.b,
     );
-    const scan = checkFields(
-      { a: undefined, contentType: "x", b: 1 },
-      fields,
-      MQTT_5_0,
-      "w",
-    );
-    // Content Type "x": identifier, length, one byte
-    assertEquals(propertiesSizeOf(scan), 4);
+    const source = { a: undefined, contentType: "x", b: 1 };
+    const scan = checkFields(source, fields, MQTT_5_0, "w");
     assertEquals(scan & 0x3ff, fields.bits.b);
+    assert(scan > 0x3ff, "a bit for the property");
+    // Content Type "x": identifier, length, one byte
+    assertEquals(measureProperties(source, fields, scan, "w"), 4);
     assertEquals(checkFields({}, fields, MQTT_5_0, "where"), 0);
+  });
+
+  it("gives the same answer whatever the key order, and after objects of other key orders", () => {
+    const orders = [
+      { type: "t", a: 1, contentType: "x" },
+      { contentType: "x", type: "t", a: 1 },
+      { a: 1, contentType: "x", type: "t" },
+    ];
+    const expected = checkFields(orders[0], fields, MQTT_5_0, "w");
+    for (let round = 0; round < 3; round++) {
+      for (const object of orders) {
+        assertEquals(checkFields(object, fields, MQTT_5_0, "w"), expected);
+      }
+    }
+    // a key that was valid at this position last time is still checked
+    // when another object has a bad key there
+    checkFields({ type: "t", a: 1 }, fields, MQTT_5_0, "w");
+    assertThrows(
+      () => checkFields({ type: "t", c: 1 }, fields, MQTT_5_0, "w"),
+      MqttError,
+      "c is not a field of a test object",
+    );
+  });
+
+  it("answers from its memo exactly as a fresh shape does, over any run of objects, key orders and versions", () => {
+    const names = ["type", "a", "b", "contentType", "topicAlias", "bogus"];
+    const values: Record<string, unknown[]> = {
+      type: ["t", undefined],
+      a: [1, undefined],
+      b: [2],
+      contentType: ["x", 7, undefined],
+      topicAlias: [3, 0],
+      bogus: [1, undefined],
+    };
+    const object = fc.uniqueArray(fc.constantFrom(...names)).chain((keys) =>
+      fc.tuple(
+        ...keys.map((key) =>
+          fc.constantFrom(...values[key]).map((value) => [key, value] as const)
+        ),
+      )
+    ).map((entries) => Object.fromEntries(entries));
+    const outcome = (run: () => number): unknown => {
+      try {
+        return run();
+      } catch (error) {
+        return error instanceof MqttError
+          ? [error.reasonCode, error.message]
+          : error;
+      }
+    };
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(object, fc.boolean()), { maxLength: 20 }),
+        (run) => {
+          const remembering = shape(
+            "a test object",
+            ["type", "a", "b"],
+            Context.Publish,
+          );
+          for (const [source, v5] of run) {
+            const protocol = v5 ? MQTT_5_0 : MQTT_3_1_1;
+            const fresh = shape(
+              "a test object",
+              ["type", "a", "b"],
+              Context.Publish,
+            );
+            const expected = outcome(() =>
+              checkFields(source, fresh, protocol, "w")
+            );
+            assertEquals(
+              outcome(() => checkFields(source, remembering, protocol, "w")),
+              expected,
+            );
+            if (typeof expected === "number") {
+              assertEquals(
+                outcome(() =>
+                  measureProperties(source, remembering, expected, "w")
+                ),
+                outcome(() => measureProperties(source, fresh, expected, "w")),
+              );
+            }
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it("skips inherited keys: a field on the prototype is not the object's", () => {
@@ -63,16 +147,20 @@ describe("checkFields", () => {
   });
 
   it("refuses a property in a version without properties (0x82), but not an empty list", () => {
-    const error = assertThrows(
-      () => checkFields({ contentType: "x" }, fields, MQTT_3_1_1, "w"),
-      MqttError,
-      "which MQTT 3.1.1 cannot carry",
-    );
-    assertEquals(error.reasonCode, 0x82);
-    assertEquals(
-      checkFields({ userProperties: [] }, fields, MQTT_3_1_1, "w"),
-      0,
-    );
+    for (let round = 0; round < 2; round++) {
+      // the second round answers from the memo of the keys seen
+      checkFields({ contentType: "x" }, fields, MQTT_5_0, "w");
+      const error = assertThrows(
+        () => checkFields({ contentType: "x" }, fields, MQTT_3_1_1, "w"),
+        MqttError,
+        "which MQTT 3.1.1 cannot carry",
+      );
+      assertEquals(error.reasonCode, 0x82);
+      assertEquals(
+        checkFields({ userProperties: [] }, fields, MQTT_3_1_1, "w"),
+        0,
+      );
+    }
   });
 });
 

@@ -23,8 +23,15 @@ function acceptKey(key: string): string {
 /** One end of a WebSocket connection, frames made and read by hand. */
 export class RawWebSocket {
   readonly socket: net.Socket;
-  /** The binary messages received, in order. */
+  /** The path of the handshake request (`/` unless asked for another). */
+  readonly path: string;
+  /** The binary messages received, in order (while `keepMessages`). */
   readonly messages: Uint8Array[] = [];
+  /** Whether to keep each message; else only count them (a flood). */
+  keepMessages = true;
+  /** How many binary messages were received, and the last one. */
+  messageCount = 0;
+  lastMessage: Uint8Array | undefined;
   /** The text messages received. */
   readonly texts: string[] = [];
   /** The close code and reason the other end sent, once it did. */
@@ -36,8 +43,9 @@ export class RawWebSocket {
   readonly #closed: Promise<void>;
   readonly #closeReceived = Promise.withResolvers<void>();
 
-  constructor(socket: net.Socket, client: boolean, rest: Buffer) {
+  constructor(socket: net.Socket, client: boolean, rest: Buffer, path = "/") {
     this.socket = socket;
+    this.path = path;
     this.#masks = client;
     this.#closed = new Promise((resolve) => socket.once("close", resolve));
     socket.on("error", () => {}); // a reset is part of the tests
@@ -107,6 +115,11 @@ export class RawWebSocket {
     this.socket.pause();
   }
 
+  /** Reads again after {@linkcode RawWebSocket.stopReading}. */
+  resumeReading(): void {
+    this.socket.resume();
+  }
+
   async #write(opcode: number, payload: Uint8Array): Promise<void> {
     const length = payload.length;
     const header: number[] = [0x80 | opcode];
@@ -168,7 +181,9 @@ export class RawWebSocket {
         this.texts.push(payload.toString("utf8"));
         break;
       case 0x2:
-        this.messages.push(new Uint8Array(payload));
+        this.messageCount++;
+        this.lastMessage = new Uint8Array(payload);
+        if (this.keepMessages) this.messages.push(this.lastMessage);
         break;
       case 0x8:
         this.closeCode = payload.length >= 2 ? payload.readUInt16BE(0) : 1005;
@@ -237,7 +252,8 @@ export async function rawWebSocketServer(
         (protocol === null ? "" : `Sec-WebSocket-Protocol: ${protocol}\r\n`) +
         "\r\n",
     );
-    const end = new RawWebSocket(socket, false, rest);
+    const path = /^GET (\S+)/.exec(head)?.[1] ?? "/";
+    const end = new RawWebSocket(socket, false, rest, path);
     socket.resume();
     const waiter = waiting.shift();
     if (waiter) waiter.resolve(end);
@@ -264,16 +280,20 @@ export async function rawWebSocketServer(
   };
 }
 
-/** Connects a raw WebSocket client to 127.0.0.1:`port`, asking for `protocol`. */
+/**
+ * Connects a raw WebSocket client to 127.0.0.1:`port`, asking for
+ * `protocol`, at `path`.
+ */
 export async function rawWebSocketClient(
   port: number,
   protocol = "mqtt",
+  path = "/",
 ): Promise<RawWebSocket> {
   const socket = net.connect({ host: "127.0.0.1", port });
   socket.on("error", () => {});
   await once(socket, "connect");
   socket.write(
-    `GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+    `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
       "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" +
       `Sec-WebSocket-Protocol: ${protocol}\r\n\r\n`,
   );
@@ -282,5 +302,5 @@ export async function rawWebSocketClient(
     socket.destroy();
     throw new Error(`the WebSocket handshake failed: ${head.split("\r\n")[0]}`);
   }
-  return new RawWebSocket(socket, true, rest);
+  return new RawWebSocket(socket, true, rest, path);
 }

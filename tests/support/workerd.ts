@@ -2,7 +2,8 @@
  * Runs a Worker in workerd, the open-source Cloudflare Workers runtime (npm
  * package `workerd`, installed by `.ci/run`): a capnp configuration is
  * written beside the bundled module in a temporary folder, with one HTTP
- * socket on a free 127.0.0.1 port and the newest compatibility date the
+ * socket on a free 127.0.0.1 port, Durable Objects if asked for (stored
+ * on disk in that folder), and the newest compatibility date the
  * installed workerd supports (or the one given). Stopped by its PID.
  */
 
@@ -30,18 +31,59 @@ async function newestCompatibilityDate(workerd: string): Promise<string> {
   return date;
 }
 
-/** The configuration: one Worker, one HTTP socket. */
-function config(port: number, compatibilityDate: string): string {
+/** Options of {@linkcode startWorkerd}. */
+export interface WorkerdOptions {
+  /** The compatibility date; the newest workerd supports if not given. */
+  compatibilityDate?: string;
+  /** Compatibility flags, such as `unsafe_module` (for `workerd:unsafe`). */
+  compatibilityFlags?: string[];
+  /**
+   * Durable Object classes the module exports, by the name of the binding
+   * the Worker reaches them through; their storage is on disk in the
+   * temporary folder, so that it outlives an evicted object.
+   */
+  durableObjects?: Record<string, string>;
+}
+
+/** The configuration: one Worker, one HTTP socket, its Durable Objects. */
+function config(
+  port: number,
+  compatibilityDate: string,
+  options: WorkerdOptions,
+  dir: string,
+): string {
+  const objects = Object.entries(options.durableObjects ?? {});
+  const list = (items: string[]) => `[${items.join(", ")}]`;
+  const storage = objects.length === 0 ? "" : `
+  bindings = ${
+    list(objects.map(([binding, className]) =>
+      `(name = "${binding}", durableObjectNamespace = "${className}")`
+    ))
+  },
+  durableObjectNamespaces = ${
+    list(objects.map(([, className]) =>
+      `(className = "${className}", uniqueKey = "${className}")`
+    ))
+  },
+  durableObjectStorage = (localDisk = "storage"),`;
   return `using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
-  services = [(name = "main", worker = .worker)],
+  services = [
+    (name = "main", worker = .worker),
+    # fetch() from the Worker reaches 127.0.0.1 only: the tests' own servers.
+    (name = "internet", network = (allow = ["local"])),
+    (name = "storage", disk = (path = "${dir}/storage", writable = true)),
+  ],
   sockets = [(name = "http", address = "127.0.0.1:${port}", http = (), service = "main")],
 );
 
 const worker :Workerd.Worker = (
   modules = [(name = "worker.js", esModule = embed "worker.js")],
   compatibilityDate = "${compatibilityDate}",
+  compatibilityFlags = ${
+    list((options.compatibilityFlags ?? []).map((flag) => `"${flag}"`))
+  },${storage}
 );
 `;
 }
@@ -55,21 +97,27 @@ const worker :Workerd.Worker = (
 export async function startWorkerd(
   workerd: string,
   bundle: string,
-  options: { compatibilityDate?: string } = {},
+  options: WorkerdOptions = {},
 ): Promise<Workerd> {
   const compatibilityDate = options.compatibilityDate ??
     await newestCompatibilityDate(workerd);
   const dir = await Deno.makeTempDir({ prefix: "mqtt_codec_workerd_" });
   await Deno.copyFile(bundle, `${dir}/worker.js`);
+  await Deno.mkdir(`${dir}/storage`);
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = freePort();
     await Deno.writeTextFile(
       `${dir}/config.capnp`,
-      config(port, compatibilityDate),
+      config(port, compatibilityDate, options, dir),
     );
     const child = new Deno.Command(workerd, {
-      args: ["serve", `${dir}/config.capnp`],
+      args: [
+        "serve",
+        `${dir}/config.capnp`,
+        // unsafe_module is an experimental flag.
+        ...(options.compatibilityFlags?.length ? ["--experimental"] : []),
+      ],
       stdin: "null",
       stdout: "piped",
       stderr: "piped",

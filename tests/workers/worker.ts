@@ -16,10 +16,22 @@
  * - `GET /stats`: how many MQTT connections were opened and ended, and the
  *   errors their loops threw, for the test to see that every connection
  *   ended cleanly on the server side too.
+ * - `GET /close-orders/ROW?id=ID&control=URL` with `Upgrade: websocket`:
+ *   row ROW of tests/support/close_orders.mjs with the server side of a
+ *   WebSocketPair through `webSocketStreams` as the local end, and the
+ *   client (a raw WebSocket in the Deno test) as the peer, driven over HTTP
+ *   at the control URL (tests/support/peer_control.ts), where the outcome
+ *   is posted too, with any uncaught exception or unhandled rejection.
  *
  * @module
  */
 
+import * as lib from "../../mod.ts";
+import {
+  CLOSE_ORDERS,
+  remotePeer,
+  watchUncaught,
+} from "../support/close_orders.mjs";
 import {
   decode,
   MqttError,
@@ -44,6 +56,13 @@ interface ServerWebSocket extends WebSocket {
 declare const WebSocketPair: {
   new (): { 0: WebSocket; 1: ServerWebSocket };
 };
+/** The third argument of `fetch`: work that outlives the response. */
+interface ExecutionContext {
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+/** Every uncaught exception and unhandled rejection in the Worker. */
+const uncaught = watchUncaught(globalThis);
 
 /** The Worker's Maximum QoS, announced in CONNACK [MQTT-3.2.2-9]. */
 const MAXIMUM_QOS = 1;
@@ -51,9 +70,16 @@ const MAXIMUM_QOS = 1;
 const stats = { opened: 0, ended: 0, errors: [] as string[] };
 
 export default {
-  fetch(request: Request): Response | Promise<Response> {
+  fetch(
+    request: Request,
+    _env: unknown,
+    context: ExecutionContext,
+  ): Response | Promise<Response> {
     const { pathname } = new URL(request.url);
     if (pathname === "/mqtt") return acceptMqtt(request);
+    if (pathname.startsWith("/close-orders/")) {
+      return runCloseOrder(request, context);
+    }
     if (pathname === "/decode" && request.method === "POST") {
       return decodePosted(request);
     }
@@ -87,6 +113,51 @@ function acceptMqtt(request: Request): Response {
       stats.errors.push(String(error));
     },
   );
+  const init: ResponseInit & { webSocket: WebSocket } = {
+    status: 101,
+    webSocket: pair[0],
+    headers: { "sec-websocket-protocol": "mqtt" },
+  };
+  return new Response(null, init);
+}
+
+/**
+ * Runs one close order on the server side of a new WebSocket; the row's
+ * outcome goes to the control server, which also drives the peer.
+ */
+function runCloseOrder(request: Request, context: ExecutionContext): Response {
+  const url = new URL(request.url);
+  const order = CLOSE_ORDERS[Number(url.pathname.split("/")[2])];
+  const id = url.searchParams.get("id");
+  const control = url.searchParams.get("control");
+  if (order === undefined || id === null || control === null) {
+    return new Response("no such close order", { status: 404 });
+  }
+  const pair = new WebSocketPair();
+  const server = pair[1];
+  server.accept();
+  const connection = {
+    local: webSocketStreams(server),
+    peer: remotePeer(control, id),
+    kind: "websocket",
+    // workerd fires no error event when the connection is reset: only a
+    // close with 1006 (and the same reason as for a drop).
+    silentErrors: true,
+  };
+  const report = async (error?: unknown) => {
+    // Late rejections of the row show up here too.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await fetch(`${control}/result/${id}`, {
+      method: "POST",
+      body: JSON.stringify({
+        error: error === undefined ? undefined : String(
+          (error as Error)?.stack ?? error,
+        ),
+        uncaught: uncaught.seen.splice(0),
+      }),
+    });
+  };
+  context.waitUntil(order.run(lib, connection).then(() => report(), report));
   const init: ResponseInit & { webSocket: WebSocket } = {
     status: 101,
     webSocket: pair[0],
