@@ -26,7 +26,11 @@
  * 3,000 QoS 2 and 5,000 QoS 1 messages in MQTT 5.0, and 2,000 QoS 2
  * messages in MQTT 3.1.1 (some 10 s and two dozen cuts per run; the six
  * runs go at once); `NETWORK_TEST_COUNT=20000` runs issue 10's full count
- * (about a minute and a half).
+ * (about a minute and a half), and `NETWORK_TEST_LATENCY_MS=0` as fast as
+ * the machine goes: a broker then has to queue for a subscriber slower
+ * than its publisher (the example broker of phase 1 drops what is past
+ * 1,000 queued messages, so it fails there; mosquitto, configured with no
+ * queue limit, passes).
  */
 
 import { assert, assertEquals, assertGreater } from "@std/assert";
@@ -68,11 +72,12 @@ const KINDS: RunKind[] = [
 
 /** The messages either client keeps in flight at most. */
 const WINDOW = 10;
+/** `NETWORK_TEST_LATENCY_MS=0` runs as fast as the machine goes, with fewer cuts. */
 const PROXY = {
   minLifeMs: 200,
   maxLifeMs: 1_500,
   maxChunkBytes: 64,
-  latencyMs: 5,
+  latencyMs: Number(Deno.env.get("NETWORK_TEST_LATENCY_MS") ?? 5),
 };
 /** A generous guard: a run that stalls (a lost message) is killed after it. */
 const TIME_LIMIT_MS = 300_000;
