@@ -13,6 +13,7 @@ import {
   assertGreaterOrEqual,
   assertLessOrEqual,
   assertNotEquals,
+  assertRejects,
 } from "@std/assert";
 import { describe, it } from "@std/testing/bdd";
 import { FlakyProxy, seededRandom } from "./support/flaky_proxy.ts";
@@ -138,6 +139,48 @@ describe("FlakyProxy", () => {
       await proxy.close();
       await echo.close();
     }
+  });
+
+  it("holds data latencyMs each way before forwarding it, in order, whole or in pieces", async () => {
+    const echo = startEchoServer();
+    for (const maxChunkBytes of [undefined, 5]) {
+      const proxy = await FlakyProxy.start({
+        targetPort: echo.port,
+        minLifeMs: 60_000,
+        maxLifeMs: 60_000,
+        latencyMs: 40,
+        maxChunkBytes,
+      });
+      try {
+        const conn = await connect(proxy.port);
+        const reading = readToEnd(conn);
+        const started = performance.now();
+        // Three writes a little apart: they come back in order, each held.
+        const sent = ["first ", "second ", "third"];
+        for (const part of sent) {
+          await conn.write(bytes(part));
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+        const total = sent.join("").length;
+        await waitUntil(
+          () => proxy.stats.bytesToClient === total,
+          "the echo to come back through the proxy",
+        );
+        // Held twice (there and back); a timer never fires early.
+        assertGreaterOrEqual(performance.now() - started, 80);
+        conn.closeWrite();
+        const { data } = await withTimeout(reading, "the echo");
+        assertEquals(text(data), sent.join(""));
+        assertEquals(proxy.stats.cuts, 0);
+      } finally {
+        await proxy.close();
+      }
+    }
+    await echo.close();
+    await assertRejects(
+      () => FlakyProxy.start({ targetPort: echo.port, latencyMs: -1 }),
+      RangeError,
+    );
   });
 
   it("cuts every connection within its life, both sides, and counts the cuts", async () => {

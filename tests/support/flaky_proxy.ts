@@ -21,6 +21,12 @@
  *   receiver slower than the proxy reads a few pieces at once; each piece
  *   costs a turn of the loop (tens of microseconds), so keep pieces small
  *   only where the split matters.
+ * - With `latencyMs`, data is held that long before it is forwarded (in
+ *   order), as on a long link: a peer's acknowledgement comes back two
+ *   latencies after its message left, so a sender that keeps a window of
+ *   messages in flight (MQTT's Receive Maximum) goes slower, while what
+ *   is in flight at a cut stays a full window. It costs no CPU, unlike
+ *   small pieces.
  * - `stats` counts connections, cuts (by kind), pieces and bytes.
  *
  * A connection that one side closes by itself is closed on the other side
@@ -29,6 +35,9 @@
 
 import net from "node:net";
 import { setImmediate } from "node:timers";
+
+const DEFAULT_MIN_LIFE_MS = 200;
+const DEFAULT_MAX_LIFE_MS = 1_500;
 
 /** Options of {@linkcode FlakyProxy.start}. */
 export interface FlakyProxyOptions {
@@ -42,6 +51,8 @@ export interface FlakyProxyOptions {
   maxLifeMs?: number;
   /** Forward data in pieces of 1 to this many bytes (default: as it comes). */
   maxChunkBytes?: number;
+  /** Hold data this many milliseconds before forwarding it (default 0). */
+  latencyMs?: number;
   /** How connections are cut: RST, FIN, or a draw per connection (default). */
   cut?: "reset" | "close" | "mixed";
 }
@@ -120,17 +131,12 @@ export class FlakyProxy {
     this.#options = {
       targetPort: options.targetPort,
       seed,
-      minLifeMs: options.minLifeMs ?? 200,
-      maxLifeMs: options.maxLifeMs ?? 1_500,
+      minLifeMs: options.minLifeMs ?? DEFAULT_MIN_LIFE_MS,
+      maxLifeMs: options.maxLifeMs ?? DEFAULT_MAX_LIFE_MS,
       maxChunkBytes: options.maxChunkBytes,
+      latencyMs: options.latencyMs ?? 0,
       cut: options.cut ?? "mixed",
     };
-    if (this.#options.minLifeMs > this.#options.maxLifeMs) {
-      throw new RangeError("minLifeMs is above maxLifeMs");
-    }
-    if (options.maxChunkBytes !== undefined && options.maxChunkBytes < 1) {
-      throw new RangeError("maxChunkBytes must be at least 1");
-    }
     // Two generators, so that the lives do not depend on the data.
     this.#lifeRandom = seededRandom(seed);
     this.#chunkRandom = seededRandom(seed ^ 0x5bd1e995);
@@ -139,6 +145,17 @@ export class FlakyProxy {
 
   /** Starts a proxy on a free port of 127.0.0.1. */
   static async start(options: FlakyProxyOptions): Promise<FlakyProxy> {
+    // Checked before listening, so that a mistake leaves nothing open.
+    const minLife = options.minLifeMs ?? DEFAULT_MIN_LIFE_MS;
+    if (minLife > (options.maxLifeMs ?? DEFAULT_MAX_LIFE_MS)) {
+      throw new RangeError("minLifeMs is above maxLifeMs");
+    }
+    if (options.maxChunkBytes !== undefined && options.maxChunkBytes < 1) {
+      throw new RangeError("maxChunkBytes must be at least 1");
+    }
+    if ((options.latencyMs ?? 0) < 0) {
+      throw new RangeError("latencyMs must not be negative");
+    }
     const server = net.createServer({ pauseOnConnect: true });
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -232,8 +249,8 @@ export class FlakyProxy {
     counter: "bytesToTarget" | "bytesToClient",
   ): void {
     const stats = this.#stats;
-    const maxChunk = this.#options.maxChunkBytes;
-    if (maxChunk === undefined) {
+    const { maxChunkBytes: maxChunk, latencyMs } = this.#options;
+    if (maxChunk === undefined && latencyMs === 0) {
       from.on("data", (data: Uint8Array) => {
         stats[counter] += data.length;
         stats.writes++;
@@ -244,24 +261,49 @@ export class FlakyProxy {
       });
       return;
     }
-    from.on("data", async (data: Uint8Array) => {
-      // One piece at a time, each after the previous one left: the source
-      // waits meanwhile, which is the back-pressure too.
-      from.pause();
-      let offset = 0;
-      while (offset < data.length && !to.destroyed) {
-        const size = 1 + Math.floor(this.#chunkRandom() * maxChunk);
-        const piece = data.subarray(offset, offset + size);
-        offset += piece.length;
-        stats[counter] += piece.length;
-        stats.writes++;
-        const written = await new Promise<boolean>((resolve) =>
-          to.write(piece, (error) => resolve(error == null))
-        );
-        if (!written) return;
-        await new Promise((resolve) => setImmediate(resolve));
+    // Data waits in arrival order until it is due, then goes out whole or
+    // piece by piece, one piece per turn of the event loop. The source is
+    // paused while more than a few arrivals wait: the back-pressure.
+    const waiting: { data: Uint8Array; due: number }[] = [];
+    let sending = false;
+    const send = async () => {
+      sending = true;
+      while (waiting.length > 0 && !to.destroyed) {
+        const { data, due } = waiting[0];
+        const early = due - performance.now();
+        if (early > 0) {
+          await new Promise((resolve) => setTimeout(resolve, early));
+        }
+        waiting.shift();
+        const size = maxChunk ?? data.length;
+        let offset = 0;
+        while (offset < data.length && !to.destroyed) {
+          const piece = maxChunk === undefined ? data : data.subarray(
+            offset,
+            offset + 1 + Math.floor(this.#chunkRandom() * size),
+          );
+          offset += piece.length;
+          stats[counter] += piece.length;
+          stats.writes++;
+          const written = await new Promise<boolean>((resolve) =>
+            to.write(piece, (error) => resolve(error == null))
+          );
+          if (!written) return;
+          if (maxChunk !== undefined) {
+            await new Promise((resolve) => setImmediate(resolve));
+          }
+        }
+        if (waiting.length <= MAX_WAITING && !from.destroyed) from.resume();
       }
-      if (!from.destroyed) from.resume();
+      sending = false;
+    };
+    from.on("data", (data: Uint8Array) => {
+      waiting.push({ data, due: performance.now() + latencyMs });
+      if (waiting.length > MAX_WAITING) from.pause();
+      if (!sending) send();
     });
   }
 }
+
+/** Arrivals waiting to be forwarded before the source is paused. */
+const MAX_WAITING = 64;
