@@ -12,7 +12,12 @@ import {
   notBytes,
 } from "./_common.ts";
 import { PayloadSlab } from "./_payload_slab.ts";
-import { decodePacket, PACKET_NAMES, packetSize } from "./codec.ts";
+import {
+  checkMaximumOption,
+  decodePacket,
+  PACKET_NAMES,
+  packetSize,
+} from "./codec.ts";
 import { MqttError } from "./error.ts";
 import type { Packet, ProtocolVersion } from "./packet.ts";
 
@@ -135,7 +140,7 @@ export interface PacketParserOptions {
 export class PacketParser {
   #version: ProtocolVersion;
   #versionKnown: boolean;
-  readonly #maximum: number;
+  #maximum: number;
   /** Where binary fields are copied to with `copyPayloads`, else `undefined`. */
   readonly #copies: PayloadSlab | undefined;
   /** The chunk being read and where in it the next packet starts. */
@@ -201,6 +206,48 @@ export class PacketParser {
    */
   get protocolVersion(): ProtocolVersion {
     return this.#version;
+  }
+
+  /**
+   * The largest packet accepted, in bytes (the `maximumPacketSize` option).
+   * Setting it applies to every packet whose fixed header has not been
+   * read yet: a server can take a small first packet (the CONNECT of a
+   * client not yet authenticated), then raise the limit once it has
+   * accepted the connection.
+   *
+   * @throws {MqttError} (when set) For a value that is not a positive
+   * integer (one above {@linkcode MAXIMUM_PACKET_SIZE} means that size).
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals, assertThrows } from "@std/assert";
+   * import { encode, MqttError, PacketParser } from "@mqtt/codec";
+   *
+   * const parser = new PacketParser({ maximumPacketSize: 64 });
+   * const publish = encode({
+   *   type: "publish",
+   *   topic: "a",
+   *   payload: new Uint8Array(100),
+   *   qos: 0,
+   *   retain: false,
+   *   dup: false,
+   * });
+   * parser.push(publish);
+   * assertThrows(() => parser.next(), MqttError, "above the maximum packet size");
+   *
+   * const raised = new PacketParser({ maximumPacketSize: 64 });
+   * raised.maximumPacketSize = 1_024; // the CONNECT was accepted, say
+   * raised.push(publish);
+   * assertEquals(raised.next()?.type, "publish");
+   * ```
+   */
+  get maximumPacketSize(): number {
+    return this.#maximum;
+  }
+
+  /** Sets the largest packet accepted from the next fixed header on. */
+  set maximumPacketSize(maximum: number) {
+    this.#maximum = checkMaximumOption(maximum, "PacketParser");
   }
 
   /**

@@ -135,6 +135,35 @@ export class PacketReader implements AsyncIterable<Packet> {
   }
 
   /**
+   * The largest packet accepted, in bytes (the `maximumPacketSize` option);
+   * setting it applies from the next packet whose fixed header has not been
+   * read (as `PacketParser`'s `maximumPacketSize`).
+   *
+   * @throws {MqttError} (when set) For a value that is not a positive
+   * integer.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { PacketReader } from "@mqtt/codec";
+   *
+   * const reader = new PacketReader(new ReadableStream<Uint8Array>(), {
+   *   maximumPacketSize: 65_536, // until the CONNECT is accepted
+   * });
+   * reader.maximumPacketSize = 1_048_576;
+   * assertEquals(reader.maximumPacketSize, 1_048_576);
+   * ```
+   */
+  get maximumPacketSize(): number {
+    return this.#source.parser.maximumPacketSize;
+  }
+
+  /** Sets the largest packet accepted from the next fixed header on. */
+  set maximumPacketSize(maximum: number) {
+    this.#source.parser.maximumPacketSize = maximum;
+  }
+
+  /**
    * Reads the next packet.
    *
    * @returns The next packet, or `undefined` once the stream has ended.

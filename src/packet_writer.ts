@@ -25,6 +25,14 @@ const PROTOCOL_ERROR = 0x82;
 const BATCH_LIMIT = 65_536;
 
 /**
+ * The smallest buffer a batch starts with. A batch starts as large as the
+ * last one ended (rounded up to a power of two), and doubles as packets join
+ * it, up to {@linkcode BATCH_LIMIT}: a writer that sends a few packets at a
+ * time allocates (and zeroes) a few KiB per chunk, not 64.
+ */
+const BATCH_START = 4_096;
+
+/**
  * Options of {@linkcode PacketWriter} and {@linkcode PacketEncoderStream}.
  *
  * @example Usage
@@ -65,7 +73,7 @@ interface Batch {
   reject: (reason: unknown) => void;
 }
 
-function newBatch(): Batch {
+function newBatch(capacity: number): Batch {
   // Not Promise.withResolvers: Node 20 lacks it.
   let resolve!: () => void;
   let reject!: (reason: unknown) => void;
@@ -74,7 +82,7 @@ function newBatch(): Batch {
     reject = no;
   });
   return {
-    buffer: new Uint8Array(BATCH_LIMIT),
+    buffer: new Uint8Array(capacity),
     alone: undefined,
     size: 0,
     done,
@@ -86,10 +94,27 @@ function newBatch(): Batch {
 /** The chunk a batch hands to the stream. */
 function chunkOf(batch: Batch): Uint8Array {
   if (batch.buffer === undefined) return batch.alone!;
-  // A sink may keep its chunks: a few packets do not pin the whole buffer.
-  return batch.size < BATCH_LIMIT / 4
+  // A sink may keep its chunks: a few packets do not pin a larger buffer.
+  return batch.size * 4 < batch.buffer.length
     ? batch.buffer.slice(0, batch.size)
     : batch.buffer.subarray(0, batch.size);
+}
+
+/** The capacity for a batch after one of `size` bytes: a power of two, within bounds. */
+function startFor(size: number): number {
+  let capacity = BATCH_START;
+  while (capacity < size && capacity < BATCH_LIMIT) capacity *= 2;
+  return capacity;
+}
+
+/** Gives a batch's buffer room for `size` bytes, keeping what it holds. */
+function grow(batch: Batch, size: number): void {
+  const buffer = batch.buffer!;
+  const grown = new Uint8Array(
+    Math.min(BATCH_LIMIT, Math.max(buffer.length * 2, size)),
+  );
+  grown.set(buffer.subarray(0, batch.size));
+  batch.buffer = grown;
 }
 
 /**
@@ -159,6 +184,8 @@ export class PacketWriter {
   readonly #encoder: PacketEncoder;
   /** Batches waiting for the stream to be ready, oldest first. */
   #batches: Batch[] = [];
+  /** The capacity a new batch starts with: what the last one needed. */
+  #batchStart = BATCH_START;
   #flushing: Promise<void> | undefined;
   /** Set by the first {@linkcode PacketWriter.close}: later calls share it. */
   #closing: Promise<void> | undefined;
@@ -269,6 +296,34 @@ export class PacketWriter {
   }
 
   /**
+   * How many bytes of packets accepted by {@linkcode PacketWriter.write}
+   * wait in the writer for the stream to be ready (0 while the stream takes
+   * each packet as it comes). A program that makes packets faster than the
+   * peer reads them stops at a bound of its choice and waits for
+   * {@linkcode PacketWriter.ready}, so that nothing piles up here.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { PacketWriter } from "@mqtt/codec";
+   *
+   * // A sink that takes one chunk, then never finishes writing it.
+   * const writer = new PacketWriter(
+   *   new WritableStream({ write: () => new Promise(() => {}) }),
+   * );
+   * writer.write({ type: "pingresp" }); // handed to the stream
+   * writer.write({ type: "pingresp" }); // waits in the writer
+   * writer.write({ type: "pingresp" });
+   * assertEquals(writer.bufferedBytes, 4);
+   * ```
+   */
+  get bufferedBytes(): number {
+    let bytes = 0;
+    for (const batch of this.#batches) bytes += batch.size;
+    return bytes;
+  }
+
+  /**
    * Resolves when the stream wants more bytes: a packet written then is
    * handed to the sink at once instead of waiting in the writer. Awaiting it
    * before each write keeps at most one chunk in flight, as
@@ -350,7 +405,7 @@ export class PacketWriter {
     // what is left of its buffer.
     let batch = this.#batches.at(-1);
     if (batch?.buffer === undefined) {
-      batch = newBatch();
+      batch = newBatch(this.#batchStart);
       this.#batches.push(batch);
     }
     const buffer = batch.buffer!;
@@ -361,16 +416,19 @@ export class PacketWriter {
       return Promise.reject(error);
     }
     if (bytes.buffer !== buffer.buffer) {
-      // It did not fit after the packets already there: a batch of its own.
-      if (batch.size > 0) {
-        batch = newBatch();
+      // It did not fit after the packets already there: the batch grows, up
+      // to the limit; past it, the packet starts a batch of its own.
+      if (batch.size > 0 && batch.size + bytes.length > BATCH_LIMIT) {
+        batch = newBatch(this.#batchStart);
         this.#batches.push(batch);
       }
-      if (bytes.length <= BATCH_LIMIT) {
-        batch.buffer!.set(bytes);
-      } else {
+      const size = batch.size + bytes.length;
+      if (size > BATCH_LIMIT) {
         batch.buffer = undefined;
         batch.alone = bytes;
+      } else {
+        if (size > batch.buffer!.length) grow(batch, size);
+        batch.buffer!.set(bytes, batch.size);
       }
     }
     batch.size += bytes.length;
@@ -481,6 +539,7 @@ export class PacketWriter {
       if (batch === undefined) break;
       // empty when the only packet meant for it was invalid
       if (batch.size === 0) continue;
+      this.#batchStart = startFor(batch.size);
       writer.write(chunkOf(batch)).then(
         batch.resolve,
         (error) => batch.reject(connectionError(error, CANNOT_WRITE)),

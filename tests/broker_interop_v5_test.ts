@@ -325,10 +325,6 @@ const ROWS_5: Row[] = [
   {
     name:
       "test_client_topic_alias: alias 0, and an alias of an earlier connection, get a DISCONNECT with a short reason; aliases resolve on their connection [MQTT-3.3.2-7, MQTT-3.3.2-8]",
-    fails: {
-      ours:
-        "the DISCONNECT's Reason String is the decoder's whole message, 145 bytes",
-    },
     async fn(t) {
       const { topics } = pahoTopics(t);
       const refused = await t.connect({ clientId: t.id("zero") });
@@ -383,7 +379,6 @@ const ROWS_5: Row[] = [
     name:
       "test_server_topic_alias: to a client with Topic Alias Maximum 1 the broker sends a topic once, then its alias; to one with 0 no alias [MQTT-3.3.2-11]",
     fails: {
-      ours: "never sends a Topic Alias",
       mosquitto: "never sends a Topic Alias",
     },
     async fn(t) {
@@ -451,7 +446,6 @@ const ROWS_5: Row[] = [
     name:
       "test_maximum_packet_size: a broker with a Maximum Packet Size announces it, and a larger PUBLISH gets DISCONNECT 0x95 [MQTT-3.2.2-15]",
     broker: { maximumPacketSize: 1_000 },
-    fails: { ours: "no --max-packet-size option yet" },
     async fn(t) {
       const client = await t.connect();
       assertEquals(client.connack.maximumPacketSize, 1_000);
@@ -472,7 +466,6 @@ const ROWS_5: Row[] = [
     name:
       "test_server_keep_alive: a broker whose maximum is 60 answers a Keep Alive of 120, or 0, with Server Keep Alive 60 [MQTT-3.2.2-21]",
     broker: { maxKeepAlive: 60 },
-    fails: { ours: "no --max-keep-alive option yet: no Server Keep Alive" },
     async fn(t) {
       const client = await t.connect({ keepAlive: 120 });
       assertEquals(client.connack.serverKeepAlive, 60);
@@ -499,7 +492,6 @@ const ROWS_5: Row[] = [
       "Server Keep Alive (issue 10): the broker enforces the Keep Alive it granted (1.5 times, then DISCONNECT 0x8D) [MQTT-3.1.2-22]",
     broker: { maxKeepAlive: 1 },
     fails: {
-      ours: "no --max-keep-alive option yet: no Server Keep Alive",
       mosquitto:
         "refuses max_keepalive below 10 (at 10 the row would wait 15 s)",
     },
@@ -646,7 +638,6 @@ const ROWS_5: Row[] = [
   {
     name:
       "test_shared_subscriptions: a message to a shared subscription goes to one member; plain subscriptions each get theirs [MQTT-4.8.2-*]",
-    fails: { ours: "refuses shared subscriptions (SUBACK 0x9E)" },
     async fn(t) {
       const { topics } = pahoTopics(t);
       const shared = `$share/sharename/${t.id("x")}`;
@@ -689,7 +680,6 @@ const ROWS_5: Row[] = [
       "server reference: a broker sending its clients elsewhere refuses the CONNECT with 0x9C Use another server and a Server Reference [MQTT-4.11.0-1]",
     broker: { serverReference: "127.0.0.1:1884" },
     fails: {
-      ours: "no --server-reference option (not asked for by issue 10)",
       mosquitto: "mosquitto 2.0.11 has no option to send clients elsewhere",
     },
     async fn(t) {

@@ -50,10 +50,7 @@ for (const version of ["mqttv5", "mqttv311", "mqttv31"] as const) {
       const process = new Process(SUB, [...base(), "-d", ...args]);
       processes.push(process);
       await waitUntil(
-        () =>
-          [...broker.state.sessions.values()].some((session) =>
-            session.subscriptions.has(filter)
-          ),
+        () => broker.state.isSubscribed(filter),
         `mosquitto_sub to subscribe to ${filter}`,
       );
       return process;

@@ -23,6 +23,7 @@ import {
 } from "../mod.ts";
 import { packetArbitrary } from "./arbitraries.ts";
 import {
+  BIG_PUBLISH,
   concat,
   encodeAll,
   PACKETS_4,
@@ -287,6 +288,59 @@ describe("PacketParser errors", () => {
       assertThrows(
         () => new PacketParser(options as unknown as PacketParserOptions),
         MqttError,
+      );
+    }
+  });
+});
+
+describe("PacketParser maximumPacketSize, changed on the way", () => {
+  const big = BIG_PUBLISH;
+  const connect = encode({
+    type: "connect",
+    protocolVersion: 5,
+    clientId: "c",
+    cleanStart: true,
+    keepAlive: 60,
+  });
+
+  it("a server's limits: small until the CONNECT is taken, then larger, for the packets already pushed too", () => {
+    const parser = new PacketParser({ maximumPacketSize: 100 });
+    assertEquals(parser.maximumPacketSize, 100);
+    // The CONNECT and a PUBLISH pipelined behind it, in one chunk.
+    parser.push(concat([connect, big]));
+    assertEquals(parser.next()?.type, "connect");
+    parser.maximumPacketSize = 2_000;
+    assertEquals(parser.maximumPacketSize, 2_000);
+    assertEquals(parser.next(), decode(big));
+  });
+
+  it("a lowered limit refuses the next packet from its fixed header, 0x95", () => {
+    const parser = new PacketParser();
+    // The next packet's first two bytes only: framed, not buffered.
+    parser.push(concat([connect, big.subarray(0, 3)]));
+    assertEquals(parser.next()?.type, "connect");
+    parser.maximumPacketSize = 100;
+    assertMqttError(() => parser.next(), 0x95, /1009 bytes, above .* of 100 /);
+  });
+
+  it("a packet framed before the change keeps the limit it was framed with", () => {
+    const parser = new PacketParser({ maximumPacketSize: 2_000 });
+    parser.push(big.subarray(0, 500));
+    assertEquals(parser.next(), undefined); // framed, half there
+    parser.maximumPacketSize = 100;
+    parser.push(big.subarray(500));
+    assertEquals(parser.next(), decode(big));
+  });
+
+  it("refuses a limit that is not a positive integer", () => {
+    const parser = new PacketParser();
+    for (const bad of [0, -1, 1.5, NaN, "100"]) {
+      assertMqttError(
+        () => {
+          parser.maximumPacketSize = bad as number;
+        },
+        0x82,
+        /maximumPacketSize/,
       );
     }
   });

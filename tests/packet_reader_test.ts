@@ -23,6 +23,7 @@ import {
 import { packetArbitrary } from "./arbitraries.ts";
 import { assertMqttError } from "./support/assertions.ts";
 import {
+  BIG_PUBLISH,
   concat,
   encodeAll,
   PACKETS_4,
@@ -414,6 +415,25 @@ describe("PacketReader errors", () => {
       Uint8Array
     >;
     await assertMqttError(new PacketReader(stream).read(), 0x82, /Uint8Array/);
+  });
+});
+
+describe("PacketReader maximumPacketSize, changed on the way", () => {
+  it("applies to the packets read after it is set (those already in a chunk too)", async () => {
+    const big = BIG_PUBLISH;
+    const ping = encode({ type: "pingreq" });
+    const reader = new PacketReader(
+      ReadableStream.from([concat([ping, big, ping, big])]),
+      { maximumPacketSize: 100 },
+    );
+    assertEquals(await reader.read(), { type: "pingreq" });
+    reader.maximumPacketSize = 2_000;
+    assertEquals(reader.maximumPacketSize, 2_000);
+    assertEquals((await reader.read())?.type, "publish");
+    assertEquals(await reader.read(), { type: "pingreq" });
+    reader.maximumPacketSize = 100;
+    await assertMqttError(reader.read(), 0x95, /above the maximum/);
+    await reader.cancel();
   });
 });
 

@@ -13,6 +13,7 @@ import {
   assertThrows,
 } from "@std/assert";
 import { describe, it } from "@std/testing/bdd";
+import fc from "fast-check";
 import {
   decode,
   encode,
@@ -47,10 +48,13 @@ function packetFor(i: number): Packet {
 function slowSink(): {
   stream: WritableStream<Uint8Array>;
   received: Uint8Array[];
+  /** The chunks as handed over (not copied). */
+  chunks: Uint8Array[];
   accepted: () => number;
   maxInFlight: () => number;
 } {
   const received: Uint8Array[] = [];
+  const chunks: Uint8Array[] = [];
   let enqueued = 0;
   let completed = 0;
   let accepted = 0;
@@ -59,6 +63,7 @@ function slowSink(): {
     async write(chunk) {
       for (let i = 0; i < 5; i++) await Promise.resolve();
       received.push(chunk.slice());
+      chunks.push(chunk);
       accepted += chunk.length;
       completed++;
     },
@@ -73,6 +78,7 @@ function slowSink(): {
   return {
     stream,
     received,
+    chunks,
     accepted: () => accepted,
     maxInFlight: () => maxInFlight,
   };
@@ -199,6 +205,43 @@ describe("PacketWriter writes", () => {
     for (const chunk of sink.received) {
       assert(chunk.length <= 65_536 || chunk.length === encode(big).length);
     }
+  });
+
+  it("hands the sink chunks whose buffer is at most 4 times their size, however bursts come (batches start small and grow)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 1, max: 400 }), {
+          minLength: 1,
+          maxLength: 12,
+        }),
+        async (bursts) => {
+          const sink = slowSink();
+          const writer = new PacketWriter(sink.stream);
+          const all: Packet[] = [];
+          let index = 0;
+          for (const burst of bursts) {
+            const packets = Array.from(
+              { length: burst },
+              () => packetFor(index++),
+            );
+            all.push(...packets);
+            await Promise.all(packets.map((packet) => writer.write(packet)));
+          }
+          await writer.close();
+          assertEquals(
+            concat(sink.received),
+            concat(all.map((packet) => encode(packet))),
+          );
+          for (const chunk of sink.chunks) {
+            assert(
+              chunk.buffer.byteLength <= 4 * chunk.length,
+              `a chunk of ${chunk.length} bytes holds ${chunk.buffer.byteLength}`,
+            );
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 
   it("rejects an invalid packet with MqttError and writes nothing of it", async () => {
@@ -407,6 +450,37 @@ describe("PacketWriter writes", () => {
     assertThrows(() => writer.maximumPacketSize = 0, MqttError);
     writer.maximumPacketSize = 1;
     await assertRejects(() => writer.write({ type: "pingreq" }), MqttError);
+  });
+});
+
+describe("PacketWriter bufferedBytes", () => {
+  it("counts what waits in the writer for the stream, 0 once the stream has taken it", async () => {
+    const pending: (() => void)[] = [];
+    const chunks: Uint8Array[] = [];
+    const writer = new PacketWriter(
+      new WritableStream<Uint8Array>({
+        write(chunk) {
+          chunks.push(chunk);
+          return new Promise<void>((resolve) => pending.push(resolve));
+        },
+      }),
+    );
+    assertEquals(writer.bufferedBytes, 0);
+    const first = writer.write({ type: "pingresp" }); // to the stream at once
+    assertEquals(writer.bufferedBytes, 0);
+    const later = [1, 2, 3].map((packetId) =>
+      writer.write({ type: "puback", packetId })
+    );
+    assertEquals(writer.bufferedBytes, 3 * 4);
+    while (pending.length === 0) await Promise.resolve();
+    pending.shift()!();
+    await first;
+    // The three PUBACKs go to the stream as one chunk.
+    while (pending.length === 0) await Promise.resolve();
+    assertEquals(writer.bufferedBytes, 0);
+    assertEquals(chunks.map((chunk) => chunk.length), [2, 12]);
+    pending.shift()!();
+    await Promise.all(later);
   });
 });
 

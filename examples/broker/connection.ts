@@ -1,602 +1,465 @@
 /**
- * One client connection of the example broker: reads packets with a
- * `PacketReader`, answers with a `PacketWriter`, and applies the protocol
- * (CONNECT, QoS flows, subscriptions, topic aliases, keep-alive, Will)
- * to the shared {@linkcode BrokerState}.
+ * One client of the example broker: the I/O around its `ServerSession`.
+ * Bytes go into a `PacketParser`, packets into the session; what the
+ * session has to send goes to a `PacketWriter`, no faster than the client
+ * reads; its events go to the broker; a timer follows `pollTimeout()`. The
+ * object outlives the network connection while the session waits for its
+ * client (Will Delay, Session Expiry), keeping only the session and the
+ * timer.
  *
  * @module
  */
 
 import {
-  type ConnackPacket,
-  type ConnectPacket,
-  type DisconnectPacket,
-  isSharedSubscription,
-  isValidReasonCode,
-  isValidTopicFilter,
   MqttError,
   type Packet,
-  PacketReader,
+  PacketParser,
   PacketWriter,
-  type ProtocolVersion,
-  type PublishPacket,
-  ReasonCode,
-  type SubscribePacket,
-  type UnsubscribePacket,
-  type Will,
 } from "../../mod.ts";
-import { formatPacket } from "../format_packet.ts";
 import {
-  type BrokerState,
-  type Delivery,
-  NEVER_EXPIRES,
-  type Peer,
-  type Session,
-  type SubscriptionOptions,
-  toMessage,
-} from "./state.ts";
+  type ApplicationMessage,
+  type DropReason,
+  type GrantedSubscription,
+  type ServerEvent,
+  ServerSession,
+  type ServerSessionOptions,
+} from "../../src/entries/session.ts";
+import { formatPacket } from "../format_packet.ts";
+import type { Transport } from "./transport.ts";
 
-/** A byte stream pair with a way to drop it: a TCP connection or a WebSocket. */
-export interface Transport {
-  readable: ReadableStream<Uint8Array>;
-  writable: WritableStream<Uint8Array>;
-  /** Closes the underlying connection; may be called more than once. */
-  close(): void;
+/** What a connection needs from the broker. */
+export interface Host {
+  /** The options of every session. */
+  readonly sessionOptions: ServerSessionOptions;
+  /** The largest packet before the CONNECT is accepted. */
+  readonly connectPacketSize: number;
+  /** Takes an event of a connection's session. */
+  handle(connection: Connection, event: ServerEvent, now: number): void;
+  /** The retained messages a filter matches (none expired). */
+  retainedFor(filter: string): RetainedMessage[];
+  /** Whether a retained message found by `retainedFor` is still the one kept. */
+  isRetained(entry: RetainedMessage): boolean;
+  /** Where log lines go; `verbose` logs every packet. */
+  readonly log: (line: string) => void;
+  readonly verbose: boolean;
+  /** The time, in milliseconds, for the sessions. */
+  readonly clock: () => number;
+}
+
+/** A retained message as the broker keeps it. */
+export interface RetainedMessage {
+  readonly message: ApplicationMessage;
+  /** When it was stored (the host's `clock()`), for its Message Expiry Interval. */
+  readonly storedAt: number;
+  /** The bytes it counts for. */
+  readonly size: number;
+}
+
+/**
+ * Bytes waiting in the writer at which the connection stops: stops asking
+ * its session for more packets, stops reading the client's.
+ */
+const WRITER_LIMIT = 64 * 1024;
+/** How long one connection's packets may hold the event loop before it yields. */
+const SLICE_MS = 10;
+/** Retained messages delivered (or filters looked up) per turn of the event loop. */
+const RETAINED_SLICE = 500;
+/** Retained messages are held back while this many messages wait in the session. */
+const RETAINED_QUEUE = 100;
+/** How long the last packets (a DISCONNECT) may take before the connection is dropped. */
+const GOODBYE_MS = 1_000;
+/** The longest delay of `setTimeout` (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Turns of the event loop (letting other sockets and timers run, spreading
+ * work over time) are not timers of the protocol: they use the timer
+ * functions of when this module loaded, so that a test faking time
+ * (`FakeTime` of `@std/testing/time`) does not stall them.
+ */
+const turnTimeout = globalThis.setTimeout;
+const clearTurnTimeout = globalThis.clearTimeout;
+
+/** Resolves on a later turn of the event loop. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => turnTimeout(resolve, 0));
+}
+
+/** A subscription's retained messages, sent a slice at a time. */
+interface RetainedJob {
+  readonly filter: string;
+  found: RetainedMessage[] | undefined;
+  next: number;
+}
+
+/** One network connection, then the session it leaves behind. */
+export class Connection {
+  /** The session: one network connection's, then the state it holds. */
+  readonly session: ServerSession;
   /** Who is on the other side, for the log. */
-  remote: string;
-}
+  readonly remote: string;
+  /** Routing's scratch space: the last message routed here, and its filters. */
+  routed = 0;
+  routedFilters: string[] = [];
+  /** How many messages for the client the session dropped, by reason. */
+  readonly dropped: Map<DropReason, number> = new Map();
 
-/** How the connection reports what happens. */
-export interface ConnectionOptions {
-  log: (line: string) => void;
-  /** Log every packet, both directions. */
-  verbose: boolean;
-}
+  readonly #host: Host;
+  #transport: Transport | undefined;
+  #parser: PacketParser | undefined;
+  #writer: PacketWriter | undefined;
+  #ending = false;
+  #pumping = false;
+  #waitingForWriter = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timerAt = Infinity;
+  /** Subscriptions whose retained messages are due, from `#retainedAt` on. */
+  #retained: RetainedJob[] = [];
+  #retainedAt = 0;
+  #retainedTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When this connection last let the event loop run. */
+  #sliceStart = 0;
 
-/** Topic Alias Maximum announced in CONNACK: aliases 1–10 are accepted from clients. */
-export const TOPIC_ALIAS_MAXIMUM = 10;
-/** Receive Maximum announced in CONNACK: QoS 2 messages a client may have unreleased at once. */
-export const RECEIVE_MAXIMUM = 100;
-/** A client that sends no CONNECT within this time is dropped. */
-const CONNECT_TIMEOUT_MS = 10_000;
-/** How long a DISCONNECT sent by the server may take before the connection is dropped anyway. */
-const GOODBYE_TIMEOUT_MS = 1_000;
-
-/** MQTT 3.1.1 CONNACK return codes for the MQTT 5 reason codes used to refuse a connection. */
-const RETURN_CODES_311: Record<number, number> = {
-  [ReasonCode.UnsupportedProtocolVersion]: 1,
-  [ReasonCode.ClientIdentifierNotValid]: 2,
-  [ReasonCode.ServerUnavailable]: 3,
-  [ReasonCode.BadUserNameOrPassword]: 4,
-  [ReasonCode.NotAuthorized]: 5,
-  [ReasonCode.BadAuthenticationMethod]: 5,
-};
-
-type Outcome = "sent" | "too large" | "failed";
-
-/** One network connection, from CONNECT to close. */
-export class Connection implements Peer {
-  readonly #state: BrokerState;
-  readonly #transport: Transport;
-  readonly #options: ConnectionOptions;
-  readonly #reader: PacketReader;
-  readonly #writer: PacketWriter;
-  #version: ProtocolVersion = 5;
-  #session: Session | undefined;
-  #label: string;
-  /** The Will of this connection, until a DISCONNECT 0x00 discards it. */
-  #will: Will | undefined;
-  /** Topic Aliases the client set on this connection [MQTT-3.3.2-7]. */
-  readonly #aliases = new Map<number, string>();
-  #keepAliveMs = 0;
-  #keepAliveTimer: ReturnType<typeof setTimeout> | undefined;
-  #closed = false;
-  receiveMaximum = 65_535;
-
-  constructor(
-    state: BrokerState,
-    transport: Transport,
-    options: ConnectionOptions,
-  ) {
-    this.#state = state;
+  constructor(host: Host, transport: Transport) {
+    this.#host = host;
     this.#transport = transport;
-    this.#options = options;
-    this.#label = transport.remote;
-    this.#reader = new PacketReader(transport.readable);
+    this.remote = transport.remote;
+    this.#sliceStart = performance.now();
+    this.session = new ServerSession(host.sessionOptions);
+    this.#parser = new PacketParser({
+      maximumPacketSize: host.connectPacketSize,
+      // What the broker keeps (queued, retained) must not pin read buffers.
+      copyPayloads: true,
+    });
     this.#writer = new PacketWriter(transport.writable);
   }
 
-  /** Serves the connection until it closes; never rejects. */
+  /** The client's name for the log: its client id once known. */
+  get label(): string {
+    return this.session.clientId || this.remote;
+  }
+
+  /**
+   * Serves the connection: reads until the client or the session ends it.
+   * Never rejects.
+   */
   async run(): Promise<void> {
-    try {
-      const connect = await this.#readConnect();
-      if (connect === undefined || !await this.#accept(connect)) return;
-      // Not `for await`: leaving that loop on an error would cancel the
-      // stream, which closes a Deno.Conn before the DISCONNECT is sent.
-      while (!this.#closed) {
-        const packet = await this.#reader.read();
-        if (packet === undefined) break; // closed without DISCONNECT
-        this.#logPacket("<-", packet);
-        this.#startKeepAlive();
-        await this.#handle(packet);
+    this.session.connectionOpened(this.#host.clock());
+    this.pump();
+    while (!this.#ending) {
+      let chunk: Uint8Array | null;
+      try {
+        chunk = await this.#transport!.read();
+      } catch {
+        chunk = null; // a reset, or closed under the read
       }
-    } catch (error) {
-      if (this.#closed) return;
-      if (error instanceof MqttError) {
-        // The client broke the protocol: say why (MQTT 5.0), then close;
-        // the Will is published (section 3.1.2.5).
-        const code = isValidReasonCode("disconnect", error.reasonCode)
-          ? error.reasonCode
-          : ReasonCode.UnspecifiedError;
-        await this.kick(code, error.message);
-      } else {
-        this.#options.log(`${this.#label}: connection lost: ${error}`);
+      if (this.#ending) break;
+      if (chunk === null) {
+        this.#lost();
+        break;
       }
-    } finally {
-      this.#finish();
+      this.#parser!.push(chunk);
+      try {
+        await this.#consume();
+      } catch (error) {
+        // A bug, not the client's doing: said, and the connection dropped.
+        this.#host.log(`${this.label}: internal error: ${error}`);
+        this.#lost();
+        break;
+      }
+      await this.#yieldIfLong();
     }
   }
 
   /**
-   * Closes the connection from the server side: DISCONNECT with a reason
-   * code in MQTT 5.0 (3.1.1 has no server DISCONNECT), then the network
-   * connection. The Will, if any, is published.
+   * Lets the other connections have their turn once this one has held the
+   * event loop for `SLICE_MS`: a read that finds bytes waiting resolves
+   * at once, without the event loop polling the other sockets, so a client
+   * that sends without pause would otherwise keep every other one waiting.
    */
-  async kick(reasonCode: number, reasonString: string): Promise<void> {
-    if (this.#closed) return;
-    this.#options.log(
-      `${this.#label}: disconnecting: 0x${
-        reasonCode.toString(16)
-      } ${reasonString}`,
-    );
-    if (this.#session !== undefined && this.#version === 5) {
-      const disconnect: DisconnectPacket = {
-        type: "disconnect",
-        reasonCode,
-        reasonString: reasonString.slice(0, 200),
-      };
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        this.#write(disconnect),
-        new Promise((resolve) => {
-          timer = setTimeout(resolve, GOODBYE_TIMEOUT_MS);
-        }),
-      ]);
-      clearTimeout(timer);
-    }
-    this.#finish();
+  async #yieldIfLong(): Promise<void> {
+    if (performance.now() - this.#sliceStart < SLICE_MS) return;
+    await nextTurn();
+    this.#sliceStart = performance.now();
   }
 
-  sendPublish(
-    delivery: Delivery,
-    packetId: number | undefined,
-    dup: boolean,
-  ): void {
-    const packet = this.#toPublish(delivery, packetId, dup);
-    this.#write(packet).then((outcome) => {
-      // A message too large for the client is dropped as if delivered [MQTT-3.1.2-25].
-      if (outcome === "too large" && packetId !== undefined) {
-        this.#session?.complete(packetId);
+  /** The CONNECT was accepted: the client may send packets up to the broker's maximum. */
+  accepted(maximumPacketSize: number): void {
+    if (this.#parser !== undefined) {
+      this.#parser.maximumPacketSize = maximumPacketSize;
+    }
+  }
+
+  /**
+   * Writes what the session has to send and hands its events to the
+   * broker, until there is neither; then sets the timer. Call it after
+   * every input and every command (a `deliver()` from another connection
+   * too). Reentrant calls return at once: the loop running picks up what
+   * they added.
+   */
+  pump(now: number = this.#host.clock()): void {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    let sliced = false;
+    try {
+      while (true) {
+        this.#flush();
+        const event = this.session.pollEvent();
+        if (event !== undefined) {
+          this.#host.handle(this, event, now);
+        } else if (
+          !sliced && this.#retainedDue() && this.#retainedTimer === undefined
+        ) {
+          // One slice of retained messages now (all of them, when few),
+          // the rest on later turns.
+          sliced = true;
+          this.#sendRetainedSlice();
+        } else break;
       }
+    } finally {
+      this.#pumping = false;
+    }
+    if (this.#retainedDue()) this.#scheduleRetained();
+    this.#schedule(now);
+  }
+
+  /** Queues the retained messages of a new subscription (`sendRetained`). */
+  sendRetained(subscription: GrantedSubscription): void {
+    this.#retained.push({
+      filter: subscription.topicFilter,
+      found: undefined,
+      next: 0,
     });
   }
 
-  sendPubrel(packetId: number): void {
-    this.#write({ type: "pubrel", packetId });
-  }
-
-  /** The first packet must be a CONNECT [MQTT-3.1.0-1]; anything else closes the connection. */
-  async #readConnect(): Promise<ConnectPacket | undefined> {
-    const timer = setTimeout(() => {
-      this.#options.log(`${this.#label}: no CONNECT in time`);
-      this.#finish();
-    }, CONNECT_TIMEOUT_MS);
-    try {
-      const packet = await this.#reader.read();
-      if (packet !== undefined) this.#logPacket("<-", packet);
-      if (packet?.type === "connect") return packet;
-      if (packet !== undefined) {
-        this.#options.log(`${this.#label}: first packet is not CONNECT`);
-      }
-      return undefined;
-    } catch (error) {
-      // Two CONNECT errors have a CONNACK of their own, both in the 3.1.1
-      // form (the same bytes as 3.1's): a protocol level we do not speak
-      // gets return code 1 [MQTT-3.1.2-2], which every version understands;
-      // a Client Identifier the version refuses (empty with Clean Session 0
-      // in 3.1.1, not 1 to 23 characters in 3.1) gets return code 2
-      // [MQTT-3.1.3-8].
-      const returnCode = error instanceof MqttError
-        ? RETURN_CODES_311[error.reasonCode]
-        : undefined;
-      if (returnCode === 1 || returnCode === 2) {
-        this.#writer.protocolVersion = 4;
-        await this.#write({
-          type: "connack",
-          sessionPresent: false,
-          reasonCode: returnCode,
-        });
-      }
-      this.#options.log(`${this.#label}: bad CONNECT: ${error}`);
-      return undefined;
-    } finally {
+  /**
+   * The session ended the connection (its `disconnected` event): the last
+   * packets it has (a DISCONNECT, a refusing CONNACK) are written, then the
+   * connection is closed. The object stays as the session's keeper.
+   */
+  end(): void {
+    if (this.#ending) return;
+    this.#ending = true;
+    this.#retained = [];
+    this.#retainedAt = 0;
+    clearTurnTimeout(this.#retainedTimer);
+    const writer = this.#writer;
+    const transport = this.#transport;
+    this.#parser = undefined;
+    this.#writer = undefined;
+    this.#transport = undefined;
+    if (writer === undefined || transport === undefined) return;
+    for (let packet; (packet = this.session.pollTransmit()) !== undefined;) {
+      if (this.#host.verbose) this.#logPacket("->", packet);
+      writer.write(packet).catch(() => {});
+    }
+    // Everything written so far goes out, unless the client does not read.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    Promise.race([
+      writer.close().catch(() => {}),
+      new Promise((resolve) => timer = setTimeout(resolve, GOODBYE_MS)),
+    ]).then(() => {
       clearTimeout(timer);
-    }
+      transport.close();
+    });
   }
 
-  /** Checks the CONNECT, opens the session, sends CONNACK; `false` when refused. */
-  async #accept(connect: ConnectPacket): Promise<boolean> {
-    const v5 = connect.protocolVersion === 5;
-    this.#version = connect.protocolVersion;
-    this.#writer.protocolVersion = connect.protocolVersion;
-    if (connect.authenticationMethod !== undefined) {
-      return await this.#refuse(
-        ReasonCode.BadAuthenticationMethod,
-        "extended authentication is not supported",
-      );
-    }
-    let clientId = connect.clientId;
-    let assigned: string | undefined;
-    if (clientId === "") {
-      // (MQTT 3.1.1 with Clean Session 0 was refused by the decoder already.)
-      clientId = assigned = `auto-${crypto.randomUUID()}`;
-    }
-    this.#label = clientId;
-
-    // A client id already connected: the old connection is taken over [MQTT-3.1.4-3].
-    const existing = this.#state.sessions.get(clientId)?.connection;
-    if (existing !== undefined) {
-      await existing.kick(ReasonCode.SessionTakenOver, "session taken over");
-    }
-    if (this.#closed) return false;
-
-    const { session, present } = this.#state.openSession(
-      clientId,
-      connect.cleanStart,
-    );
-    this.#session = session;
-    session.expiryInterval = v5
-      ? connect.sessionExpiryInterval ?? 0
-      : connect.cleanStart
-      ? 0
-      : NEVER_EXPIRES;
-    this.#will = connect.will;
-    this.receiveMaximum = connect.receiveMaximum ?? 65_535;
-    if (connect.maximumPacketSize !== undefined) {
-      this.#writer.maximumPacketSize = connect.maximumPacketSize;
-    }
-    this.#keepAliveMs = connect.keepAlive * 1000;
-
-    const connack: ConnackPacket = {
-      type: "connack",
-      // MQTT 3.1 has no Session Present (3.1 section 3.2)
-      sessionPresent: present && connect.protocolVersion !== 3,
-      reasonCode: ReasonCode.Success,
-    };
-    if (v5) {
-      if (assigned !== undefined) connack.assignedClientIdentifier = assigned;
-      connack.topicAliasMaximum = TOPIC_ALIAS_MAXIMUM;
-      connack.receiveMaximum = RECEIVE_MAXIMUM;
-      connack.sharedSubscriptionAvailable = false;
-    }
-    // CONNACK is queued before anything the session resends or receives.
-    const sent = this.#write(connack);
-    session.connection = this;
-    session.resume();
-    this.#startKeepAlive();
-    this.#options.log(
-      `${clientId}: connected (MQTT ${
-        ["3.1", "3.1.1", "5.0"][connect.protocolVersion - 3]
-      }, ${
-        present ? "session resumed" : "new session"
-      }) from ${this.#transport.remote}`,
-    );
-    return await sent === "sent";
+  /** Stops the timers; the broker is closing. */
+  stop(): void {
+    clearTimeout(this.#timer);
+    clearTurnTimeout(this.#retainedTimer);
+    this.#timerAt = Infinity;
   }
 
-  /** Refuses a CONNECT with a CONNACK reason code [MQTT-3.2.2-6], then closes. */
-  async #refuse(reasonCode: number, reasonString: string): Promise<false> {
-    this.#options.log(`${this.#label}: refused: ${reasonString}`);
-    const connack: ConnackPacket = this.#version === 5
-      ? { type: "connack", sessionPresent: false, reasonCode, reasonString }
-      : {
-        type: "connack",
-        sessionPresent: false,
-        reasonCode: RETURN_CODES_311[reasonCode] ?? 3,
-      };
-    await this.#write(connack);
-    return false;
-  }
-
-  async #handle(packet: Packet): Promise<void> {
-    const session = this.#session!;
-    switch (packet.type) {
-      case "publish":
-        return await this.#onPublish(packet);
-      case "puback":
-        session.complete(packet.packetId);
-        return;
-      case "pubrec":
-        if ((packet.reasonCode ?? 0) >= 0x80) {
-          session.complete(packet.packetId); // the client refused the message
-        } else if (session.released(packet.packetId)) {
-          await this.#write({ type: "pubrel", packetId: packet.packetId });
-        } else {
-          await this.#write({
-            type: "pubrel",
-            packetId: packet.packetId,
-            ...this.#v5Code(ReasonCode.PacketIdentifierNotFound),
-          });
+  /** Handles the packets the parser has, as long as the client reads what it is sent. */
+  async #consume(): Promise<void> {
+    const session = this.session;
+    let count = 0;
+    while (!this.#ending) {
+      const writer = this.#writer!;
+      if (writer.bufferedBytes >= WRITER_LIMIT) {
+        // The client does not read: nor do we, until it does.
+        try {
+          await writer.ready;
+        } catch {
+          return; // the connection failed: the read says so
         }
-        return;
-      case "pubrel": {
-        const known = session.receivedQoS2.delete(packet.packetId);
-        await this.#write({
-          type: "pubcomp",
-          packetId: packet.packetId,
-          ...(known ? {} : this.#v5Code(ReasonCode.PacketIdentifierNotFound)),
-        });
+        this.pump();
+        continue;
+      }
+      let packet: Packet | undefined;
+      try {
+        packet = this.#parser!.next();
+      } catch (error) {
+        if (!(error instanceof MqttError)) throw error;
+        const now = this.#host.clock();
+        session.handleError(error, now);
+        this.pump(now);
         return;
       }
-      case "pubcomp":
-        session.complete(packet.packetId);
-        return;
-      case "subscribe":
-        return await this.#onSubscribe(packet);
-      case "unsubscribe":
-        return await this.#onUnsubscribe(packet);
-      case "pingreq":
-        await this.#write({ type: "pingresp" });
-        return;
-      case "disconnect":
-        return this.#onDisconnect(packet);
-      case "auth":
-        throw new MqttError(
-          "AUTH without an Authentication Method in CONNECT [MQTT-4.12.0-1]",
-          ReasonCode.ProtocolError,
-        );
-      default:
-        // A second CONNECT [MQTT-3.1.0-2], or a packet only a server sends.
-        throw new MqttError(
-          `${packet.type.toUpperCase()} is not a packet a client sends here`,
-          ReasonCode.ProtocolError,
-        );
+      if (packet === undefined) return;
+      if (this.#host.verbose) this.#logPacket("<-", packet);
+      const now = this.#host.clock();
+      session.handlePacket(packet, now);
+      this.pump(now);
+      // Many packets in one chunk (a WebSocket message can be megabytes):
+      // the other connections get their turn.
+      if ((++count & 255) === 0) await this.#yieldIfLong();
     }
   }
 
-  async #onPublish(packet: PublishPacket): Promise<void> {
-    const session = this.#session!;
-    let topic = packet.topic;
-    const alias = packet.topicAlias;
-    if (alias !== undefined) {
-      if (alias === 0 || alias > TOPIC_ALIAS_MAXIMUM) {
-        throw new MqttError(
-          `PUBLISH: Topic Alias ${alias} is outside 1..${TOPIC_ALIAS_MAXIMUM} [MQTT-3.3.2-9]`,
-          ReasonCode.TopicAliasInvalid,
-        );
-      }
-      if (topic === "") {
-        const known = this.#aliases.get(alias);
-        if (known === undefined) {
-          throw new MqttError(
-            `PUBLISH: Topic Alias ${alias} was never set on this connection`,
-            ReasonCode.ProtocolError,
-          );
-        }
-        topic = known;
-      } else {
-        this.#aliases.set(alias, topic);
-      }
+  /** The connection is gone without a word from the session. */
+  #lost(): void {
+    const now = this.#host.clock();
+    this.session.connectionLost(now);
+    this.pump(now);
+    this.end();
+  }
+
+  /**
+   * Writes packets while the writer holds less than `WRITER_LIMIT`: past it
+   * the rest waits in the session, whose queue limits bound it, and is
+   * written when the client has read.
+   */
+  #flush(): void {
+    const writer = this.#writer;
+    if (writer === undefined) return;
+    const session = this.session;
+    // The version of the client's CONNECT (or of the CONNACK refusing it).
+    if (writer.protocolVersion !== session.protocolVersion) {
+      writer.protocolVersion = session.protocolVersion;
     }
-    const packetId = packet.packetId!;
-    if (packet.qos === 2 && session.receivedQoS2.has(packetId)) {
-      // A resent QoS 2 PUBLISH already went onward: answer, do not deliver twice [MQTT-4.3.3-9].
-      await this.#write({ type: "pubrec", packetId });
+    while (writer.bufferedBytes < WRITER_LIMIT) {
+      const packet = session.pollTransmit();
+      if (packet === undefined) return;
+      if (this.#host.verbose) this.#logPacket("->", packet);
+      writer.write(packet).catch(this.#writeFailed);
+    }
+    if (!this.#waitingForWriter) {
+      this.#waitingForWriter = true;
+      writer.ready.then(() => {
+        this.#waitingForWriter = false;
+        this.pump();
+      }, this.#writeFailed);
+    }
+  }
+
+  /** A write failed: the connection is gone (its read ends too). */
+  readonly #writeFailed = (): void => {
+    this.#transport?.close();
+  };
+
+  /** Sets the timer for the session's next deadline, unless one set fires earlier. */
+  #schedule(now: number): void {
+    const deadline = this.session.pollTimeout();
+    if (deadline === undefined) {
+      if (this.#timer !== undefined) {
+        clearTimeout(this.#timer);
+        this.#timer = undefined;
+        this.#timerAt = Infinity;
+      }
       return;
     }
-    if (packet.qos === 2 && session.receivedQoS2.size >= RECEIVE_MAXIMUM) {
-      throw new MqttError(
-        `more than ${RECEIVE_MAXIMUM} QoS 2 messages unreleased [MQTT-3.3.4-9]`,
-        ReasonCode.ReceiveMaximumExceeded,
-      );
-    }
-    const matched = this.#state.publish(
-      toMessage(packet, topic, session.clientId),
+    // A timer that fires first finds the deadline moved and sets another.
+    if (this.#timerAt <= deadline) return;
+    clearTimeout(this.#timer);
+    this.#timerAt = deadline;
+    this.#timer = setTimeout(
+      this.#wake,
+      Math.min(Math.max(0, deadline - now), MAX_TIMER_MS),
     );
-    const noMatch = matched === 0
-      ? this.#v5Code(ReasonCode.NoMatchingSubscribers)
-      : {};
-    if (packet.qos === 1) {
-      await this.#write({ type: "puback", packetId, ...noMatch });
-    } else if (packet.qos === 2) {
-      session.receivedQoS2.add(packetId);
-      await this.#write({ type: "pubrec", packetId, ...noMatch });
-    }
   }
 
-  async #onSubscribe(packet: SubscribePacket): Promise<void> {
-    const session = this.#session!;
-    const v5 = this.#version === 5;
-    const reasonCodes: number[] = [];
-    const retained: [string, SubscriptionOptions][] = [];
-    for (const subscription of packet.subscriptions) {
-      const filter = subscription.topicFilter;
-      // MQTT 3.1 has neither shared subscriptions nor a failure code in
-      // SUBACK (3.1 section 3.9): there "$share/..." is a filter like any other
-      if (isSharedSubscription(filter) && this.#version !== 3) {
-        reasonCodes.push(
-          v5 ? ReasonCode.SharedSubscriptionsNotSupported : 0x80,
-        );
-        continue;
+  readonly #wake = (): void => {
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
+    const now = this.#host.clock();
+    this.session.handleTimeout(now);
+    this.pump(now);
+  };
+
+  #scheduleRetained(): void {
+    if (this.#retainedTimer !== undefined || !this.#hasRoom()) return;
+    this.#retainedTimer = turnTimeout(() => {
+      this.#retainedTimer = undefined;
+      this.pump();
+    }, 0);
+  }
+
+  /** Whether the session takes more retained messages now: the client reads, its queue is short. */
+  #hasRoom(): boolean {
+    const writer = this.#writer;
+    return writer !== undefined && writer.bufferedBytes < WRITER_LIMIT &&
+      this.session.stats.queuedMessages < RETAINED_QUEUE;
+  }
+
+  /**
+   * Delivers retained messages (and looks up filters) up to a slice, while
+   * the session has room: a SUBSCRIBE of 20,000 filters over 100,000
+   * retained messages is spread over many turns of the event loop, and a
+   * client that does not read gets no more than it reads.
+   */
+  #sendRetainedSlice(): void {
+    const host = this.#host;
+    const session = this.session;
+    const jobs = this.#retained;
+    let budget = RETAINED_SLICE;
+    while (this.#retainedAt < jobs.length && budget > 0) {
+      const job = jobs[this.#retainedAt];
+      if (job.found === undefined) {
+        job.found = host.retainedFor(job.filter);
+        budget--;
       }
-      if (!isValidTopicFilter(filter)) {
-        reasonCodes.push(v5 ? ReasonCode.TopicFilterInvalid : 0x80);
-        continue;
+      const found = job.found;
+      while (job.next < found.length && budget > 0) {
+        if (!this.#hasRoom()) return;
+        const entry = found[job.next++];
+        budget--;
+        if (!host.isRetained(entry)) continue; // cleared or replaced since
+        const now = host.clock();
+        const message = withExpiryLeft(entry, now);
+        if (message === undefined) continue; // expired
+        session.deliver({
+          message,
+          topicFilters: [job.filter],
+          retained: true,
+        }, now);
+        this.#flush();
       }
-      const existed = session.subscriptions.has(filter);
-      const options: SubscriptionOptions = {
-        qos: subscription.qos,
-        noLocal: subscription.noLocal ?? false,
-        retainAsPublished: subscription.retainAsPublished ?? false,
-        retainHandling: subscription.retainHandling ?? 0,
-      };
-      if (packet.subscriptionIdentifier !== undefined) {
-        options.subscriptionIdentifier = packet.subscriptionIdentifier;
-      }
-      // A subscription to the same filter replaces the old one [MQTT-3.8.4-3].
-      session.subscriptions.set(filter, options);
-      reasonCodes.push(subscription.qos);
-      // Retain Handling: 0 always, 1 only for a new subscription, 2 never [MQTT-3.3.1-9..11].
-      if (
-        options.retainHandling === 0 ||
-        (options.retainHandling === 1 && !existed)
-      ) {
-        retained.push([filter, options]);
-      }
+      if (job.next >= found.length) this.#retainedAt++;
     }
-    await this.#write({
-      type: "suback",
-      packetId: packet.packetId,
-      reasonCodes,
-    });
-    for (const [filter, options] of retained) {
-      this.#state.sendRetained(session, filter, options);
+    if (this.#retainedAt === jobs.length) {
+      this.#retained = [];
+      this.#retainedAt = 0;
     }
   }
 
-  async #onUnsubscribe(packet: UnsubscribePacket): Promise<void> {
-    const session = this.#session!;
-    const reasonCodes = packet.topicFilters.map((filter) =>
-      session.subscriptions.delete(filter)
-        ? ReasonCode.Success
-        : ReasonCode.NoSubscriptionExisted
-    );
-    await this.#write({
-      type: "unsuback",
-      packetId: packet.packetId,
-      reasonCodes: this.#version === 5 ? reasonCodes : [],
-    });
-  }
-
-  #onDisconnect(packet: DisconnectPacket): void {
-    const session = this.#session!;
-    if (packet.sessionExpiryInterval !== undefined) {
-      if (session.expiryInterval === 0 && packet.sessionExpiryInterval !== 0) {
-        throw new MqttError(
-          "DISCONNECT: Session Expiry Interval set after CONNECT gave 0 [MQTT-3.14.2-2]",
-          ReasonCode.ProtocolError,
-        );
-      }
-      session.expiryInterval = packet.sessionExpiryInterval;
-    }
-    // Normal disconnection discards the Will [MQTT-3.14.4-3]; any other
-    // reason, such as 0x04 Disconnect with Will Message, publishes it.
-    if ((packet.reasonCode ?? 0) === ReasonCode.NormalDisconnection) {
-      this.#will = undefined;
-    }
-    this.#finish();
-  }
-
-  /** Drops a client silent for 1.5 times its Keep Alive [MQTT-3.1.2-22]. */
-  #startKeepAlive(): void {
-    if (this.#keepAliveMs === 0 || this.#closed) return;
-    clearTimeout(this.#keepAliveTimer);
-    this.#keepAliveTimer = setTimeout(() => {
-      this.kick(ReasonCode.KeepAliveTimeout, "keep alive timeout");
-    }, this.#keepAliveMs * 1.5);
-  }
-
-  /** Closes the network connection and hands the session back to the state, with the Will. */
-  #finish(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    clearTimeout(this.#keepAliveTimer);
-    this.#transport.close();
-    const session = this.#session;
-    if (session !== undefined && session.connection === this) {
-      this.#options.log(`${this.#label}: disconnected`);
-      this.#state.detach(session, this.#will);
-    }
-  }
-
-  /** Writes a packet; never rejects. */
-  async #write(packet: Packet): Promise<Outcome> {
-    if (this.#closed) return "failed";
-    this.#logPacket("->", packet);
-    try {
-      await this.#writer.write(packet);
-      return "sent";
-    } catch (error) {
-      if (
-        error instanceof MqttError &&
-        error.reasonCode === ReasonCode.PacketTooLarge
-      ) {
-        this.#options.log(`${this.#label}: not sent: ${error.message}`);
-        return "too large";
-      }
-      if (!this.#closed) {
-        this.#options.log(`${this.#label}: write failed: ${error}`);
-        this.#finish();
-      }
-      return "failed";
-    }
-  }
-
-  /** The PUBLISH for one delivery, in this connection's protocol version. */
-  #toPublish(
-    delivery: Delivery,
-    packetId: number | undefined,
-    dup: boolean,
-  ): PublishPacket {
-    const { message } = delivery;
-    const packet: PublishPacket = {
-      type: "publish",
-      topic: message.topic,
-      payload: message.payload,
-      qos: delivery.qos,
-      retain: delivery.retain,
-      dup,
-    };
-    if (packetId !== undefined) packet.packetId = packetId;
-    // MQTT 3.1 and 3.1.1 have no properties: their subscribers get topic and payload.
-    if (this.#version !== 5) return packet;
-    if (message.payloadFormatIndicator !== undefined) {
-      packet.payloadFormatIndicator = message.payloadFormatIndicator;
-    }
-    if (message.expiresAt !== undefined) {
-      // What is left of the lifetime [MQTT-3.3.2-6].
-      packet.messageExpiryInterval = Math.max(
-        0,
-        Math.ceil((message.expiresAt - Date.now()) / 1000),
-      );
-    }
-    if (message.contentType !== undefined) {
-      packet.contentType = message.contentType;
-    }
-    if (message.responseTopic !== undefined) {
-      packet.responseTopic = message.responseTopic;
-    }
-    if (message.correlationData !== undefined) {
-      packet.correlationData = message.correlationData;
-    }
-    if (message.userProperties !== undefined) {
-      packet.userProperties = message.userProperties;
-    }
-    if (delivery.subscriptionIdentifiers.length > 0) {
-      packet.subscriptionIdentifiers = delivery.subscriptionIdentifiers;
-    }
-    return packet;
-  }
-
-  /** `{ reasonCode }` in MQTT 5.0; nothing in 3.1.1, whose acknowledgements carry no reason code. */
-  #v5Code(reasonCode: number): { reasonCode?: number } {
-    return this.#version === 5 ? { reasonCode } : {};
+  /** Whether retained messages wait to be sent. */
+  #retainedDue(): boolean {
+    return this.#retainedAt < this.#retained.length;
   }
 
   #logPacket(direction: "<-" | "->", packet: Packet): void {
-    if (!this.#options.verbose) return;
-    this.#options.log(
-      `${this.#label} ${direction} ${formatPacket(packet, this.#version)}`,
+    this.#host.log(
+      `${this.label} ${direction} ${
+        formatPacket(packet, this.session.protocolVersion)
+      }`,
     );
   }
+}
+
+/**
+ * A retained message with the Message Expiry Interval it has left (section
+ * 3.3.2.3.3: the receiver gets what remains), or `undefined` once expired.
+ */
+function withExpiryLeft(
+  entry: RetainedMessage,
+  now: number,
+): ApplicationMessage | undefined {
+  const { message } = entry;
+  const interval = message.messageExpiryInterval;
+  if (interval === undefined) return message;
+  const left = interval - (now - entry.storedAt) / 1000;
+  if (left <= 0) return undefined;
+  return { ...message, messageExpiryInterval: Math.ceil(left) };
 }

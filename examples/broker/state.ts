@@ -1,387 +1,529 @@
 /**
- * The broker's state, independent of any connection: sessions (subscriptions,
- * messages in flight and queued), retained messages, pending Will messages,
- * and the routing of a published message to every matching session.
+ * What the example broker decides, for every session: who may connect and
+ * which session a client takes over, where each message goes (a
+ * `TopicTree` of subscriptions, shared subscriptions in turn), the retained
+ * messages (a `TopicMap`), Wills, and the end of sessions. The protocol
+ * itself is each connection's `ServerSession`'s.
  *
  * @module
  */
 
 import {
-  type MessageProperties,
-  type PublishPacket,
-  type QoS,
-  topicMatches,
-  type Will,
+  type ConnectPacket,
+  isSharedSubscription,
+  ReasonCode,
+  type SharedSubscriptionGroup,
+  TopicMap,
+  TopicTree,
 } from "../../mod.ts";
+import {
+  type ApplicationMessage,
+  type ServerEvent,
+  ServerSession,
+  type ServerSessionOptions,
+} from "../../src/entries/session.ts";
+import type { Connection, Host, RetainedMessage } from "./connection.ts";
+import { DenyList } from "./deny_list.ts";
 
-/** A Session Expiry Interval of 0xFFFFFFFF: the session never expires (section 3.1.2.11.2). */
-export const NEVER_EXPIRES = 0xffff_ffff;
-
-/** At most this many QoS 1 and 2 messages wait for a client that is away. */
-const MAX_QUEUED = 1_000;
-
-/** The longest delay `setTimeout` can wait (about 24.8 days); longer means never here. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/** An application message as the broker keeps it. */
-export interface Message extends MessageProperties {
-  topic: string;
-  payload: Uint8Array;
-  qos: QoS;
-  retain: boolean;
-  /** Client Identifier of the publisher, for No Local. */
-  publisher: string;
-  /** `Date.now()` after which nobody may receive it (Message Expiry Interval, section 3.3.2.3.3). */
-  expiresAt?: number;
-}
-
-/** One message on its way to one session, with the QoS and RETAIN flag this subscriber gets. */
-export interface Delivery {
-  message: Message;
-  qos: QoS;
-  retain: boolean;
-  subscriptionIdentifiers: number[];
-}
-
-/** The options a subscription was made with. */
-export interface SubscriptionOptions {
-  qos: QoS;
-  noLocal: boolean;
-  retainAsPublished: boolean;
-  retainHandling: 0 | 1 | 2;
-  subscriptionIdentifier?: number;
-}
-
-/** An outgoing QoS 1 or 2 message the client has not finished acknowledging. */
-interface InFlight {
-  delivery: Delivery;
-  /** "publish": waiting for PUBACK or PUBREC; "pubrel": PUBREL sent, waiting for PUBCOMP. */
-  state: "publish" | "pubrel";
-}
-
-/** What a session needs from the connection currently attached to it. */
-export interface Peer {
-  /** The client's Receive Maximum: how many QoS 1 and 2 messages may be in flight. */
-  readonly receiveMaximum: number;
-  sendPublish(
-    delivery: Delivery,
-    packetId: number | undefined,
-    dup: boolean,
-  ): void;
-  sendPubrel(packetId: number): void;
-  /** Closes the connection from the server side (with a DISCONNECT in MQTT 5.0). */
-  kick(reasonCode: number, reasonString: string): Promise<void>;
-}
-
-/** Makes a {@linkcode Message} from a PUBLISH or a Will, starting its expiry clock now. */
-export function toMessage(
-  source: PublishPacket | Will,
-  topic: string,
-  publisher: string,
-): Message {
-  const message: Message = {
-    topic,
-    payload: source.payload,
-    qos: source.qos,
-    retain: source.retain,
-    publisher,
-  };
-  if (source.payloadFormatIndicator !== undefined) {
-    message.payloadFormatIndicator = source.payloadFormatIndicator;
-  }
-  if (source.contentType !== undefined) {
-    message.contentType = source.contentType;
-  }
-  if (source.responseTopic !== undefined) {
-    message.responseTopic = source.responseTopic;
-  }
-  if (source.correlationData !== undefined) {
-    message.correlationData = source.correlationData;
-  }
-  if (source.userProperties !== undefined) {
-    message.userProperties = source.userProperties;
-  }
-  if (source.messageExpiryInterval !== undefined) {
-    message.messageExpiryInterval = source.messageExpiryInterval;
-    message.expiresAt = Date.now() + source.messageExpiryInterval * 1000;
-  }
-  return message;
-}
-
-/** Whether a message has outlived its Message Expiry Interval. */
-export function isExpired(message: Message, now = Date.now()): boolean {
-  return message.expiresAt !== undefined && now > message.expiresAt;
-}
-
-/** A session: outlives its connections when Clean Start is 0 and the Session Expiry Interval allows it. */
-export class Session {
-  readonly clientId: string;
-  /** Subscriptions by topic filter. */
-  readonly subscriptions = new Map<string, SubscriptionOptions>();
-  /** Seconds the session outlives its connection; {@linkcode NEVER_EXPIRES} for ever. */
-  expiryInterval = 0;
-  /** The connection attached now, if any. */
-  connection: Peer | undefined;
-  /** Outgoing QoS 1 and 2 messages by Packet Identifier, in the order sent. */
-  readonly inFlight = new Map<number, InFlight>();
-  /** QoS 1 and 2 messages waiting for the client (away, or at its Receive Maximum). */
-  readonly queue: Delivery[] = [];
-  /** Packet Identifiers of QoS 2 PUBLISHes received and not yet released by a PUBREL. */
-  readonly receivedQoS2 = new Set<number>();
-  /** A Will waiting for its Will Delay Interval (section 3.1.3.2.2). */
-  pendingWill: { will: Will; timer: ReturnType<typeof setTimeout> } | undefined;
-  expiryTimer: ReturnType<typeof setTimeout> | undefined;
-  #lastPacketId = 0;
-
-  constructor(clientId: string) {
-    this.clientId = clientId;
-  }
-
-  /** Sends a message now, or queues it (QoS 1 and 2) while the client is away or busy. */
-  deliver(delivery: Delivery): void {
-    const connection = this.connection;
-    if (delivery.qos === 0) {
-      // QoS 0 messages for an absent client may be dropped (section 3.1.2.4).
-      connection?.sendPublish(delivery, undefined, false);
-    } else if (
-      connection !== undefined && this.queue.length === 0 &&
-      this.inFlight.size < connection.receiveMaximum
-    ) {
-      this.#send(connection, delivery);
-    } else if (this.queue.length < MAX_QUEUED) {
-      this.queue.push(delivery);
-    }
-  }
-
+/** The broker's limits and policies; each has a command-line flag (see broker.ts). */
+export interface BrokerSettings {
+  /** Topic filters no client may read (`--deny`). */
+  deny: readonly string[];
+  /** The longest Keep Alive granted, in seconds (`--max-keep-alive`). */
+  maximumKeepAlive: number | undefined;
+  /** The aliases a client may set (`--topic-alias-maximum`). */
+  topicAliasMaximum: number;
+  /** The largest packet a client may send once connected (`--max-packet-size`). */
+  maximumPacketSize: number;
+  /** The largest packet before the CONNECT is accepted (`--max-connect-size`). */
+  connectPacketSize: number;
+  /** QoS 1 and 2 messages a client may have unacknowledged (`--receive-maximum`). */
+  receiveMaximum: number;
+  /** QoS 1 and 2 messages in flight to a client, whatever its Receive Maximum (`--max-inflight`). */
+  maximumInFlight: number;
+  /** Messages queued or in flight for one client (`--max-queued`). */
+  maximumQueuedMessages: number;
+  /** Bytes of messages queued or in flight for one client (`--max-queued-bytes`). */
+  maximumQueuedBytes: number;
+  /** Subscriptions of one client (`--max-subscriptions`). */
+  maximumSubscriptions: number;
   /**
-   * After a reconnect: resends every unacknowledged PUBLISH with DUP set and
-   * every unanswered PUBREL, in their original order [MQTT-4.4.0-1], then
-   * sends what was queued.
+   * Bytes of retained messages kept, each counted as its payload, topic and
+   * properties plus 512 for what holds it (`--max-retained-bytes`).
    */
-  resume(): void {
-    const connection = this.connection;
-    if (connection === undefined) return;
-    for (const [packetId, flight] of this.inFlight) {
-      if (flight.state === "publish") {
-        connection.sendPublish(flight.delivery, packetId, true);
-      } else {
-        connection.sendPubrel(packetId);
-      }
-    }
-    this.pump();
-  }
-
-  /** Sends queued messages while the client's Receive Maximum allows [MQTT-3.3.4-7]. */
-  pump(): void {
-    const connection = this.connection;
-    while (
-      connection !== undefined && this.queue.length > 0 &&
-      this.inFlight.size < connection.receiveMaximum
-    ) {
-      const delivery = this.queue.shift()!;
-      // An expired message was never started on its way: drop it [MQTT-3.3.2-5].
-      if (!isExpired(delivery.message)) this.#send(connection, delivery);
-    }
-  }
-
-  /** PUBACK, PUBCOMP, or a failed PUBREC: the message is done with. */
-  complete(packetId: number): boolean {
-    const known = this.inFlight.delete(packetId);
-    if (known) this.pump();
-    return known;
-  }
-
-  /** PUBREC: the client has the QoS 2 message; next it gets a PUBREL. */
-  released(packetId: number): boolean {
-    const flight = this.inFlight.get(packetId);
-    if (flight === undefined) return false;
-    flight.state = "pubrel";
-    return true;
-  }
-
-  #send(connection: Peer, delivery: Delivery): void {
-    const packetId = this.#nextPacketId();
-    this.inFlight.set(packetId, { delivery, state: "publish" });
-    connection.sendPublish(delivery, packetId, false);
-  }
-
-  /** A Packet Identifier not used by any message in flight [MQTT-2.2.1-3]. */
-  #nextPacketId(): number {
-    do {
-      this.#lastPacketId = this.#lastPacketId % 0xffff + 1;
-    } while (this.inFlight.has(this.#lastPacketId));
-    return this.#lastPacketId;
-  }
+  maximumRetainedBytes: number;
+  /** The longest Session Expiry Interval, in seconds (`--max-session-expiry`). */
+  maximumSessionExpiryInterval: number | undefined;
+  /** Milliseconds a connection has for its CONNECT (`--connect-timeout`). */
+  connectTimeout: number;
+  /** Refuse every client, sending it here (0x9C) (`--server-reference`). */
+  serverReference: string | undefined;
+  /** Log every packet (`--verbose`). */
+  verbose: boolean;
+  /** Where log lines go. */
+  log: (line: string) => void;
+  /**
+   * The time in milliseconds, from any monotonic origin (default
+   * `performance.now`; tests that fake the time give `Date.now`).
+   */
+  clock: () => number;
 }
 
-/** Sessions, retained messages and routing. Connections attach to sessions. */
-export class BrokerState {
-  readonly sessions = new Map<string, Session>();
-  /** Retained messages by topic name. */
-  readonly retained = new Map<string, Message>();
+const MiB = 1024 * 1024;
+
+/** The defaults of {@linkcode BrokerSettings}. */
+export const DEFAULT_SETTINGS: Readonly<BrokerSettings> = {
+  deny: [],
+  maximumKeepAlive: undefined,
+  topicAliasMaximum: 10,
+  maximumPacketSize: 16 * MiB,
+  connectPacketSize: 64 * 1024,
+  receiveMaximum: 100,
+  maximumInFlight: 100,
+  maximumQueuedMessages: 1_000,
+  maximumQueuedBytes: 16 * MiB,
+  maximumSubscriptions: 20_000,
+  maximumRetainedBytes: 64 * MiB,
+  maximumSessionExpiryInterval: undefined,
+  connectTimeout: 10_000,
+  serverReference: undefined,
+  verbose: false,
+  log: () => {},
+  clock: () => performance.now(),
+};
+
+/**
+ * What holds a retained message besides its bytes, as measured (about
+ * 510 bytes in V8: the message object, its payload's own buffer, its node
+ * in the `TopicMap`): 100,000 retained messages of a few bytes cost about
+ * 50 MiB.
+ */
+const RETAINED_OVERHEAD = 512;
+
+/** One subscription in the index: whose, and its filter. */
+interface Subscriber {
+  readonly clientId: string;
+  readonly filter: string;
+  /** `[filter]`, for `deliver()` when it is the only one matching. */
+  readonly filters: readonly string[];
+}
+
+/** The broker: sessions by client id, the subscription index, retained messages. */
+export class BrokerState implements Host {
+  /** The connection (or the session it left) of each client id. */
+  readonly sessions: Map<string, Connection> = new Map();
+  readonly sessionOptions: ServerSessionOptions;
+  readonly connectPacketSize: number;
+  /** The largest packet a client may send once connected. */
+  readonly maximumPacketSize: number;
+  readonly log: (line: string) => void;
+  readonly verbose: boolean;
+  readonly clock: () => number;
+
+  readonly #settings: BrokerSettings;
+  readonly #deny: DenyList;
+  readonly #subscriptions = new TopicTree<Subscriber>();
+  /** Each client's entries in the index, by filter. */
+  readonly #subscribers = new Map<string, Map<string, Subscriber>>();
+  /** Whose turn it is in each shared subscription. */
+  readonly #turns = new WeakMap<SharedSubscriptionGroup<Subscriber>, number>();
+  readonly #retained = new TopicMap<RetainedMessage>();
+  #retainedBytes = 0;
+  /** Counts routed messages, to find each receiving connection once. */
+  #routed = 0;
   #closed = false;
 
-  /**
-   * Opens the session of a connecting client: a new one for Clean Start 1
-   * (ending the old one, which publishes its pending Will), else the
-   * existing one, whose pending Will and expiry are cancelled [MQTT-3.1.3-9].
-   */
-  openSession(
-    clientId: string,
-    cleanStart: boolean,
-  ): { session: Session; present: boolean } {
-    const existing = this.sessions.get(clientId);
-    if (existing !== undefined && !cleanStart) {
-      clearTimeout(existing.expiryTimer);
-      existing.expiryTimer = undefined;
-      if (existing.pendingWill !== undefined) {
-        clearTimeout(existing.pendingWill.timer);
-        existing.pendingWill = undefined;
+  constructor(settings: Partial<BrokerSettings> = {}) {
+    const s = { ...DEFAULT_SETTINGS, ...settings };
+    this.#settings = s;
+    this.#deny = new DenyList(s.deny);
+    this.connectPacketSize = Math.min(s.connectPacketSize, s.maximumPacketSize);
+    this.maximumPacketSize = s.maximumPacketSize;
+    this.log = s.log;
+    this.verbose = s.verbose;
+    this.clock = s.clock;
+    this.sessionOptions = {
+      // Answered by the broker: SUBSCRIBE for --deny, PUBLISH for retained quota.
+      manualAcknowledgement: true,
+      receiveMaximum: s.receiveMaximum,
+      maximumPacketSize: s.maximumPacketSize,
+      topicAliasMaximum: s.topicAliasMaximum,
+      maximumInFlight: s.maximumInFlight,
+      maximumQueuedMessages: s.maximumQueuedMessages,
+      maximumQueuedBytes: s.maximumQueuedBytes,
+      maximumSubscriptions: s.maximumSubscriptions,
+      connectTimeout: s.connectTimeout,
+      ...(s.maximumKeepAlive === undefined
+        ? {}
+        : { maximumKeepAlive: s.maximumKeepAlive }),
+      ...(s.maximumSessionExpiryInterval === undefined
+        ? {}
+        : { maximumSessionExpiryInterval: s.maximumSessionExpiryInterval }),
+    };
+    // Checked now (MqttError for a bad one), not at the first connection.
+    new ServerSession(this.sessionOptions);
+  }
+
+  /** How many retained messages are kept. */
+  get retainedCount(): number {
+    return this.#retained.size;
+  }
+
+  /** Whether some session holds a subscription to `filter`. */
+  isSubscribed(filter: string): boolean {
+    for (const entries of this.#subscribers.values()) {
+      if (entries.has(filter)) return true;
+    }
+    return false;
+  }
+
+  /** The broker's decision on each event of a session. */
+  handle(connection: Connection, event: ServerEvent, now: number): void {
+    const session = connection.session;
+    const clientId = session.clientId;
+    switch (event.type) {
+      case "connect":
+        return this.#connect(connection, event.packet, now);
+      case "message": {
+        const routed = this.#route(event.message, clientId, now);
+        if (event.id !== undefined) {
+          session.acknowledge({
+            id: event.id,
+            reasonCode: routed === "refused"
+              ? ReasonCode.QuotaExceeded
+              : routed === 0
+              ? ReasonCode.NoMatchingSubscribers
+              : ReasonCode.Success,
+          }, now);
+        }
+        return;
       }
-      return { session: existing, present: true };
-    }
-    if (existing !== undefined) this.endSession(existing);
-    const session = new Session(clientId);
-    this.sessions.set(clientId, session);
-    return { session, present: false };
-  }
-
-  /**
-   * The connection of a session has gone. A Will is published after its
-   * delay, or when the session ends, whichever comes first (section
-   * 3.1.2.5); the session ends after its Session Expiry Interval.
-   */
-  detach(session: Session, will: Will | undefined): void {
-    session.connection = undefined;
-    if (will !== undefined) {
-      const delay = Math.min(
-        will.willDelayInterval ?? 0,
-        session.expiryInterval,
-      );
-      if (delay === 0) {
-        this.publish(toMessage(will, will.topic, session.clientId));
-      } else {
-        const timer = setTimeout(() => {
-          session.pendingWill = undefined;
-          this.publish(toMessage(will, will.topic, session.clientId));
-        }, Math.min(delay * 1000, MAX_TIMER_MS));
-        session.pendingWill = { will, timer };
+      case "subscribe":
+        // The session's own answer, and 0x80 for what --deny refuses; and
+        // for `$share/...` in MQTT 3.1.1 and 3.1, where it is a plain filter
+        // to the session but a shared one to the index.
+        session.acknowledge({
+          id: event.id,
+          reasonCodes: event.packet.subscriptions.map(({ topicFilter }, i) =>
+            event.reasonCodes[i] < 0x80 &&
+              (this.#deny.refuses(topicFilter) ||
+                (isSharedSubscription(topicFilter) &&
+                  session.protocolVersion !== 5))
+              ? 0x80
+              : event.reasonCodes[i]
+          ),
+        }, now);
+        return;
+      case "unsubscribe":
+        session.acknowledge({ id: event.id }, now);
+        return;
+      case "subscribed":
+        for (const subscription of event.subscriptions) {
+          this.#subscribe(clientId, subscription.topicFilter);
+          if (subscription.sendRetained) connection.sendRetained(subscription);
+        }
+        return;
+      case "unsubscribed":
+        for (const filter of event.topicFilters) {
+          this.#unsubscribe(clientId, filter);
+        }
+        return;
+      case "will":
+        this.#route(event.message, clientId, now);
+        return;
+      case "ended":
+        for (const filter of event.topicFilters) {
+          this.#unsubscribe(clientId, filter);
+        }
+        if (this.sessions.get(clientId) === connection) {
+          this.sessions.delete(clientId);
+        }
+        if (this.verbose) {
+          this.log(`${clientId}: session ended (${event.reason})`);
+        }
+        return;
+      case "dropped": {
+        // Said once per reason, then counted: a client that does not read
+        // can have thousands dropped a second.
+        const count = (connection.dropped.get(event.reason) ?? 0) + 1;
+        connection.dropped.set(event.reason, count);
+        if (count === 1 || this.verbose) {
+          this.log(
+            `${connection.label}: a message on ${event.message.topic} dropped: ${event.reason}${
+              count === 1 ? " (more are counted)" : ""
+            }`,
+          );
+        }
+        return;
       }
-    }
-    if (session.expiryInterval === 0) {
-      this.endSession(session);
-    } else if (session.expiryInterval * 1000 < MAX_TIMER_MS) {
-      session.expiryTimer = setTimeout(
-        () => this.endSession(session),
-        session.expiryInterval * 1000,
-      );
+      case "disconnected": {
+        const dropped = [...connection.dropped]
+          .map(([reason, count]) => `${count} ${reason}`).join(", ");
+        this.log(
+          `${connection.label}: disconnected (${event.initiator}${
+            event.reasonCode === undefined
+              ? ""
+              : ` 0x${event.reasonCode.toString(16)}`
+          }${event.error === undefined ? "" : `: ${event.error.message}`})${
+            dropped === "" ? "" : `; messages dropped: ${dropped}`
+          }`,
+        );
+        connection.end();
+        return;
+      }
+      case "auth":
+        return; // never started: a CONNECT with a method is refused
     }
   }
 
-  /** Ends a session: its pending Will is published now, its state forgotten. */
-  endSession(session: Session): void {
-    clearTimeout(session.expiryTimer);
-    session.expiryTimer = undefined;
-    const pending = session.pendingWill;
-    if (pending !== undefined) {
-      clearTimeout(pending.timer);
-      session.pendingWill = undefined;
-      this.publish(
-        toMessage(pending.will, pending.will.topic, session.clientId),
-      );
-    }
-    if (this.sessions.get(session.clientId) === session) {
-      this.sessions.delete(session.clientId);
-    }
+  /** The retained messages `filter` matches, the expired ones forgotten. */
+  retainedFor(filter: string): RetainedMessage[] {
+    const now = this.clock();
+    return this.#retained.match(filter).filter((entry) => {
+      const interval = entry.message.messageExpiryInterval;
+      if (interval === undefined || now - entry.storedAt < interval * 1000) {
+        return true;
+      }
+      this.#forgetRetained(entry.message.topic);
+      return false;
+    });
+  }
+
+  /** Whether `entry` is still the retained message of its topic. */
+  isRetained(entry: RetainedMessage): boolean {
+    return this.#retained.get(entry.message.topic) === entry;
+  }
+
+  /** Nothing is routed any more; every timer stops. */
+  close(): void {
+    this.#closed = true;
+    for (const connection of this.sessions.values()) connection.stop();
   }
 
   /**
-   * Stores or clears the retained message of the topic, then delivers the
-   * message once to every session with a matching subscription.
+   * A CONNECT: refused when the broker sends everyone elsewhere, or the
+   * client wants enhanced authentication (not supported); else accepted,
+   * taking over the session of its client id. `accept()` is synchronous,
+   * so two CONNECTs for one id are decided one after the other: the second
+   * takes over from the first, which gets DISCONNECT 0x8E [MQTT-3.1.4-3].
+   */
+  #connect(connection: Connection, connect: ConnectPacket, now: number): void {
+    const session = connection.session;
+    const { serverReference } = this.#settings;
+    if (serverReference !== undefined) {
+      session.reject({
+        reasonCode: ReasonCode.UseAnotherServer,
+        serverReference,
+      }, now);
+      return;
+    }
+    if (connect.authenticationMethod !== undefined) {
+      session.reject({ reasonCode: ReasonCode.BadAuthenticationMethod }, now);
+      return;
+    }
+    const previous = connect.clientId === ""
+      ? undefined
+      : this.sessions.get(connect.clientId);
+    session.accept({
+      previous: previous?.session,
+      // An empty client id gets one [MQTT-3.1.3-6] (MQTT 3.1.1 refuses it
+      // without Clean Session, which the session does by itself).
+      ...(connect.clientId === ""
+        ? { assignedClientIdentifier: `auto-${crypto.randomUUID()}` }
+        : {}),
+    }, now);
+    this.sessions.set(session.clientId, connection);
+    connection.accepted(this.maximumPacketSize);
+    this.log(
+      `${session.clientId}: connected (MQTT ${
+        ["3.1", "3.1.1", "5.0"][connect.protocolVersion - 3]
+      }) from ${connection.remote}`,
+    );
+    // The connection taken over says goodbye (DISCONNECT 0x8E), and an
+    // ended session leaves the index, before this session's own events.
+    previous?.pump(now);
+  }
+
+  /** Adds a subscription of `clientId` to the index. */
+  #subscribe(clientId: string, filter: string): void {
+    let entries = this.#subscribers.get(clientId);
+    if (entries === undefined) {
+      entries = new Map();
+      this.#subscribers.set(clientId, entries);
+    }
+    if (entries.has(filter)) return; // replaced: same filter, same entry
+    const entry: Subscriber = { clientId, filter, filters: [filter] };
+    entries.set(filter, entry);
+    this.#subscriptions.add(filter, entry);
+  }
+
+  #unsubscribe(clientId: string, filter: string): void {
+    const entries = this.#subscribers.get(clientId);
+    const entry = entries?.get(filter);
+    if (entry === undefined) return;
+    this.#subscriptions.remove(filter, entry);
+    entries!.delete(filter);
+    if (entries!.size === 0) this.#subscribers.delete(clientId);
+  }
+
+  /**
+   * Sends a message to every session with a matching subscription, once
+   * each (the session merges its overlapping subscriptions), and to one
+   * member of each matching shared subscription; keeps or clears the
+   * topic's retained message.
    *
-   * @returns How many sessions it went to.
+   * @returns How many sessions took it, or `"refused"` when it was to be
+   * retained and the retained store is full.
    */
-  publish(message: Message): number {
+  #route(
+    message: ApplicationMessage,
+    publisher: string,
+    now: number,
+  ): number | "refused" {
     if (this.#closed) return 0;
-    if (message.retain) {
-      // An empty retained message clears the topic and is not stored [MQTT-3.3.1-6] [MQTT-3.3.1-7].
-      if (message.payload.length === 0) this.retained.delete(message.topic);
-      else this.retained.set(message.topic, message);
+    const topic = message.topic;
+    if (this.#deny.hides(topic)) return 0;
+    if (message.retain && !this.#keepRetained(message, now)) {
+      return "refused";
+    }
+    const routed = ++this.#routed;
+    const receivers: Connection[] = [];
+    for (const entry of this.#subscriptions.match(topic)) {
+      const target = this.sessions.get(entry.clientId);
+      if (target === undefined) continue; // (the index follows the sessions)
+      if (target.routed !== routed) {
+        target.routed = routed;
+        target.routedFilters = entry.filters as string[];
+        receivers.push(target);
+      } else {
+        if (target.routedFilters.length === 1) {
+          target.routedFilters = [...target.routedFilters];
+        }
+        target.routedFilters.push(entry.filter);
+      }
     }
     let count = 0;
-    for (const session of this.sessions.values()) {
-      const delivery = match(session, message);
-      if (delivery !== undefined) {
-        session.deliver(delivery);
-        count++;
-      }
+    for (const target of receivers) {
+      const delivered = target.session.deliver({
+        message,
+        topicFilters: target.routedFilters,
+        publisher,
+      }, now);
+      if (delivered) count++;
+      target.pump(now);
+    }
+    for (const group of this.#subscriptions.matchShared(topic)) {
+      if (this.#deliverShared(group, message, publisher, now)) count++;
     }
     return count;
   }
 
-  /** Sends the retained messages that match a new subscription, RETAIN set [MQTT-3.3.1-9]. */
-  sendRetained(
-    session: Session,
-    filter: string,
-    options: SubscriptionOptions,
-  ): void {
-    const now = Date.now();
-    for (const [topic, message] of this.retained) {
-      if (isExpired(message, now)) {
-        this.retained.delete(topic);
-        continue;
+  /**
+   * One member of a shared subscription gets the message: the next in turn
+   * that is connected and has room in its queue; if none has, the next
+   * whose session takes it (queued while its client is away).
+   */
+  #deliverShared(
+    group: SharedSubscriptionGroup<Subscriber>,
+    message: ApplicationMessage,
+    publisher: string,
+    now: number,
+  ): boolean {
+    const members = group.members;
+    const start = this.#turns.get(group) ?? 0;
+    for (const picky of [true, false]) {
+      for (let i = 0; i < members.length; i++) {
+        const index = (start + i) % members.length;
+        const member = members[index];
+        const target = this.sessions.get(member.clientId);
+        if (target === undefined || (picky && !this.#canTake(target))) {
+          continue;
+        }
+        const delivered = target.session.deliver({
+          message,
+          topicFilters: member.filters,
+          publisher,
+        }, now);
+        if (!delivered) continue;
+        this.#turns.set(group, index + 1);
+        target.pump(now);
+        return true;
       }
-      if (!topicMatches(filter, topic)) continue;
-      session.deliver({
-        message,
-        qos: Math.min(message.qos, options.qos) as QoS,
-        retain: true,
-        subscriptionIdentifiers: options.subscriptionIdentifier === undefined
-          ? []
-          : [options.subscriptionIdentifier],
-      });
     }
+    return false;
   }
 
-  /** Stops every timer; nothing is published any more. */
-  close(): void {
-    this.#closed = true;
-    for (const session of this.sessions.values()) {
-      clearTimeout(session.expiryTimer);
-      if (session.pendingWill !== undefined) {
-        clearTimeout(session.pendingWill.timer);
-      }
+  /** Whether a session is connected and its queue not full. */
+  #canTake(target: Connection): boolean {
+    const session = target.session;
+    if (session.state !== "connected") return false;
+    const stats = session.stats;
+    return stats.queuedMessages + stats.inFlightMessages <
+        this.#settings.maximumQueuedMessages &&
+      stats.messageBytes < this.#settings.maximumQueuedBytes;
+  }
+
+  /**
+   * Keeps a retained message, or clears the topic's with an empty payload
+   * [MQTT-3.3.1-6], [MQTT-3.3.1-7]. Returns false when the store is full
+   * (the message is then not kept).
+   */
+  #keepRetained(message: ApplicationMessage, now: number): boolean {
+    const topic = message.topic;
+    if (message.payload.length === 0) {
+      this.#forgetRetained(topic);
+      return true;
     }
-    this.sessions.clear();
+    const size = messageSize(message);
+    const old = this.#retained.get(topic);
+    const bytes = this.#retainedBytes - (old?.size ?? 0) + size;
+    if (bytes > this.#settings.maximumRetainedBytes) {
+      this.log(`retained store full: not kept: ${topic}`);
+      return false;
+    }
+    this.#retained.set(topic, { message: owned(message), storedAt: now, size });
+    this.#retainedBytes = bytes;
+    return true;
+  }
+
+  #forgetRetained(topic: string): void {
+    const old = this.#retained.get(topic);
+    if (old === undefined) return;
+    this.#retained.delete(topic);
+    this.#retainedBytes -= old.size;
   }
 }
 
 /**
- * How a message reaches a session whose subscriptions overlap: one copy, at
- * the highest QoS of all matching subscriptions [MQTT-3.3.4-2], carrying the
- * Subscription Identifiers of all of them [MQTT-3.3.4-4]. Subscriptions with
- * No Local do not match the publisher's own messages [MQTT-3.8.3-3]. RETAIN
- * is kept only for a subscription with Retain As Published [MQTT-3.3.1-12],
- * and never in MQTT 3.1.1 (which has no such option).
+ * The message with binary fields in buffers of their own. `copyPayloads`
+ * copies small fields into 4 KiB slabs shared with the fields after them:
+ * right for what passes through, but a retained message kept for hours
+ * would keep its whole slab (its neighbours long gone) alive.
  */
-function match(session: Session, message: Message): Delivery | undefined {
-  let qos = -1;
-  let retainAsPublished = false;
-  const subscriptionIdentifiers: number[] = [];
-  for (const [filter, options] of session.subscriptions) {
-    if (!topicMatches(filter, message.topic)) continue;
-    if (options.noLocal && message.publisher === session.clientId) continue;
-    qos = Math.max(qos, options.qos);
-    retainAsPublished ||= options.retainAsPublished;
-    if (options.subscriptionIdentifier !== undefined) {
-      subscriptionIdentifiers.push(options.subscriptionIdentifier);
-    }
+function owned(message: ApplicationMessage): ApplicationMessage {
+  const { payload, correlationData } = message;
+  const alone = (bytes: Uint8Array) =>
+    bytes.byteLength === bytes.buffer.byteLength;
+  if (
+    alone(payload) && (correlationData === undefined || alone(correlationData))
+  ) {
+    return message;
   }
-  if (qos === -1) return undefined;
-  return {
-    message,
-    qos: Math.min(qos, message.qos) as QoS,
-    retain: message.retain && retainAsPublished,
-    subscriptionIdentifiers,
-  };
+  const copy = { ...message, payload: payload.slice() };
+  if (correlationData !== undefined) {
+    copy.correlationData = correlationData.slice();
+  }
+  return copy;
+}
+
+/** The bytes a retained message holds: payload, topic, properties, and what holds them. */
+function messageSize(message: ApplicationMessage): number {
+  let size = RETAINED_OVERHEAD + message.payload.length + message.topic.length;
+  size += message.correlationData?.length ?? 0;
+  size += message.contentType?.length ?? 0;
+  size += message.responseTopic?.length ?? 0;
+  for (const [name, value] of message.userProperties ?? []) {
+    size += name.length + value.length + 4;
+  }
+  return size;
 }

@@ -4,13 +4,18 @@
  * @module
  */
 
+/** The buffer of every empty queue that never held anything: nothing is written to it. */
+const NONE: never[] = [];
+
 /**
  * A FIFO queue in a ring buffer whose capacity doubles when full: `push`
  * and `shift` are O(1) and allocate nothing in a steady state, which the
- * sessions' queues (packets to send, events, messages) are in.
+ * sessions' queues (packets to send, events, messages) are in. A queue
+ * allocates its buffer on its first `push` (a server holds thousands of
+ * idle sessions, each with several queues).
  */
 export class Deque<T> {
-  #items: (T | undefined)[] = new Array(8);
+  #items: (T | undefined)[] = NONE;
   #head = 0;
   #length = 0;
 
@@ -24,7 +29,9 @@ export class Deque<T> {
     let items = this.#items;
     if (this.#length === items.length) {
       // Full: unroll into a buffer twice the size.
-      const grown: (T | undefined)[] = new Array(items.length * 2);
+      const grown: (T | undefined)[] = new Array(
+        items.length === 0 ? 8 : items.length * 2,
+      );
       for (let i = 0; i < this.#length; i++) {
         grown[i] = items[(this.#head + i) & (items.length - 1)];
       }
@@ -54,7 +61,7 @@ export class Deque<T> {
   /** Removes every item and returns them, front first. */
   drain(): T[] {
     const rest = [...this];
-    this.#items = new Array(8);
+    this.#items = NONE;
     this.#head = 0;
     this.#length = 0;
     return rest;

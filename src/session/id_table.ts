@@ -5,6 +5,9 @@
  * @module
  */
 
+/** The slots of every table that never held an entry (never written). */
+const NO_KEYS = new Uint16Array(0);
+
 /**
  * A hash table from Packet Identifiers (1 to 65,535) to values, by linear
  * probing with the identifier as its own hash. Sessions add and remove an
@@ -16,9 +19,13 @@
  * the slots, not insertion: callers that need an order keep their own.
  */
 export class IdTable<T> {
-  /** The identifier in each slot; 0 is an empty slot (0 is never an identifier). */
-  #keys = new Uint16Array(8);
-  #values: (T | undefined)[] = new Array(8);
+  /**
+   * The identifier in each slot; 0 is an empty slot (0 is never an
+   * identifier). No slots until the first `set`: a server holds thousands
+   * of idle sessions.
+   */
+  #keys: Uint16Array = NO_KEYS;
+  #values: (T | undefined)[] = [];
   #size = 0;
 
   /** How many entries there are. */
@@ -82,8 +89,8 @@ export class IdTable<T> {
 
   /** Removes every entry. */
   clear(): void {
-    this.#keys = new Uint16Array(8);
-    this.#values = new Array(8);
+    this.#keys = NO_KEYS;
+    this.#values = [];
     this.#size = 0;
   }
 
@@ -98,6 +105,7 @@ export class IdTable<T> {
   }
 
   #slot(id: number): number {
+    if (this.#size === 0) return -1;
     const keys = this.#keys;
     const mask = keys.length - 1;
     let slot = id & mask;
@@ -112,8 +120,9 @@ export class IdTable<T> {
   #grow(): void {
     const keys = this.#keys;
     const values = this.#values;
-    this.#keys = new Uint16Array(keys.length * 2);
-    this.#values = new Array(keys.length * 2);
+    const length = keys.length === 0 ? 8 : keys.length * 2;
+    this.#keys = new Uint16Array(length);
+    this.#values = new Array(length);
     this.#size = 0;
     for (let slot = 0; slot < keys.length; slot++) {
       if (keys[slot] !== 0) this.set(keys[slot], values[slot] as T);

@@ -76,6 +76,8 @@ import {
 } from "./version.ts";
 
 const PROTOCOL_ERROR = 0x82;
+const UNSUPPORTED_PROTOCOL_VERSION = 0x84;
+const CLIENT_ID_INVALID = 0x85;
 const NORMAL_DISCONNECTION = 0x00;
 const KEEP_ALIVE_TIMEOUT = 0x8d;
 const SESSION_TAKEN_OVER = 0x8e;
@@ -123,9 +125,12 @@ export interface ServerSessionOptions extends SessionOptions {
   /** Whether shared subscriptions (`$share/...`) are taken (default true). */
   sharedSubscriptionAvailable?: boolean;
   /**
-   * MQTT 5.0: the longest Keep Alive, in seconds: a client asking for more,
-   * or for 0, is told this one as Server Keep Alive (default: the
-   * client's).
+   * The longest Keep Alive, in seconds (default: the client's). MQTT 5.0: a
+   * client asking for more, or for 0, is told this one as Server Keep Alive
+   * and held to it. MQTT 3.1.1 and 3.1, which have no way to tell a client
+   * another Keep Alive: such a client is refused with return code 2
+   * (Identifier rejected, which mosquitto's `max_keepalive` sends too)
+   * [MQTT-3.2.2-6].
    */
   maximumKeepAlive?: number;
   /**
@@ -142,7 +147,9 @@ export interface ServerSessionOptions extends SessionOptions {
   /**
    * Milliseconds a CONNECT may wait for `accept()` or `reject()`, enhanced
    * authentication included (default 30,000); then it is refused with
-   * 0x87 Not authorized.
+   * 0x87 Not authorized. Also, once {@linkcode ServerSession.connectionOpened}
+   * was called, the time the CONNECT itself may take to arrive; then the
+   * connection is closed without a word (section 3.1.4).
    */
   connectTimeout?: number;
 }
@@ -418,6 +425,8 @@ export class ServerSession {
   #lastReceived = 0;
   /** When a CONNECT not decided by then is refused. */
   #decisionDeadline = 0;
+  /** When a connection opened with no CONNECT yet is closed (`connectionOpened`). */
+  #connectDeadline: number | undefined;
   /** Packets received between the CONNECT and the decision on it. */
   #early: Packet[] = [];
   /** Requests the application has not answered (manual acknowledgement). */
@@ -636,6 +645,36 @@ export class ServerSession {
   // ---------------------------------------------------------------- inputs
 
   /**
+   * The network connection is open, no packet read yet: the client's
+   * CONNECT is now due within `connectTimeout` (the deadline of
+   * {@linkcode pollTimeout}); past it, {@linkcode handleTimeout} ends the
+   * connection without a word, as a server should when no CONNECT comes in
+   * a reasonable time (section 3.1.4). Optional: without it, the session
+   * waits for the CONNECT for ever.
+   *
+   * @param now The time, in milliseconds.
+   *
+   * @example Usage
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ServerSession } from "@mqtt/codec/session";
+   *
+   * const session = new ServerSession({ connectTimeout: 10_000 });
+   * session.connectionOpened(0);
+   * assertEquals(session.pollTimeout(), 10_000);
+   * session.handleTimeout(10_000); // still no CONNECT
+   * assertEquals(session.pollTransmit(), undefined);
+   * assertEquals(session.pollEvent()?.type, "disconnected");
+   * assertEquals(session.state, "closed");
+   * ```
+   */
+  connectionOpened(now: number): void {
+    this.#now = checkNow(now, "connectionOpened");
+    if (this.#state !== "new") return;
+    this.#connectDeadline = now + this.#options.connectTimeout;
+  }
+
+  /**
    * A packet arrived from the client. The first must be a CONNECT (a
    * `connect` event follows) [MQTT-3.1.0-1]; a second one is a protocol
    * error [MQTT-3.1.0-2]. Packets after the connection ended are ignored.
@@ -703,9 +742,16 @@ export class ServerSession {
   /**
    * The packet reader failed. For bytes that are not a valid packet, or one
    * above our Maximum Packet Size, a DISCONNECT (or, before the CONNACK, a
-   * refusing CONNACK) with the error's reason code ends the connection. For
-   * the connection itself failing (0x80 Unspecified error, as `PacketReader`
-   * reports a reset), it is {@linkcode connectionLost}.
+   * refusing CONNACK) with the error's reason code ends the connection. A
+   * first packet that is not a valid CONNECT gets no answer, except two
+   * whose CONNECT has a CONNACK of its own, in MQTT 3.1.1's form (the bytes
+   * of 3.1's, and a refusal to a 5.0 client too; `protocolVersion` is then
+   * 4): a protocol level we do not speak (0x84), return code 1
+   * [MQTT-3.1.2-2]; a Client Identifier its version refuses (0x85: in 3.1.1
+   * empty without Clean Session, in 3.1 not 1 to 23 characters), return
+   * code 2 [MQTT-3.1.3-8]. For the connection itself failing (0x80
+   * Unspecified error, as `PacketReader` reports a reset), it is
+   * {@linkcode connectionLost}.
    *
    * @param error The reader's error.
    * @param now The time, in milliseconds.
@@ -737,7 +783,13 @@ export class ServerSession {
     const state = this.#state;
     if (state === "new") {
       this.#state = "connecting";
-      this.#close("local", error.reasonCode, undefined, error);
+      const code = error.reasonCode;
+      if (code === UNSUPPORTED_PROTOCOL_VERSION || code === CLIENT_ID_INVALID) {
+        this.#rules = versionRules(4);
+        this.#refuse(code, {}, error);
+        return;
+      }
+      this.#close("local", code, undefined, error);
       return;
     }
     if (state !== "connecting" && state !== "connected") return;
@@ -752,8 +804,9 @@ export class ServerSession {
   /**
    * The deadline of {@linkcode pollTimeout} has passed: a client silent for
    * 1.5 times its Keep Alive is disconnected (0x8D) [MQTT-3.1.2-22]; a
-   * CONNECT undecided after `connectTimeout` is refused (0x87); a delayed
-   * Will is published; an expired session ends.
+   * CONNECT undecided after `connectTimeout` is refused (0x87), and a
+   * connection with no CONNECT that long after {@linkcode connectionOpened}
+   * is closed; a delayed Will is published; an expired session ends.
    *
    * @param now The time, in milliseconds.
    *
@@ -781,6 +834,22 @@ export class ServerSession {
   handleTimeout(now: number): void {
     this.#now = checkNow(now, "handleTimeout");
     const state = this.#state;
+    if (state === "new") {
+      const deadline = this.#connectDeadline;
+      if (deadline !== undefined && now >= deadline) {
+        this.#state = "connecting";
+        this.#close(
+          "local",
+          KEEP_ALIVE_TIMEOUT,
+          undefined,
+          new MqttError(
+            `no CONNECT within connectTimeout (${this.#options.connectTimeout} ms) of the connection opening (section 3.1.4)`,
+            KEEP_ALIVE_TIMEOUT,
+          ),
+        );
+      }
+      return;
+    }
     if (state === "connecting" && now >= this.#decisionDeadline) {
       this.#refuse(
         0x87,
@@ -934,7 +1003,7 @@ export class ServerSession {
     }
     const opts = this.#options;
     let serverKeepAlive = options.serverKeepAlive;
-    if (serverKeepAlive === undefined && rules.properties) {
+    if (serverKeepAlive === undefined && rules.serverKeepAlive) {
       const maximum = opts.maximumKeepAlive;
       if (
         maximum !== undefined &&
@@ -1270,10 +1339,14 @@ export class ServerSession {
       return;
     }
     if (state !== "connecting" && state !== "connected") return;
-    checkPacket(packet, this.#rules, where);
-    if (state === "connected" && this.#rules.serverDisconnect) {
-      this.#send(packet);
-    }
+    const rules = this.#rules;
+    // Checked as MQTT 5.0 would send it: 3.1.1 sends nothing, it closes.
+    checkPacket(
+      packet,
+      rules.serverDisconnect ? rules : versionRules(5),
+      where,
+    );
+    if (state === "connected" && rules.serverDisconnect) this.#send(packet);
     this.#close("local", packet.reasonCode ?? NORMAL_DISCONNECTION);
   }
 
@@ -1518,10 +1591,11 @@ export class ServerSession {
 
   /**
    * When {@linkcode handleTimeout} is due next (absolute milliseconds), or
-   * `undefined` for never: while connected, 1.5 times the Keep Alive after
-   * the last packet from the client; while its CONNECT waits for a decision,
-   * that or `connectTimeout`, whichever is first; while disconnected, when
-   * the Will is due or the session expires.
+   * `undefined` for never: before the CONNECT, `connectTimeout` after
+   * {@linkcode connectionOpened} (if called); while connected, 1.5 times the
+   * Keep Alive after the last packet from the client; while its CONNECT
+   * waits for a decision, that or `connectTimeout`, whichever is first;
+   * while disconnected, when the Will is due or the session expires.
    *
    * @example Usage
    * ```ts
@@ -1542,6 +1616,7 @@ export class ServerSession {
    */
   pollTimeout(): number | undefined {
     const state = this.#state;
+    if (state === "new") return this.#connectDeadline;
     if (state === "connecting") {
       const keepAlive = this.#keepAliveDeadline();
       return keepAlive === undefined
@@ -1641,6 +1716,16 @@ export class ServerSession {
     }
     if (will !== undefined && will.qos > opts.maximumQoS) {
       this.#refuse(0x9b, {}); // [MQTT-3.2.2-12]
+      return;
+    }
+    const maximumKeepAlive = opts.maximumKeepAlive;
+    if (
+      !rules.serverKeepAlive && maximumKeepAlive !== undefined &&
+      (connect.keepAlive === 0 || connect.keepAlive > maximumKeepAlive)
+    ) {
+      // No Server Keep Alive to tell the client: a Keep Alive we would not
+      // grant is refused, return code 2 (as mosquitto's max_keepalive).
+      this.#refuse(0x85, {});
       return;
     }
     if (will?.retain === true && !opts.retainAvailable) {

@@ -52,6 +52,12 @@ export interface VersionRules {
   /** Whether the CONNACK says Session Present (3.1.1 and 5.0; not 3.1). */
   readonly sessionPresentFlag: boolean;
   /**
+   * Whether the server can give the client another Keep Alive (Server Keep
+   * Alive, MQTT 5.0); before, a client asking for more than the server
+   * allows can only be refused.
+   */
+  readonly serverKeepAlive: boolean;
+  /**
    * A client's default limit of QoS 1 and 2 messages in flight: the
    * server's Receive Maximum decides in MQTT 5.0 (65,535); before, nothing
    * tells it, and 20 is mosquitto's default `max_inflight_messages`, which
@@ -76,6 +82,7 @@ const MQTT5: VersionRules = {
   messageExpiry: true,
   emptyClientIdResumes: true,
   sessionPresentFlag: true,
+  serverKeepAlive: true,
   defaultInFlight: 65_535,
 };
 
@@ -95,6 +102,7 @@ const MQTT311: VersionRules = {
   messageExpiry: false,
   emptyClientIdResumes: false,
   sessionPresentFlag: true,
+  serverKeepAlive: false,
   defaultInFlight: 20,
 };
 

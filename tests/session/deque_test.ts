@@ -20,6 +20,25 @@ describe("Deque", () => {
     assertEquals(deque.peek(), undefined);
   });
 
+  it("works before its first push and after drain(), when it holds no buffer", () => {
+    const deque = new Deque<number>();
+    assertEquals([deque.length, deque.peek(), deque.shift()], [
+      0,
+      undefined,
+      undefined,
+    ]);
+    assertEquals([...deque, ...deque.drain()], []);
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 20; i++) deque.push(i);
+      assertEquals(deque.shift(), 0);
+      assertEquals(deque.drain().length, 19);
+    }
+    // Two queues never share what they hold.
+    const other = new Deque<number>();
+    deque.push(1);
+    assertEquals([...other], []);
+  });
+
   it("behaves as an array used as a queue, over long runs that compact it", () => {
     fc.assert(
       fc.property(

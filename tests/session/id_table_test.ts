@@ -20,6 +20,22 @@ describe("IdTable", () => {
     assertEquals(table.size, 0);
   });
 
+  it("works before its first entry and after clear(), when it holds no slots", () => {
+    const table = new IdTable<string>();
+    const empty = () =>
+      assertEquals(
+        [table.size, table.has(3), table.get(3), table.delete(3)],
+        [0, false, undefined, false],
+      );
+    empty();
+    table.set(3, "x");
+    table.clear();
+    empty();
+    assertEquals(table.values(), []);
+    table.set(65_535, "y");
+    assertEquals([table.get(65_535), table.size], ["y", 1]);
+  });
+
   it("behaves as a Map, through growth and deletions that wrap around the slots", () => {
     fc.assert(
       fc.property(

@@ -178,6 +178,55 @@ describe("ServerSession: CONNECT", () => {
     );
   });
 
+  it("connectionOpened: no CONNECT within connectTimeout closes the connection without a word (section 3.1.4); a CONNECT in time stops the clock", () => {
+    const late = new ServerSession({ connectTimeout: 5_000 });
+    assertEquals(late.pollTimeout(), undefined); // not opened: no deadline
+    late.connectionOpened(1_000);
+    assertEquals(late.pollTimeout(), 6_000);
+    late.handleTimeout(5_999);
+    assertEquals(late.state, "new");
+    late.handleTimeout(6_000);
+    assertEquals(packets(late), []);
+    const event = late.pollEvent();
+    assertEquals(
+      event?.type === "disconnected" && [event.initiator, event.reasonCode],
+      ["local", 0x8d],
+    );
+    assertEquals([late.state, late.pollTimeout()], ["closed", undefined]);
+
+    const inTime = new ServerSession({ connectTimeout: 5_000 });
+    inTime.connectionOpened(1_000);
+    inTime.handlePacket(connectPacket({ keepAlive: 0 }), 5_000);
+    inTime.accept({}, 5_000);
+    inTime.handleTimeout(6_000);
+    assertEquals(inTime.state, "connected");
+    assertEquals(inTime.pollTimeout(), undefined); // Keep Alive 0
+  });
+
+  it("[MQTT-3.2.2-6] maximumKeepAlive in MQTT 3.1.1 and 3.1: a Keep Alive above it, or 0, is refused with return code 2; one within it stands", () => {
+    for (const protocolVersion of [3, 4] as const) {
+      for (const keepAlive of [0, 301]) {
+        const session = new ServerSession({ maximumKeepAlive: 300 });
+        session.handlePacket(connectPacket({ protocolVersion, keepAlive }), 0);
+        assertEquals(packets(session), [
+          { type: "connack", sessionPresent: false, reasonCode: 2 },
+        ]);
+        assertEquals(session.pollEvent()?.type, "disconnected");
+        assertEquals(session.state, "closed");
+      }
+      const session = new ServerSession({ maximumKeepAlive: 300 });
+      session.handlePacket(
+        connectPacket({ protocolVersion, keepAlive: 300 }),
+        0,
+      );
+      session.accept({}, 0);
+      assertEquals(packets(session), [
+        { type: "connack", sessionPresent: false, reasonCode: 0 },
+      ]);
+      assertEquals(session.pollTimeout(), 450_000);
+    }
+  });
+
   it("[MQTT-3.1.2-28] Response Information only when the client asked for it", () => {
     for (const requested of [true, false]) {
       const session = new ServerSession();
@@ -303,6 +352,27 @@ describe("ServerSession: CONNECT", () => {
     const late = accepted();
     late.handleError(new MqttError("malformed", 0x81), 1);
     assertViolation(late, 0x81, "malformed");
+  });
+  it("[MQTT-3.1.2-2] [MQTT-3.1.3-8] a first packet that is a CONNECT of a protocol level we do not speak (0x84), or with a client id its version refuses (0x85), gets return code 1 or 2 in MQTT 3.1.1's CONNACK; other faults no answer", () => {
+    const table: [number, Packet[]][] = [
+      [0x84, [{ type: "connack", sessionPresent: false, reasonCode: 1 }]],
+      [0x85, [{ type: "connack", sessionPresent: false, reasonCode: 2 }]],
+      [0x81, []],
+      [0x95, []],
+    ];
+    for (const [code, answer] of table) {
+      const session = new ServerSession();
+      session.handleError(new MqttError("bad CONNECT", code), 0);
+      assertEquals(packets(session), answer, `0x${code.toString(16)}`);
+      if (answer.length > 0) {
+        // Written in the 3.1.1 form, whose bytes 3.1 reads alike.
+        assertEquals(session.protocolVersion, 4);
+        assertEquals(encode(answer[0], { protocolVersion: 4 }).length, 4);
+      }
+      const event = session.pollEvent() as DisconnectedEvent;
+      assertEquals([event.type, event.reasonCode], ["disconnected", code]);
+      assertEquals(session.state, "closed");
+    }
   });
 });
 
@@ -978,6 +1048,26 @@ describe("ServerSession: takeover, Will and expiry", () => {
       "will",
       "ended",
     ]);
+  });
+
+  it("disconnect() in MQTT 3.1.1 and 3.1, which have no server DISCONNECT: closes without a word, the reason code in the event", () => {
+    for (const protocolVersion of [3, 4] as const) {
+      const session = accepted({}, { protocolVersion });
+      session.disconnect({ reasonCode: 0x8b, reasonString: "bye" }, 1);
+      assertEquals(packets(session), []);
+      const [disconnected] = events(session) as DisconnectedEvent[];
+      assertEquals(
+        [disconnected.type, disconnected.initiator, disconnected.reasonCode],
+        ["disconnected", "local", 0x8b],
+      );
+      // What MQTT 5.0 could not send either is still refused.
+      const other = accepted({}, { protocolVersion });
+      assertThrows(
+        () => other.disconnect({ reasonCode: 0x10 }, 1),
+        MqttError,
+        "disconnect",
+      );
+    }
   });
 });
 

@@ -29,6 +29,7 @@ describe("versionRules", () => {
         "sharedSubscriptions",
         "messageExpiry",
         "emptyClientIdResumes",
+        "serverKeepAlive",
       ] as const
     ) {
       assert(v5[capability], capability);

@@ -337,7 +337,6 @@ export const COMMON_ROWS: Row[] = [
       "test_subscribe_failure: a SUBSCRIBE to a denied filter (test/nosubscribe) gets return code 0x80",
     broker: { deny: ["test/nosubscribe"] },
     fails: {
-      ours: "no --deny option yet: the subscription is granted",
       mosquitto:
         "its acl_file ('topic deny') does not refuse a SUBSCRIBE: SUBACK grants QoS 2 (refusing takes an auth plugin)",
     },

@@ -9,6 +9,16 @@ import { encode, type Packet, type ProtocolVersion } from "../../mod.ts";
 export const text = (value: string): Uint8Array =>
   new TextEncoder().encode(value);
 
+/** A QoS 0 PUBLISH of 1,000 bytes of payload (1,009 on the wire), as bytes. */
+export const BIG_PUBLISH: Uint8Array = encode({
+  type: "publish",
+  topic: "a/b",
+  payload: new Uint8Array(1_000),
+  qos: 0,
+  retain: false,
+  dup: false,
+});
+
 /** One packet of every type MQTT 5.0 has, in decoded (canonical) form, starting with its CONNECT. */
 export const PACKETS_5: Packet[] = [
   {
