@@ -45,6 +45,17 @@ import { FlakyProxy } from "./support/flaky_proxy.ts";
 import { FAILURE_TEST_CONFIG } from "./support/mosquitto.ts";
 import { Process } from "./support/process.ts";
 
+/**
+ * Our broker with the queue limits of FAILURE_TEST_CONFIG's mosquitto (no
+ * queue limit there): a subscriber that falls behind a publisher across the
+ * cuts must not lose messages to a queue cap, on either broker. Our broker's
+ * limits are inclusive of what is in flight; 20,000 messages of a few bytes
+ * each fit with room to spare.
+ */
+const OUR_FAILURE_TEST_ARGS = [
+  ...["--max-queued", "1000000"],
+  ...["--max-queued-bytes", String(256 * 1024 * 1024)],
+];
 const CLIENT = new URL("../examples/client.ts", import.meta.url).pathname;
 /** Issue 10's count for every run, when asked for (20,000). */
 const COUNT_SET = Deno.env.get("NETWORK_TEST_COUNT");
@@ -185,7 +196,10 @@ describe("the example client on a failing network", {
 
   beforeAll(async () => {
     for (const name of names) {
-      const broker = await BROKERS[name]({ config: [...FAILURE_TEST_CONFIG] });
+      const broker = await BROKERS[name]({
+        config: [...FAILURE_TEST_CONFIG],
+        args: [...OUR_FAILURE_TEST_ARGS],
+      });
       brokers.push(broker);
       for (const [seed, kind] of KINDS.entries()) {
         runs.set(
