@@ -123,6 +123,8 @@ export async function startWorkerd(
       stderr: "piped",
     }).spawn();
     const output = child.output();
+    let exited = false;
+    output.finally(() => exited = true).catch(() => {});
     const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
     let stopped: Promise<string> | undefined;
     const signal = (name: Deno.Signal) => {
@@ -158,6 +160,17 @@ export async function startWorkerd(
         "workerd to start",
         20_000,
       );
+      // Another process may answer the port: one that took it between
+      // freePort() and workerd's bind, which then makes workerd exit. Only a
+      // workerd still running after answering an HTTP request is ready.
+      await withTimeout(
+        fetch(`http://127.0.0.1:${port}/`).then((response) =>
+          response.body?.cancel()
+        ),
+        "workerd to answer HTTP",
+        10_000,
+      );
+      if (exited) throw new Error(`workerd exited after port ${port} answered`);
       return {
         url: `http://127.0.0.1:${port}`,
         port,
