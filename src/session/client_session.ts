@@ -36,7 +36,7 @@ import type {
 } from "../packet.ts";
 import { isSharedSubscription } from "../topic.ts";
 import { authPacket, checkAuth, unexpectedAuth } from "./auth.ts";
-import { fitControlPacket, type PeerLimits } from "./control.ts";
+import { fitControlPacket, fitOrRefuse, type PeerLimits } from "./control.ts";
 import { Deque } from "./deque.ts";
 import { InboundTopicAliases } from "./inbound_aliases.ts";
 import { OutboundTopicAliases } from "./outbound_aliases.ts";
@@ -59,11 +59,14 @@ import type {
   SessionStats,
 } from "./types.ts";
 import {
+  checkAcknowledgement,
   checkDuration,
   checkMessage,
   checkNow,
+  checkObject,
   checkPacket,
-  checkPacketObject,
+  checkPacketShape,
+  checkReaderError,
   checkSessionOptions,
   describe,
 } from "./validate.ts";
@@ -168,9 +171,10 @@ interface ServerLimits extends PeerLimits {
   readonly topicAliasMaximum: number;
 }
 
-/** A SUBSCRIBE or UNSUBSCRIBE waiting for its answer. */
+/** A SUBSCRIBE or UNSUBSCRIBE waiting for its answer, or for a Packet Identifier. */
 interface Request {
   readonly id: number;
+  /** Its `packetId` is set when it gets an identifier. */
   readonly packet: SubscribePacket | UnsubscribePacket;
 }
 
@@ -257,9 +261,16 @@ export class ClientSession {
   readonly #receiver: Receiver;
   /** Every SUBSCRIBE and UNSUBSCRIBE not yet answered, by Packet Identifier, in order. */
   readonly #requests = new Map<number, Request>();
+  /**
+   * Requests made while all 65,535 Packet Identifiers were in use, in
+   * order: each gets one as one is freed [MQTT-2.2.1-3].
+   */
+  readonly #waiting = new Deque<Request>();
 
   #clientId: string;
   #sessionExpiryInterval: number;
+  /** The Session Expiry Interval of the last CONNECT (section 3.14.2.2.2). */
+  #connectSessionExpiry: number;
   #cleanStartNext: boolean;
   /** Whether the last CONNECT asked to resume a session (Clean Start 0). */
   #resumeRequested = false;
@@ -288,6 +299,7 @@ export class ClientSession {
    */
   constructor(options: ClientSessionOptions = {}) {
     const where = "ClientSession";
+    checkObject(options, where, "options");
     const version = options.protocolVersion ?? 5;
     if (!isKnownVersion(version)) {
       throw new MqttError(
@@ -356,6 +368,7 @@ export class ClientSession {
     this.#clientId = connect.clientId;
     this.#sessionExpiryInterval = options.sessionExpiryInterval ??
       DEFAULT_SESSION_EXPIRY_INTERVAL;
+    this.#connectSessionExpiry = this.#sessionExpiryInterval;
     this.#cleanStartNext = connect.cleanStart;
     const emit = (event: ClientEvent) => this.#events.push(event);
     this.#sender = new Sender({
@@ -369,6 +382,7 @@ export class ClientSession {
     this.#receiver = new Receiver({
       strictReceiveMaximum: shared.strictReceiveMaximum,
       manualAcknowledgement: shared.manualAcknowledgement,
+      markReceived: false, // a client routes nothing on
       emit,
       send: (packet) => this.#send(packet),
       nextId: () => ++this.#lastId,
@@ -476,7 +490,7 @@ export class ClientSession {
       this.#receiver,
       this.#ids,
       0,
-      this.#requests.size,
+      this.#requests.size + this.#waiting.length,
     );
   }
 
@@ -523,6 +537,7 @@ export class ClientSession {
         connect.sessionExpiryInterval = this.#sessionExpiryInterval;
       } else delete connect.sessionExpiryInterval;
     }
+    this.#connectSessionExpiry = this.#sessionExpiryInterval;
     this.#resumeRequested = !cleanStart;
     this.#state = "connecting";
     this.#server = undefined;
@@ -542,7 +557,8 @@ export class ClientSession {
    * @param packet The packet, as a `PacketReader` (or `decode`) gives it:
    * its fields are taken as the codec checked them.
    * @param now The time, in milliseconds.
-   * @throws {MqttError} When `packet` is not a packet object at all.
+   * @throws {MqttError} When `packet` is not a packet object, or lacks a
+   * field the session reads (which the codec never gives).
    *
    * @example Usage
    * ```ts
@@ -570,7 +586,7 @@ export class ClientSession {
    */
   handlePacket(packet: Packet, now: number): void {
     this.#now = checkNow(now, "handlePacket");
-    checkPacketObject(packet);
+    checkPacketShape(packet);
     if (this.#state === "disconnected") return;
     this.#lastReceived = now;
     try {
@@ -590,6 +606,7 @@ export class ClientSession {
    *
    * @param error The reader's error.
    * @param now The time, in milliseconds.
+   * @throws {MqttError} When `error` is not an `MqttError`.
    *
    * @example Usage
    * ```ts
@@ -610,6 +627,7 @@ export class ClientSession {
    */
   handleError(error: MqttError, now: number): void {
     this.#now = checkNow(now, "handleError");
+    checkReaderError(error, "handleError");
     if (this.#state === "disconnected") return;
     if (isConnectionFailure(error)) {
       this.#transmit.drain();
@@ -752,7 +770,7 @@ export class ClientSession {
   publish(message: ApplicationMessage, now: number): number {
     this.#now = checkNow(now, "publish");
     const where = "publish";
-    const size = checkMessage(message, this.#rules, where, "refuse");
+    const size = checkMessage(message, this.#rules, "publish");
     const server = this.#server;
     if (server !== undefined) {
       if (message.qos > server.maximumQoS) {
@@ -801,6 +819,7 @@ export class ClientSession {
       undefined,
       size,
       interval === undefined ? undefined : now + interval * 1000,
+      now,
     );
     if (!queued) {
       this.#events.push({ type: "dropped", reason: "queue-full", message, id });
@@ -809,16 +828,20 @@ export class ClientSession {
   }
 
   /**
-   * Subscribes: a SUBSCRIBE now, or after the next CONNACK. Answered by a
+   * Subscribes: a SUBSCRIBE now, or after the next CONNACK (or, while all
+   * 65,535 Packet Identifiers are in use, when one is free). Answered by a
    * `subscribed` event with the id returned. A SUBSCRIBE unanswered when
-   * the connection ends is sent again on the next one.
+   * the connection ends is sent again on the next one; one that a later
+   * CONNACK's Maximum Packet Size leaves too large is answered by a
+   * `subscribed` event with 0x95 for every filter and the `error`.
    *
    * @param request The subscriptions and the SUBSCRIBE's properties.
    * @param now The time, in milliseconds.
    * @returns The id of this request.
    * @throws {MqttError} For an invalid request; when connected, for a
    * shared subscription (0x9E), a wildcard (0xA2) or a Subscription
-   * Identifier (0xA1) the server said it does not support.
+   * Identifier (0xA1) the server said it does not support, or a SUBSCRIBE
+   * larger than its Maximum Packet Size (0x95) [MQTT-3.2.2-15].
    *
    * @example Usage
    * ```ts
@@ -849,6 +872,7 @@ export class ClientSession {
   ): number {
     this.#now = checkNow(now, "subscribe");
     const where = "subscribe";
+    checkObject(request, where, "the request");
     const packet: SubscribePacket = {
       ...request,
       type: "subscribe",
@@ -895,13 +919,17 @@ export class ClientSession {
   }
 
   /**
-   * Unsubscribes: an UNSUBSCRIBE now, or after the next CONNACK. Answered
-   * by an `unsubscribed` event with the id returned.
+   * Unsubscribes: an UNSUBSCRIBE now, or after the next CONNACK (or when
+   * a Packet Identifier is free, as for {@linkcode subscribe}). Answered
+   * by an `unsubscribed` event with the id returned (0x95 and the `error`
+   * for one a later CONNACK leaves too large).
    *
    * @param request The topic filters and the UNSUBSCRIBE's properties.
    * @param now The time, in milliseconds.
    * @returns The id of this request.
-   * @throws {MqttError} For an invalid request.
+   * @throws {MqttError} For an invalid request; when connected, for an
+   * UNSUBSCRIBE larger than the server's Maximum Packet Size (0x95)
+   * [MQTT-3.2.2-15].
    *
    * @example Usage
    * ```ts
@@ -929,6 +957,7 @@ export class ClientSession {
     now: number,
   ): number {
     this.#now = checkNow(now, "unsubscribe");
+    checkObject(request, "unsubscribe", "the request");
     const packet: UnsubscribePacket = {
       ...request,
       type: "unsubscribe",
@@ -949,7 +978,8 @@ export class ClientSession {
    * String, User Properties.
    * @param now The time, in milliseconds.
    * @throws {MqttError} For an invalid request, or a non-zero Session
-   * Expiry Interval after a CONNECT with 0 (section 3.14.2.2.2).
+   * Expiry Interval after a CONNECT with 0 (section 3.14.2.2.2: the
+   * CONNECT's, whatever the CONNACK said).
    *
    * @example Usage
    * ```ts
@@ -970,6 +1000,7 @@ export class ClientSession {
   disconnect(request: Omit<DisconnectPacket, "type">, now: number): void {
     this.#now = checkNow(now, "disconnect");
     const where = "disconnect";
+    checkObject(request, where, "the request");
     const packet: DisconnectPacket = { ...request, type: "disconnect" };
     checkPacket(packet, this.#rules, where);
     if (packet.serverReference !== undefined) {
@@ -979,17 +1010,21 @@ export class ClientSession {
       );
     }
     const expiry = packet.sessionExpiryInterval;
-    if (expiry !== undefined) {
-      if (this.#sessionExpiryInterval === 0 && expiry !== 0) {
-        throw new MqttError(
-          `${where}: the Session Expiry Interval was 0 in the CONNECT, so it cannot become ${expiry} (section 3.14.2.2.2)`,
-          PROTOCOL_ERROR,
-        );
-      }
+    // The rule is on the CONNECT's value, not the CONNACK's: a server may
+    // have set it to 0 on a CONNECT of 60, and a DISCONNECT may then still
+    // ask for 30 (section 3.14.2.2.2).
+    if (
+      expiry !== undefined && expiry !== 0 && this.#connectSessionExpiry === 0
+    ) {
+      throw new MqttError(
+        `${where}: the Session Expiry Interval was 0 in the CONNECT, so it cannot become ${expiry} (section 3.14.2.2.2)`,
+        PROTOCOL_ERROR,
+      );
     }
     if (this.#state === "disconnected") return;
     if (expiry !== undefined) this.#setSessionExpiry(expiry);
     if (this.#state === "connected") {
+      this.#assignIdentifiers();
       for (let next; (next = this.#sender.next(now)) !== undefined;) {
         this.#transmit.push(next);
       }
@@ -1008,7 +1043,9 @@ export class ClientSession {
    * @param request The reason code, the method's data, and properties.
    * @param now The time, in milliseconds.
    * @throws {MqttError} Without an Authentication Method [MQTT-4.12.0-7],
-   * or when the step is not due.
+   * when the step is not due, or (connected) for an AUTH larger than the
+   * server's Maximum Packet Size without its Reason String and User
+   * Properties (0x95) [MQTT-3.2.2-15].
    *
    * @example Usage
    * ```ts
@@ -1038,6 +1075,7 @@ export class ClientSession {
   ): void {
     this.#now = checkNow(now, "authenticate");
     const where = "authenticate";
+    checkObject(request, where, "the request");
     const packet = authPacket(
       request,
       this.#options.authenticationMethod,
@@ -1052,7 +1090,6 @@ export class ClientSession {
           PROTOCOL_ERROR,
         );
       }
-      this.#authStepDue = false;
     } else if (code === RE_AUTHENTICATE) {
       if (this.#state !== "connected" || this.#reauthenticating) {
         throw new MqttError(
@@ -1060,7 +1097,6 @@ export class ClientSession {
           PROTOCOL_ERROR,
         );
       }
-      this.#reauthenticating = true;
     } else {
       throw new MqttError(
         `${where}: a client sends AUTH with 0x18 or 0x19, got ${
@@ -1069,7 +1105,13 @@ export class ClientSession {
         PROTOCOL_ERROR,
       );
     }
-    this.#send(packet);
+    const server = this.#server;
+    const fitted = server === undefined
+      ? packet
+      : fitOrRefuse(packet, server, where, "server");
+    if (code === CONTINUE_AUTHENTICATION) this.#authStepDue = false;
+    else this.#reauthenticating = true;
+    this.#transmit.push(fitted);
   }
 
   /**
@@ -1081,7 +1123,8 @@ export class ClientSession {
    * @param now The time, in milliseconds.
    * @returns Whether the id was waiting for an answer (false after the
    * connection it arrived on ended: the server sends the message again).
-   * @throws {MqttError} For a reason code a PUBACK or PUBREC cannot carry.
+   * @throws {MqttError} For an answer that is not an object with an `id`,
+   * or a reason code a PUBACK or PUBREC cannot carry.
    *
    * @example Usage
    * ```ts
@@ -1110,6 +1153,7 @@ export class ClientSession {
    */
   acknowledge(answer: Acknowledgement, now: number): boolean {
     this.#now = checkNow(now, "acknowledge");
+    checkAcknowledgement(answer);
     if (this.#state !== "connected") return false;
     return this.#receiver.acknowledge(answer);
   }
@@ -1134,6 +1178,9 @@ export class ClientSession {
    * ```
    */
   pollTransmit(): Packet | undefined {
+    if (this.#waiting.length > 0 && this.#state === "connected") {
+      this.#assignIdentifiers();
+    }
     let packet = this.#transmit.shift();
     if (packet === undefined && this.#state === "connected") {
       packet = this.#sender.next(this.#now);
@@ -1208,18 +1255,58 @@ export class ClientSession {
   }
 
   #request(packet: SubscribePacket | UnsubscribePacket, where: string): number {
-    const packetId = this.#ids.allocate();
-    if (packetId === undefined) {
-      throw new MqttError(
-        `${where}: all 65,535 Packet Identifiers are in use [MQTT-2.2.1-3]`,
-        0x91,
-      );
+    const server = this.#server;
+    if (server !== undefined) fitOrRefuse(packet, server, where, "server");
+    const request: Request = { id: ++this.#lastId, packet };
+    this.#waiting.push(request);
+    this.#assignIdentifiers();
+    return request.id;
+  }
+
+  /**
+   * Gives the waiting requests, in order, the Packet Identifiers that are
+   * free (none in use by another packet, [MQTT-2.2.1-3]), and sends them
+   * when connected. The rest wait for an acknowledgement to free one.
+   */
+  #assignIdentifiers(): void {
+    const waiting = this.#waiting;
+    while (waiting.length > 0) {
+      const packetId = this.#ids.allocate();
+      if (packetId === undefined) return;
+      const request = waiting.shift()!;
+      request.packet.packetId = packetId;
+      this.#requests.set(packetId, request);
+      if (this.#state === "connected") this.#sendRequest(request);
     }
-    packet.packetId = packetId;
-    const id = ++this.#lastId;
-    this.#requests.set(packetId, { id, packet });
-    if (this.#state === "connected") this.#send(packet);
-    return id;
+  }
+
+  /**
+   * Sends a request as it is (its User Properties are the application's
+   * data, never left out). One too large for the server's Maximum Packet
+   * Size, which a CONNACK can announce after the request was made, is
+   * answered with 0x95 for every filter and the error, and its identifier
+   * freed: never sent, never left waiting [MQTT-3.2.2-15].
+   */
+  #sendRequest(request: Request): void {
+    const packet = request.packet;
+    try {
+      this.#transmit.push(
+        fitOrRefuse(packet, this.#server!, packet.type, "server"),
+      );
+    } catch (error) {
+      if (!(error instanceof MqttError)) throw error;
+      this.#requests.delete(packet.packetId);
+      const count = packet.type === "subscribe"
+        ? packet.subscriptions.length
+        : packet.topicFilters.length;
+      const reasonCodes = new Array<number>(count).fill(error.reasonCode);
+      this.#events.push({
+        type: packet.type === "subscribe" ? "subscribed" : "unsubscribed",
+        id: request.id,
+        reasonCodes,
+        error,
+      });
+    }
   }
 
   /** Queues a control packet, fitted to the server's limits. */
@@ -1374,8 +1461,10 @@ export class ClientSession {
       sessionLost,
       connack,
     });
-    // Requests not answered on an earlier connection go again.
-    for (const request of this.#requests.values()) this.#send(request.packet);
+    // Requests not answered on an earlier connection go again, then the
+    // ones waiting for an identifier.
+    for (const request of this.#requests.values()) this.#sendRequest(request);
+    this.#assignIdentifiers();
   }
 
   #handleAuth(packet: AuthPacket): void {

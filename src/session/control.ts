@@ -4,6 +4,7 @@
  * @module
  */
 
+import { MqttError } from "../error.ts";
 import type { Packet } from "../packet.ts";
 import { fitsWithin } from "./packet_size.ts";
 import type { VersionRules } from "./version.ts";
@@ -22,13 +23,37 @@ export interface PeerLimits {
   readonly problemInformation: boolean;
 }
 
+const PACKET_TOO_LARGE = 0x95;
+
+/**
+ * The packets whose Reason String and User Properties the sender leaves out
+ * rather than exceed the receiver's Maximum Packet Size: CONNACK
+ * [MQTT-3.2.2-19] [MQTT-3.2.2-20], PUBACK [MQTT-3.4.2-2] [MQTT-3.4.2-3] and
+ * its siblings (sections 3.5 to 3.7), SUBACK [MQTT-3.9.2-1]
+ * [MQTT-3.9.2-2], UNSUBACK [MQTT-3.11.2-1] [MQTT-3.11.2-2], DISCONNECT
+ * [MQTT-3.14.2-3] [MQTT-3.14.2-4] and AUTH [MQTT-3.15.2-2] [MQTT-3.15.2-3].
+ * On the others (SUBSCRIBE, UNSUBSCRIBE, PUBLISH) User Properties are the
+ * application's data: never left out.
+ */
+const MAY_LEAVE_OUT: ReadonlySet<string> = new Set([
+  "connack",
+  "puback",
+  "pubrec",
+  "pubrel",
+  "pubcomp",
+  "suback",
+  "unsuback",
+  "disconnect",
+  "auth",
+]);
+
 /**
  * The packet as it may be sent: without its Reason String, then without its
  * User Properties, when they would take it above the peer's Maximum Packet
- * Size (the rule of every packet that has them: [MQTT-3.4.2-2],
- * [MQTT-3.4.2-3] and their siblings in sections 3.2 to 3.15) or when the
- * client asked for no problem information [MQTT-3.1.2-29]. Returns
- * `undefined` when even the bare packet does not fit.
+ * Size (on the packets whose rules say so, see `MAY_LEAVE_OUT`) or when
+ * the client asked for no problem information [MQTT-3.1.2-29]. Returns
+ * `undefined` when even the bare packet does not fit, and for a SUBSCRIBE
+ * or UNSUBSCRIBE that does not fit as it is.
  */
 export function fitControlPacket(
   packet: Packet,
@@ -39,7 +64,9 @@ export function fitControlPacket(
     userProperties?: unknown;
   };
   if (
-    stripped.reasonString === undefined && stripped.userProperties === undefined
+    (stripped.reasonString === undefined &&
+      stripped.userProperties === undefined) ||
+    !MAY_LEAVE_OUT.has(packet.type)
   ) {
     return fitsWithin(packet, limits.maximumPacketSize, limits.rules.version)
       ? packet
@@ -66,4 +93,30 @@ export function fitControlPacket(
   return fitsWithin(candidate, limits.maximumPacketSize, limits.rules.version)
     ? candidate
     : undefined;
+}
+
+/**
+ * The packet as it may be sent (see {@linkcode fitControlPacket}).
+ *
+ * @param where The command, for the message.
+ * @param peer Who the packet is for, for the message.
+ * @throws {MqttError} 0x95 Packet Too Large when it cannot fit the peer's
+ * Maximum Packet Size [MQTT-3.1.2-24] [MQTT-3.2.2-15].
+ */
+export function fitOrRefuse(
+  packet: Packet,
+  limits: PeerLimits,
+  where: string,
+  peer: "client" | "server",
+): Packet {
+  const fitted = fitControlPacket(packet, limits);
+  if (fitted !== undefined) return fitted;
+  throw new MqttError(
+    `${where}: the ${packet.type.toUpperCase()} is larger than the ${peer}'s Maximum Packet Size of ${limits.maximumPacketSize} bytes${
+      MAY_LEAVE_OUT.has(packet.type)
+        ? ", even without its Reason String and User Properties"
+        : ""
+    } ${peer === "server" ? "[MQTT-3.2.2-15]" : "[MQTT-3.1.2-24]"}`,
+    PACKET_TOO_LARGE,
+  );
 }

@@ -58,6 +58,27 @@ export class Deque<T> {
     return item;
   }
 
+  /**
+   * Removes the items `remove` picks, keeping the others in order, and
+   * returns them, front first. O(n): for the rare sweep, not every push.
+   */
+  removeWhere(remove: (item: T) => boolean): T[] {
+    const removed: T[] = [];
+    const items = this.#items;
+    const mask = items.length - 1;
+    let kept = 0;
+    for (let i = 0; i < this.#length; i++) {
+      const item = items[(this.#head + i) & mask] as T;
+      if (remove(item)) removed.push(item);
+      else items[(this.#head + kept++) & mask] = item;
+    }
+    for (let i = kept; i < this.#length; i++) {
+      items[(this.#head + i) & mask] = undefined; // no reference kept
+    }
+    this.#length = kept;
+    return removed;
+  }
+
   /** Removes every item and returns them, front first. */
   drain(): T[] {
     const rest = [...this];

@@ -18,7 +18,7 @@ import { isValidReasonCode } from "../reason_code.ts";
 import { IdTable } from "./id_table.ts";
 import type { InboundTopicAliases } from "./inbound_aliases.ts";
 import type { Acknowledgement, MessageReceivedEvent } from "./types.ts";
-import { markChecked } from "./validate.ts";
+import { checkPacket, markChecked } from "./validate.ts";
 import type { VersionRules } from "./version.ts";
 
 const PROTOCOL_ERROR = 0x82;
@@ -45,6 +45,12 @@ export interface ReceiverOptions {
   readonly strictReceiveMaximum: boolean;
   /** Whether the application answers QoS 1 and 2 messages itself. */
   readonly manualAcknowledgement: boolean;
+  /**
+   * Whether received messages are marked valid for `checkMessage` (a
+   * server, which delivers each to the sessions subscribed to it: decoded,
+   * it needs no second check unless changed).
+   */
+  readonly markReceived: boolean;
   /** Where message events go. */
   readonly emit: (event: MessageReceivedEvent) => void;
   /** Where acknowledgements go. */
@@ -129,9 +135,9 @@ export class Receiver {
       const topic = limits.aliases.resolve(packet.topic, packet.topicAlias);
       if (topic !== packet.topic) message = { ...packet, topic };
     }
-    // Decoded, so valid: delivering it on needs no second check.
-    markChecked(message);
     const options = this.#options;
+    // Decoded, so valid: delivering it on needs no second check.
+    if (options.markReceived) markChecked(message);
     if (packet.qos === 0) {
       options.emit({ type: "message", message });
       return;
@@ -180,7 +186,8 @@ export class Receiver {
    * of this connection.
    *
    * @throws {MqttError} 0x82 for a reason code a PUBACK or PUBREC cannot
-   * carry.
+   * carry; the codec's error for a Reason String or User Properties it
+   * refuses.
    */
   acknowledge(answer: Acknowledgement): boolean {
     const entry = this.#unansweredById.get(answer.id);
@@ -207,6 +214,11 @@ export class Receiver {
       }
       if (answer.userProperties !== undefined) {
         packet.userProperties = answer.userProperties;
+      }
+      if (
+        packet.reasonString !== undefined || packet.userProperties !== undefined
+      ) {
+        checkPacket(packet, rules, "acknowledge"); // now, not when written
       }
     } else {
       // MQTT 3.1.1 cannot refuse a message: it is acknowledged positively

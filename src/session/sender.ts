@@ -6,6 +6,7 @@
  * @module
  */
 
+import { MAXIMUM_PACKET_ID } from "../defaults.ts";
 import { MqttError } from "../error.ts";
 import type {
   PubackPacket,
@@ -120,6 +121,11 @@ export class Sender {
   readonly #qos12 = new Deque<Outgoing>();
   readonly #inFlight = new IdTable<Outgoing>();
   #bytes = 0;
+  /**
+   * No queued message expires before this (absolute ms): a lower bound,
+   * as the message it was taken from may have left the queue since.
+   */
+  #earliestExpiry = Infinity;
   #seq = 0;
   #order = 0;
   #limits: SenderLimits | undefined;
@@ -151,12 +157,15 @@ export class Sender {
 
   /**
    * Queues a message, to be sent with `qos` and `retain`. Past a limit,
-   * queued QoS 0 messages are dropped oldest first to make room; if that is
-   * not enough the message is refused (`false`), and the caller reports it.
+   * queued messages that have expired are dropped first (they would never
+   * be sent, section 3.3.2.3.3), then queued QoS 0 messages oldest first;
+   * if that is not enough the message is refused (`false`), and the caller
+   * reports it.
    *
    * @param id The id events report it with (0 for none).
    * @param size The bytes it counts for against the byte limit.
    * @param expiresAt When its Message Expiry Interval ends, if it has one.
+   * @param now The time, for the messages that expired while queued.
    */
   add(
     id: number,
@@ -166,6 +175,7 @@ export class Sender {
     subscriptionIdentifiers: number[] | undefined,
     size: number,
     expiresAt: number | undefined,
+    now: number,
   ): boolean {
     return this.#enqueue({
       id,
@@ -181,23 +191,60 @@ export class Sender {
       sent: false,
       expiryInterval: undefined,
       order: 0,
-    });
+    }, now);
   }
 
-  #enqueue(entry: Outgoing): boolean {
-    const options = this.#options;
-    while (
-      this.queued + this.#inFlight.size + 1 > options.maximumMessages ||
-      this.#bytes + entry.size > options.maximumBytes
-    ) {
-      const oldest = this.#qos0.shift();
-      if (oldest === undefined) return false;
-      this.#bytes -= oldest.size;
-      this.#drop(oldest, "queue-full");
+  #enqueue(entry: Outgoing, now: number): boolean {
+    if (this.#isFull(entry.size)) {
+      this.#dropExpired(now);
+      while (this.#isFull(entry.size)) {
+        const oldest = this.#qos0.shift();
+        if (oldest === undefined) return false;
+        this.#bytes -= oldest.size;
+        this.#drop(oldest, "queue-full");
+      }
     }
     this.#bytes += entry.size;
+    const expiresAt = entry.expiresAt;
+    if (expiresAt !== undefined && expiresAt < this.#earliestExpiry) {
+      this.#earliestExpiry = expiresAt;
+    }
     (entry.qos === 0 ? this.#qos0 : this.#qos12).push(entry);
     return true;
+  }
+
+  /** Whether one more message of `size` bytes is past a queue limit. */
+  #isFull(size: number): boolean {
+    const options = this.#options;
+    return this.queued + this.#inFlight.size + 1 > options.maximumMessages ||
+      this.#bytes + size > options.maximumBytes;
+  }
+
+  /**
+   * Drops the queued messages that expired by `now` [MQTT-3.3.2-5], in
+   * arrival order. A sweep of the queues, so only when one may have
+   * expired: it leaves {@linkcode #earliestExpiry} exact, and after the
+   * time.
+   */
+  #dropExpired(now: number): void {
+    if (now < this.#earliestExpiry) return;
+    let earliest = Infinity;
+    const expired = (entry: Outgoing) => {
+      const at = entry.expiresAt;
+      if (at === undefined) return false;
+      if (now >= at) return true;
+      if (at < earliest) earliest = at;
+      return false;
+    };
+    const dropped = merge(
+      this.#qos0.removeWhere(expired),
+      this.#qos12.removeWhere(expired),
+    );
+    this.#earliestExpiry = earliest;
+    for (const entry of dropped) {
+      this.#bytes -= entry.size;
+      this.#drop(entry, "expired");
+    }
   }
 
   /**
@@ -233,25 +280,39 @@ export class Sender {
    * dropped as `"session-lost"`.
    */
   discardInFlight(): void {
-    for (const entry of this.#inOrder()) {
-      this.#bytes -= entry.size;
-      if (entry.stage === RELEASED) {
-        this.#complete(entry, entry.pubrecCode ?? 0, undefined);
-      } else this.#drop(entry, "session-lost");
-    }
+    const inFlight = this.#inOrder();
     this.#inFlight.clear();
+    for (const entry of inFlight) {
+      this.#bytes -= entry.size;
+      this.#forget(entry, "session-lost");
+    }
   }
 
-  /** Drops every message, queued or in flight (the session ended). */
+  /**
+   * Forgets every message, queued or in flight (the session ended): each is
+   * dropped with `reason`, except QoS 2 messages past their PUBREC, which
+   * the peer has (as in {@linkcode discardInFlight}).
+   */
   end(reason: DropReason): void {
-    const all = [
-      ...this.#inOrder(),
-      ...merge(this.#qos0.drain(), this.#qos12.drain()),
-    ];
+    const inFlight = this.#inOrder();
+    const queued = merge(this.#qos0.drain(), this.#qos12.drain());
     this.#inFlight.clear();
     this.#resend = [];
     this.#bytes = 0;
-    for (const entry of all) this.#drop(entry, reason);
+    this.#earliestExpiry = Infinity;
+    for (const entry of inFlight) this.#forget(entry, reason);
+    for (const entry of queued) this.#drop(entry, reason);
+  }
+
+  /**
+   * An in-flight message the session gives up on: a QoS 2 message whose
+   * PUBREC arrived was received by the peer [MQTT-4.3.3-3] and is
+   * complete, with the PUBREC's verdict; any other is dropped.
+   */
+  #forget(entry: Outgoing, reason: DropReason): void {
+    if (entry.stage === RELEASED) {
+      this.#complete(entry, entry.pubrecCode ?? 0, undefined);
+    } else this.#drop(entry, reason);
   }
 
   /** The messages in flight and queued, in order (for taking a session over). */
@@ -264,7 +325,9 @@ export class Sender {
    * The next PUBLISH or PUBREL to send now, or `undefined`: resends first,
    * then the older of the two queue heads, a QoS 1/2 message only while
    * fewer than the send quota are in flight [MQTT-4.9.0-2], [MQTT-3.3.4-7],
-   * [MQTT-3.3.4-9]. A message that expired while it waited is dropped
+   * [MQTT-3.3.4-9], and while a Packet Identifier is free (the session's
+   * SUBSCRIBE and UNSUBSCRIBE hold some too): it waits for one
+   * [MQTT-2.2.1-3]. A message that expired while it waited is dropped
    * [MQTT-3.3.2-5]; one larger than the peer's Maximum Packet Size is
    * dropped and counts as sent [MQTT-3.1.2-25].
    */
@@ -293,8 +356,14 @@ export class Sender {
     }
     for (;;) {
       const first = this.#qos0.peek();
-      const canSend = this.#active < limits.sendQuota;
-      const second = canSend ? this.#qos12.peek() : undefined;
+      let second = this.#active < limits.sendQuota
+        ? this.#qos12.peek()
+        : undefined;
+      if (
+        second !== undefined && this.#options.ids.size >= MAXIMUM_PACKET_ID
+      ) {
+        second = undefined; // waits for a free identifier
+      }
       let entry: Outgoing;
       if (
         first !== undefined && (second === undefined || first.seq < second.seq)
@@ -406,8 +475,9 @@ export class Sender {
       if (!resend) {
         const id = this.#options.ids.allocate();
         if (id === undefined) {
-          // Cannot happen while the send quota is at most 65,535.
-          throw new MqttError("PUBLISH: no free Packet Identifier", 0x83);
+          // Cannot happen: next() takes a QoS 1/2 message only with an
+          // identifier free.
+          throw new Error("Sender: no free Packet Identifier");
         }
         entry.packetId = id;
         entry.stage = PUBLISHED;

@@ -33,7 +33,7 @@ import type {
 import { isValidReasonCode } from "../reason_code.ts";
 import { isSharedSubscription, topicMatches } from "../topic.ts";
 import { authPacket, checkAuth, unexpectedAuth } from "./auth.ts";
-import { fitControlPacket, type PeerLimits } from "./control.ts";
+import { fitControlPacket, fitOrRefuse, type PeerLimits } from "./control.ts";
 import { Deque } from "./deque.ts";
 import { InboundTopicAliases } from "./inbound_aliases.ts";
 import { OutboundTopicAliases } from "./outbound_aliases.ts";
@@ -57,24 +57,28 @@ import type {
   SessionStats,
 } from "./types.ts";
 import {
+  checkAcknowledgement,
   checkDuration,
   checkInteger,
   checkLimit,
   checkMessage,
   checkNow,
+  checkObject,
   checkPacket,
-  checkPacketObject,
+  checkPacketShape,
+  checkReaderError,
   checkSessionOptions,
   describe,
-  markChecked,
 } from "./validate.ts";
 import {
   connectReturnCode,
   rule,
+  subackReturnCode,
   type VersionRules,
   versionRules,
 } from "./version.ts";
 
+const MALFORMED = 0x81;
 const PROTOCOL_ERROR = 0x82;
 const UNSUPPORTED_PROTOCOL_VERSION = 0x84;
 const CLIENT_ID_INVALID = 0x85;
@@ -85,6 +89,7 @@ const QUOTA_EXCEEDED = 0x97;
 const CONTINUE_AUTHENTICATION = 0x18;
 const RE_AUTHENTICATE = 0x19;
 const NO_SUBSCRIPTION_EXISTED = 0x11;
+const PACKET_TOO_LARGE = 0x95;
 /** Packets a client may send before its CONNECT is decided, kept until then. */
 const EARLY_PACKETS = 64;
 
@@ -174,7 +179,12 @@ export interface AcceptOptions {
   previous?: ServerSession;
   /** The Client Identifier for a client that sent an empty one (required then) [MQTT-3.1.3-6]. */
   assignedClientIdentifier?: string;
-  /** MQTT 5.0: a Server Keep Alive for this client, overriding `maximumKeepAlive`. */
+  /**
+   * MQTT 5.0: a Server Keep Alive for this client, overriding
+   * `maximumKeepAlive`. Ignored for MQTT 3.1.1 and 3.1, which cannot tell
+   * the client (a Keep Alive it never heard of would close it for
+   * silence): `maximumKeepAlive` refuses a Keep Alive above it there.
+   */
   serverKeepAlive?: number;
   /** MQTT 5.0: Response Information, sent if the client asked for it [MQTT-3.1.2-28]. */
   responseInformation?: string;
@@ -431,6 +441,8 @@ export class ServerSession {
   #early: Packet[] = [];
   /** Requests the application has not answered (manual acknowledgement). */
   readonly #pending = new Map<number, PendingRequest>();
+  /** Their Packet Identifiers, in use until answered [MQTT-2.2.1-3]. */
+  readonly #pendingPacketIds = new Set<number>();
   /** Enhanced authentication: an AUTH of ours waits for the client's answer. */
   #awaitingClientAuth = false;
   /** Enhanced authentication: the client's AUTH waits for our next step. */
@@ -447,6 +459,7 @@ export class ServerSession {
    */
   constructor(options: ServerSessionOptions = {}) {
     const where = "ServerSession";
+    checkObject(options, where, "options");
     const maximumQoS = options.maximumQoS ?? DEFAULT_MAXIMUM_QOS;
     if (maximumQoS !== 0 && maximumQoS !== 1 && maximumQoS !== 2) {
       throw new MqttError(
@@ -682,7 +695,8 @@ export class ServerSession {
    * @param packet The packet, as a `PacketReader` (or `decode`) gives it:
    * its fields are taken as the codec checked them.
    * @param now The time, in milliseconds (any monotonic origin).
-   * @throws {MqttError} When `packet` is not a packet object at all.
+   * @throws {MqttError} When `packet` is not a packet object, or lacks a
+   * field the session reads (which the codec never gives).
    *
    * @example Usage
    * ```ts
@@ -707,7 +721,7 @@ export class ServerSession {
    */
   handlePacket(packet: Packet, now: number): void {
     this.#now = checkNow(now, "handlePacket");
-    checkPacketObject(packet);
+    checkPacketShape(packet);
     const state = this.#state;
     if (state === "disconnected" || state === "closed") return;
     this.#lastReceived = now;
@@ -755,6 +769,7 @@ export class ServerSession {
    *
    * @param error The reader's error.
    * @param now The time, in milliseconds.
+   * @throws {MqttError} When `error` is not an `MqttError`.
    *
    * @example Usage
    * ```ts
@@ -780,6 +795,7 @@ export class ServerSession {
    */
   handleError(error: MqttError, now: number): void {
     this.#now = checkNow(now, "handleError");
+    checkReaderError(error, "handleError");
     const state = this.#state;
     if (state === "new") {
       this.#state = "connecting";
@@ -877,12 +893,7 @@ export class ServerSession {
       }
       return;
     }
-    if (state !== "disconnected") return;
-    const core = this.#core;
-    if (core.willAt !== undefined && now >= core.willAt) this.#publishWill();
-    if (core.expiresAt !== undefined && now >= core.expiresAt) {
-      this.#end("expired");
-    }
+    if (state === "disconnected") this.#runDeadlines(now);
   }
 
   /**
@@ -933,6 +944,17 @@ export class ServerSession {
    * [MQTT-3.2.2-3], then what a resumed session had in flight [MQTT-4.4.0-1]
    * and queued.
    *
+   * A disconnected `previous` session first catches up with `now`: its
+   * Will, if its Will Delay Interval has passed, is published (a `will`
+   * event of `previous`), and if it has expired it ends (`ended`), so it
+   * is not resumed (Session Present 0), as if its timer had run in time.
+   * Drain `previous`'s events after this call.
+   *
+   * A CONNACK larger than the client's Maximum Packet Size even without its
+   * Reason String and User Properties (a long assigned Client Identifier,
+   * say) cannot be sent [MQTT-3.1.2-24]: the CONNECT is refused with 0x95
+   * instead, and `previous` is not touched.
+   *
    * @param options The previous session, an assigned Client Identifier,
    * and what else the CONNACK carries.
    * @param now The time, in milliseconds.
@@ -966,6 +988,7 @@ export class ServerSession {
   accept(options: AcceptOptions, now: number): void {
     this.#now = checkNow(now, "accept");
     const where = "accept";
+    checkObject(options, where, "options");
     const connect = this.#awaitingDecision(where);
     const rules = this.#rules;
     let clientId = connect.clientId;
@@ -1002,7 +1025,15 @@ export class ServerSession {
       }
     }
     const opts = this.#options;
-    let serverKeepAlive = options.serverKeepAlive;
+    const askedKeepAlive = checkInteger(
+      options.serverKeepAlive,
+      where,
+      "serverKeepAlive",
+      0,
+      65_535,
+    );
+    // Only a version with Server Keep Alive can tell the client.
+    let serverKeepAlive = rules.serverKeepAlive ? askedKeepAlive : undefined;
     if (serverKeepAlive === undefined && rules.serverKeepAlive) {
       const maximum = opts.maximumKeepAlive;
       if (
@@ -1079,9 +1110,23 @@ export class ServerSession {
       }
     }
     checkPacket(connack, rules, where);
+    try {
+      fitOrRefuse(connack, this.#clientLimits(), where, "client");
+    } catch (error) {
+      if (!(error instanceof MqttError)) throw error;
+      this.#refuse(PACKET_TOO_LARGE, {}, error);
+      return;
+    }
 
     // The decision is made: from here on, the session is this client's.
     this.#clientId = clientId;
+    if (previous !== undefined && previous.#state === "disconnected") {
+      // What fell due before now happens first (its timer may not have
+      // run yet): a Will whose delay passed is published, not cancelled
+      // [MQTT-3.1.3-9]; an expired session ends, not resumed (section 4.1).
+      previous.#now = now;
+      previous.#runDeadlines(now);
+    }
     if (previous !== undefined) {
       if (
         previous.#state === "connected" || previous.#state === "connecting"
@@ -1206,6 +1251,7 @@ export class ServerSession {
   reject(options: RejectOptions, now: number): void {
     this.#now = checkNow(now, "reject");
     const where = "reject";
+    checkObject(options, where, "options");
     this.#awaitingDecision(where);
     const code = options.reasonCode;
     if (!isValidReasonCode("connack", code) || code < 0x80) {
@@ -1232,7 +1278,9 @@ export class ServerSession {
    * @param request The reason code, the method's data, and properties.
    * @param now The time, in milliseconds.
    * @throws {MqttError} When the CONNECT had no Authentication Method
-   * [MQTT-4.12.0-6], or the step is not due.
+   * [MQTT-4.12.0-6], the step is not due, or the AUTH is larger than the
+   * client's Maximum Packet Size without its Reason String and User
+   * Properties (0x95) [MQTT-3.1.2-24].
    *
    * @example Usage
    * ```ts
@@ -1261,6 +1309,7 @@ export class ServerSession {
     now: number,
   ): void {
     this.#now = checkNow(now, "authenticate");
+    checkObject(request, "authenticate", "the request");
     const packet = authPacket(
       request,
       this.#connect?.authenticationMethod,
@@ -1281,10 +1330,16 @@ export class ServerSession {
         PROTOCOL_ERROR,
       );
     }
+    const fitted = fitOrRefuse(
+      packet,
+      this.#clientLimits(),
+      "authenticate",
+      "client",
+    );
     if (code === 0) this.#reauthenticating = false;
     this.#awaitingClientAuth = code === CONTINUE_AUTHENTICATION;
     this.#authStepDue = false;
-    this.#send(packet);
+    this.#transmit.push(fitted);
   }
 
   /**
@@ -1326,6 +1381,7 @@ export class ServerSession {
   disconnect(request: Omit<DisconnectPacket, "type">, now: number): void {
     this.#now = checkNow(now, "disconnect");
     const where = "disconnect";
+    checkObject(request, where, "the request");
     const packet: DisconnectPacket = { ...request, type: "disconnect" };
     if (packet.sessionExpiryInterval !== undefined) {
       throw new MqttError(
@@ -1372,7 +1428,7 @@ export class ServerSession {
    * (not queued unless `queueQoS0WhileDisconnected`), the session is
    * closed, or the queue limits refused it. Once queued, a message is
    * sent or reported by a `dropped` event.
-   * @throws {MqttError} For an invalid message.
+   * @throws {MqttError} For an invalid delivery or message.
    *
    * @example Usage
    * ```ts
@@ -1411,14 +1467,14 @@ export class ServerSession {
    */
   deliver(delivery: Delivery, now: number): boolean {
     this.#now = checkNow(now, "deliver");
+    checkDelivery(delivery);
     const state = this.#state;
     if (state !== "connected" && state !== "disconnected") return false;
     const { message, topicFilters } = delivery;
     const rules = this.#rules;
-    const size = checkMessage(message, rules, "deliver", "ignore");
+    const size = checkMessage(message, rules, "deliver");
     const subscriptions = this.#core.subscriptions;
-    const self = delivery.publisher !== undefined &&
-      delivery.publisher === this.#clientId;
+    const self = delivery.publisher === this.#clientId;
     let qos = -1;
     let retainAsPublished = false;
     let identifiers: number[] | undefined;
@@ -1438,8 +1494,15 @@ export class ServerSession {
       }
     } else {
       for (let i = 0; i < topicFilters.length; i++) {
-        const subscription = subscriptions.get(topicFilters[i]);
-        if (subscription !== undefined) take(topicFilters[i], subscription);
+        const filter = topicFilters[i];
+        if (typeof filter !== "string") {
+          throw new MqttError(
+            `deliver: topicFilters must hold strings, got ${describe(filter)}`,
+            MALFORMED,
+          );
+        }
+        const subscription = subscriptions.get(filter);
+        if (subscription !== undefined) take(filter, subscription);
       }
     }
     if (qos < 0) return false;
@@ -1466,6 +1529,7 @@ export class ServerSession {
       rules.properties ? identifiers : undefined,
       size,
       interval === undefined ? undefined : now + interval * 1000,
+      now,
     );
   }
 
@@ -1480,7 +1544,11 @@ export class ServerSession {
    * @param now The time, in milliseconds.
    * @returns Whether the id was waiting for an answer (false after its
    * connection ended).
-   * @throws {MqttError} For reason codes the acknowledgement cannot carry.
+   * @throws {MqttError} For an answer that is not an object with an `id`,
+   * or reason codes or properties the acknowledgement cannot carry. (An
+   * MQTT 3.1.1 or 3.1 SUBACK has one code of refusal, 0x80: any other code
+   * of 0x80 or above, such as 0x87, is sent as 0x80 (3.1.1 section
+   * 3.9.3).)
    *
    * @example Usage
    * ```ts
@@ -1512,6 +1580,7 @@ export class ServerSession {
    */
   acknowledge(answer: Acknowledgement, now: number): boolean {
     this.#now = checkNow(now, "acknowledge");
+    checkAcknowledgement(answer);
     if (this.#state !== "connected") return false;
     const request = this.#pending.get(answer.id);
     if (request === undefined) return this.#core.receiver.acknowledge(answer);
@@ -1521,6 +1590,7 @@ export class ServerSession {
       : packet.topicFilters.length;
     const codes = answer.reasonCodes ?? this.#proposal(packet);
     const type = packet.type === "subscribe" ? "suback" : "unsuback";
+    const rules = this.#rules;
     if (
       !Array.isArray(codes) || codes.length !== count ||
       !codes.every((code) => isValidReasonCode(type, code))
@@ -1531,6 +1601,19 @@ export class ServerSession {
         } (section ${type === "suback" ? "3.9.3" : "3.11.3"})`,
         PROTOCOL_ERROR,
       );
+    }
+    if (
+      rules.properties &&
+      (answer.reasonString !== undefined || answer.userProperties !== undefined)
+    ) {
+      // Checked now, not when the packet is written.
+      const probe: SubackPacket | UnsubackPacket = {
+        type,
+        packetId: packet.packetId,
+        reasonCodes: codes,
+      };
+      addProperties(probe, answer, rules);
+      checkPacket(probe, rules, "acknowledge");
     }
     if (packet.type === "subscribe") {
       packet.subscriptions.forEach((subscription, i) => {
@@ -1547,6 +1630,7 @@ export class ServerSession {
       });
     }
     this.#pending.delete(answer.id);
+    this.#pendingPacketIds.delete(packet.packetId);
     if (packet.type === "subscribe") {
       this.#completeSubscribe(packet, codes, answer);
     } else this.#completeUnsubscribe(packet, codes, answer);
@@ -1660,11 +1744,35 @@ export class ServerSession {
     (core as { receiver: Receiver }).receiver = new Receiver({
       strictReceiveMaximum: options.strictReceiveMaximum,
       manualAcknowledgement: options.manualAcknowledgement,
+      markReceived: true,
       emit,
       send: (packet) => core.owner.#send(packet),
       nextId: () => ++core.owner.#lastId,
     });
     return core;
+  }
+
+  /** While disconnected: the delayed Will, then the expiry, when due by `now`. */
+  #runDeadlines(now: number): void {
+    const core = this.#core;
+    if (core.willAt !== undefined && now >= core.willAt) this.#publishWill();
+    if (core.expiresAt !== undefined && now >= core.expiresAt) {
+      this.#end("expired");
+    }
+  }
+
+  /** What the client takes, from its CONNECT (before the CONNACK too). */
+  #clientLimits(): ClientLimits {
+    const client = this.#client;
+    if (client !== undefined) return client;
+    const connect = this.#connect;
+    return {
+      rules: this.#rules,
+      maximumPacketSize: connect?.maximumPacketSize ??
+        DEFAULT_MAXIMUM_PACKET_SIZE,
+      problemInformation: connect?.requestProblemInformation ?? true,
+      keepAlive: 0,
+    };
   }
 
   #keepAlive(): number {
@@ -1838,6 +1946,8 @@ export class ServerSession {
       );
     }
     const opts = this.#options;
+    // (In MQTT 5.0's terms, 3.1.1's 0x80 for all refusals: the SUBACK says
+    // it as the version can, see #completeSubscribe.)
     const failure = (code: number) => rules.reasonCodes ? code : 0x80;
     let added = 0;
     return packet.subscriptions.map(({ topicFilter, qos }) => {
@@ -1875,12 +1985,54 @@ export class ServerSession {
     }
     const codes = this.#proposal(packet);
     if (this.#options.manualAcknowledgement) {
-      const id = ++this.#lastId;
-      this.#pending.set(id, { packet });
+      const id = this.#holdRequest(packet);
       this.#events.push({ type: "subscribe", id, packet, reasonCodes: codes });
       return;
     }
     this.#completeSubscribe(packet, codes, {});
+  }
+
+  /**
+   * Keeps a request for the application's answer; returns the id of its
+   * event. Its Packet Identifier is in use until then: a client that sends
+   * another request with it breaks [MQTT-2.2.1-3], and cannot pile up more
+   * than 65,535 requests unanswered.
+   */
+  #holdRequest(packet: SubscribePacket | UnsubscribePacket): number {
+    const packetId = packet.packetId;
+    if (this.#pendingPacketIds.has(packetId)) {
+      throw new MqttError(
+        `${packet.type.toUpperCase()}: Packet Identifier ${packetId} is in use by a request not answered yet ${
+          rule(this.#rules, "[MQTT-2.2.1-3]", "[MQTT-2.3.1-2]")
+        }`,
+        PROTOCOL_ERROR,
+      );
+    }
+    const id = ++this.#lastId;
+    this.#pending.set(id, { packet });
+    this.#pendingPacketIds.add(packetId);
+    return id;
+  }
+
+  /**
+   * Whether an answer fits the client's Maximum Packet Size, without its
+   * Reason String and User Properties if need be. If not (a SUBACK of many
+   * filters to a client with a small limit), the request could never be
+   * answered: the connection is closed with 0x95 instead [MQTT-3.1.2-24].
+   */
+  #answerFits(
+    packet: SubackPacket | UnsubackPacket,
+    request: SubscribePacket | UnsubscribePacket,
+  ): boolean {
+    try {
+      const where = request.type.toUpperCase();
+      fitOrRefuse(packet, this.#clientLimits(), where, "client");
+      return true;
+    } catch (error) {
+      if (!(error instanceof MqttError)) throw error;
+      this.#fail(error);
+      return false;
+    }
   }
 
   #completeSubscribe(
@@ -1891,17 +2043,25 @@ export class ServerSession {
     const rules = this.#rules;
     const subscriptions = this.#core.subscriptions;
     const granted: GrantedSubscription[] = [];
-    const sent = codes.slice();
+    // The decisions, in MQTT 5.0's codes (the quota may refuse more below).
+    const decided = codes.slice();
+    const suback: SubackPacket = {
+      type: "suback",
+      packetId: packet.packetId,
+      reasonCodes: decided, // one byte each, as what is sent
+    };
+    addProperties(suback, answer, rules);
+    if (!this.#answerFits(suback, packet)) return;
     // Each filter as if in its own SUBSCRIBE [MQTT-3.8.4-5].
     packet.subscriptions.forEach((subscription, i) => {
-      const code = sent[i];
+      const code = decided[i];
       if (code >= 0x80) return;
       const filter = subscription.topicFilter;
       const existed = subscriptions.has(filter);
       if (
         !existed && subscriptions.size >= this.#options.maximumSubscriptions
       ) {
-        sent[i] = rules.reasonCodes ? QUOTA_EXCEEDED : 0x80;
+        decided[i] = QUOTA_EXCEEDED;
         return;
       }
       const stored: StoredSubscription = {
@@ -1933,12 +2093,16 @@ export class ServerSession {
       }
       granted.push(entry);
     });
-    const suback: SubackPacket = {
-      type: "suback",
-      packetId: packet.packetId,
-      reasonCodes: sent,
-    };
-    addProperties(suback, answer, rules);
+    // As the version can say them (3.1.1: 0x80; 3.1: no refusal at all).
+    const maximumQoS = this.#options.maximumQoS;
+    const sent = packet.subscriptions.map((subscription, i) =>
+      subackReturnCode(
+        rules,
+        decided[i],
+        Math.min(subscription.qos, maximumQoS) as QoS,
+      )
+    );
+    suback.reasonCodes = sent;
     this.#send(suback);
     this.#events.push({
       type: "subscribed",
@@ -1951,8 +2115,7 @@ export class ServerSession {
   #handleUnsubscribe(packet: UnsubscribePacket): void {
     const codes = this.#proposal(packet);
     if (this.#options.manualAcknowledgement) {
-      const id = ++this.#lastId;
-      this.#pending.set(id, { packet });
+      const id = this.#holdRequest(packet);
       this.#events.push({
         type: "unsubscribe",
         id,
@@ -1971,17 +2134,20 @@ export class ServerSession {
   ): void {
     const rules = this.#rules;
     const subscriptions = this.#core.subscriptions;
-    const removed: string[] = [];
-    packet.topicFilters.forEach((filter, i) => {
-      // Compared character by character [MQTT-3.10.4-1]; a refused one stays.
-      if (codes[i] < 0x80 && subscriptions.delete(filter)) removed.push(filter);
-    });
+    // MQTT 3.1.1's UNSUBACK has no reason codes: a refusal cannot be said
+    // (the filter stays).
     const unsuback: UnsubackPacket = {
       type: "unsuback",
       packetId: packet.packetId,
       reasonCodes: rules.reasonCodes ? codes : [],
     };
     addProperties(unsuback, answer, rules);
+    if (!this.#answerFits(unsuback, packet)) return;
+    const removed: string[] = [];
+    packet.topicFilters.forEach((filter, i) => {
+      // Compared character by character [MQTT-3.10.4-1]; a refused one stays.
+      if (codes[i] < 0x80 && subscriptions.delete(filter)) removed.push(filter);
+    });
     // Even when nothing was removed [MQTT-3.10.4-5].
     this.#send(unsuback);
     this.#events.push({
@@ -2062,12 +2228,9 @@ export class ServerSession {
         }
       }
       checkPacket(connack, rules, "reject");
-      const maximum = this.#connect?.maximumPacketSize;
-      const fitted = fitControlPacket(connack, {
-        rules,
-        maximumPacketSize: maximum ?? DEFAULT_MAXIMUM_PACKET_SIZE,
-        problemInformation: true,
-      });
+      // A CONNACK may carry them whatever the client asked [MQTT-3.1.2-29];
+      // even the bare CONNACK too large leaves nothing to say but to close.
+      const fitted = fitControlPacket(connack, this.#clientLimits());
       if (fitted !== undefined) this.#transmit.push(fitted);
     }
     this.#close("local", code, undefined, error);
@@ -2113,6 +2276,7 @@ export class ServerSession {
     this.#client = undefined;
     this.#early = [];
     this.#pending.clear();
+    this.#pendingPacketIds.clear();
     core.sender.detach();
     core.receiver.detach();
     this.#events.push(disconnectedEvent(initiator, reasonCode, packet, error));
@@ -2146,10 +2310,7 @@ export class ServerSession {
     const will = core.will;
     core.will = undefined;
     core.willAt = undefined;
-    if (will !== undefined) {
-      markChecked(will); // decoded with the CONNECT
-      this.#events.push({ type: "will", message: will });
-    }
+    if (will !== undefined) this.#events.push({ type: "will", message: will });
   }
 
   /** The session state ends: its pending Will goes, its messages are dropped. */
@@ -2162,6 +2323,27 @@ export class ServerSession {
     this.#core = this.#newCore();
     this.#state = "closed";
     this.#events.push({ type: "ended", reason, topicFilters });
+  }
+}
+
+/** Checks the argument of `deliver` but its message (which `checkMessage` checks) and filters. */
+function checkDelivery(delivery: Delivery): void {
+  checkObject(delivery, "deliver", "the delivery");
+  const { topicFilters, publisher, retained } = delivery;
+  const wrong = topicFilters !== undefined && !Array.isArray(topicFilters)
+    ? ["topicFilters", "an array of topic filters", topicFilters]
+    : publisher !== undefined && typeof publisher !== "string"
+    ? ["publisher", "a Client Identifier", publisher]
+    : retained !== undefined && typeof retained !== "boolean"
+    ? ["retained", "a boolean", retained]
+    : undefined;
+  if (wrong !== undefined) {
+    throw new MqttError(
+      `deliver: ${wrong[0]} must be ${wrong[1]} or absent, got ${
+        describe(wrong[2])
+      }`,
+      MALFORMED,
+    );
   }
 }
 

@@ -165,7 +165,9 @@ export interface PublishedEvent {
 /**
  * The server answered a `ClientSession.subscribe`: one reason code
  * per subscription, in order (the granted QoS, or 0x80 and above for a
- * refusal).
+ * refusal). Or the SUBSCRIBE could not be sent: made before a CONNACK
+ * whose Maximum Packet Size it exceeds, it gets 0x95 Packet too large for
+ * every subscription, the `error`, and no `packet`.
  *
  * @example Usage
  * ```ts
@@ -183,13 +185,17 @@ export interface SubscribedEvent {
   id: number;
   /** One per subscription, in the order requested. */
   reasonCodes: number[];
-  /** The SUBACK. */
-  packet: SubackPacket;
+  /** The SUBACK (absent when the SUBSCRIBE was not sent). */
+  packet?: SubackPacket;
+  /** Why the SUBSCRIBE was not sent (0x95), when it was not. */
+  error?: MqttError;
 }
 
 /**
  * The server answered a `ClientSession.unsubscribe`: one reason
  * code per topic filter in MQTT 5.0 (none in 3.1.1, which has no codes).
+ * Or the UNSUBSCRIBE could not be sent, as for {@linkcode SubscribedEvent}:
+ * 0x95 for every topic filter, the `error`, no `packet`.
  *
  * @example Usage
  * ```ts
@@ -204,8 +210,10 @@ export interface UnsubscribedEvent {
   id: number;
   /** One per topic filter (MQTT 5.0); empty in MQTT 3.1.1. */
   reasonCodes: number[];
-  /** The UNSUBACK. */
-  packet: UnsubackPacket;
+  /** The UNSUBACK (absent when the UNSUBSCRIBE was not sent). */
+  packet?: UnsubackPacket;
+  /** Why the UNSUBSCRIBE was not sent (0x95), when it was not. */
+  error?: MqttError;
 }
 
 /**

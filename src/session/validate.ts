@@ -8,13 +8,13 @@
 
 import { encode } from "../codec.ts";
 import { MqttError } from "../error.ts";
-import type { Packet, QoS } from "../packet.ts";
+import type { Packet, PubackPacket, PublishPacket, QoS } from "../packet.ts";
 import { propertyOf, propertySize } from "../properties.ts";
 import { topicNameProblem } from "../topic.ts";
 import { messageSize } from "./packet_size.ts";
 import { MAXIMUM_PACKET_ID } from "../defaults.ts";
 import type { ApplicationMessage, SessionOptions } from "./types.ts";
-import type { VersionRules } from "./version.ts";
+import { isKnownVersion, type VersionRules } from "./version.ts";
 
 const MALFORMED = 0x81;
 const PROTOCOL_ERROR = 0x82;
@@ -44,13 +44,140 @@ export function checkNow(now: unknown, where: string): number {
 }
 
 /**
- * Checks that a packet handed to `handlePacket` is an object with a `type`.
- * Its fields are the codec's to check (the session takes packets as
- * `decode` makes them); a type no packet has is refused as a protocol
- * error where the session dispatches on it. This only turns a wrong
- * argument into an `MqttError`, cheaply: it runs for every packet.
+ * Checks that an argument is an object (`undefined` too, with
+ * `optional`): a command's request, a session's options.
  */
-export function checkPacketObject(packet: unknown): void {
+export function checkObject(
+  value: unknown,
+  where: string,
+  name: string,
+  optional = false,
+): void {
+  if (typeof value === "object" && value !== null) return;
+  if (optional && value === undefined) return;
+  throw new MqttError(
+    `${where}: ${name} must be an object, got ${describe(value)}`,
+    MALFORMED,
+  );
+}
+
+/** Checks the answer given to `acknowledge`: an object with an integer `id`. */
+export function checkAcknowledgement(answer: unknown): void {
+  checkObject(answer, "acknowledge", "the answer");
+  const id = (answer as { id?: unknown }).id;
+  if (!Number.isInteger(id)) {
+    throw new MqttError(
+      `acknowledge: id must be the integer id of an event, got ${describe(id)}`,
+      MALFORMED,
+    );
+  }
+}
+
+/**
+ * Checks the error given to `handleError`: an `MqttError` (or an error
+ * with a numeric `reasonCode`, as another copy of this library throws).
+ */
+export function checkReaderError(error: unknown, where: string): void {
+  if (
+    typeof error !== "object" || error === null ||
+    typeof (error as { reasonCode?: unknown }).reasonCode !== "number"
+  ) {
+    throw new MqttError(
+      `${where}: error must be the MqttError the reader threw, got ${
+        describe(error)
+      }`,
+      MALFORMED,
+    );
+  }
+}
+
+function wrongField(
+  type: string,
+  field: string,
+  expected: string,
+  value: unknown,
+): MqttError {
+  return new MqttError(
+    `handlePacket: ${type.toUpperCase()} ${field} must be ${expected}, got ${
+      describe(value)
+    } (not a packet as the codec decodes it)`,
+    MALFORMED,
+  );
+}
+
+/** Whether `value` is a Packet Identifier: an integer from 1 to 65,535. */
+function isPacketId(value: unknown): boolean {
+  // (an integer in range is its own 16-bit truncation)
+  return typeof value === "number" && (value & 0xffff) === value &&
+    value !== 0;
+}
+
+function checkPacketId(type: string, value: unknown): void {
+  if (!isPacketId(value)) {
+    throw wrongField(type, "packetId", "an integer from 1 to 65,535", value);
+  }
+}
+
+function checkField(
+  packet: Record<string, unknown>,
+  field: string,
+  kind: "number" | "string" | "boolean",
+  optional: boolean,
+): void {
+  const value = packet[field];
+  if (typeof value === kind || (optional && value === undefined)) return;
+  throw wrongField(
+    packet.type as string,
+    field,
+    `a ${kind}${optional ? " or absent" : ""}`,
+    value,
+  );
+}
+
+function checkArray(
+  packet: Record<string, unknown>,
+  field: string,
+  item: (value: unknown) => boolean,
+  expected: string,
+): void {
+  const list = packet[field];
+  if (!Array.isArray(list) || !list.every(item)) {
+    throw wrongField(packet.type as string, field, expected, list);
+  }
+}
+
+const isNumber = (value: unknown) => typeof value === "number";
+const isString = (value: unknown) => typeof value === "string";
+const isSubscription = (value: unknown) =>
+  typeof value === "object" && value !== null &&
+  typeof (value as { topicFilter?: unknown }).topicFilter === "string" &&
+  isQoS((value as { qos?: unknown }).qos);
+const isQoS = (value: unknown) => value === 0 || value === 1 || value === 2;
+
+/** The numeric properties a session reads from a CONNECT or CONNACK. */
+const CONNECT_NUMBERS = [
+  "sessionExpiryInterval",
+  "receiveMaximum",
+  "maximumPacketSize",
+  "topicAliasMaximum",
+] as const;
+const CONNACK_NUMBERS = [
+  ...CONNECT_NUMBERS,
+  "serverKeepAlive",
+  "maximumQoS",
+] as const;
+
+/**
+ * Checks that a packet handed to `handlePacket` is an object with a
+ * `type`, and has the fields the session reads, of the right types: the
+ * shape `decode` gives every packet, so a packet built by hand that lacks
+ * one fails here with an `MqttError` naming it, not later with a
+ * `TypeError` or a wrong answer. The values' rules are the codec's (the
+ * session takes packets as `decode` makes them); a type no packet has is
+ * refused as a protocol error where the session dispatches on it. Cheap:
+ * it runs for every packet.
+ */
+export function checkPacketShape(packet: unknown): void {
   if (
     typeof packet !== "object" || packet === null ||
     typeof (packet as { type?: unknown }).type !== "string"
@@ -59,6 +186,109 @@ export function checkPacketObject(packet: unknown): void {
       `handlePacket: expected a packet object, got ${describe(packet)}`,
       MALFORMED,
     );
+  }
+  const p = packet as Record<string, unknown>;
+  const type = p.type as string;
+  switch (type) {
+    case "publish": {
+      // The common packets by direct reads: this runs for every one.
+      const publish = packet as PublishPacket;
+      const qos = publish.qos;
+      if (
+        typeof publish.topic === "string" &&
+        publish.payload instanceof Uint8Array &&
+        (qos === 0 || qos === 1 || qos === 2) &&
+        typeof publish.retain === "boolean" &&
+        (qos === 0 || isPacketId(publish.packetId)) &&
+        (publish.topicAlias === undefined ||
+          typeof publish.topicAlias === "number")
+      ) {
+        return;
+      }
+      checkField(p, "topic", "string", false);
+      if (!(p.payload instanceof Uint8Array)) {
+        throw wrongField(type, "payload", "a Uint8Array", p.payload);
+      }
+      if (!isQoS(qos)) throw wrongField(type, "qos", "0, 1 or 2", qos);
+      checkField(p, "retain", "boolean", false);
+      if (qos !== 0) checkPacketId(type, p.packetId);
+      checkField(p, "topicAlias", "number", true);
+      return;
+    }
+    case "puback":
+    case "pubrec":
+    case "pubrel":
+    case "pubcomp": {
+      const ack = packet as PubackPacket;
+      const code = ack.reasonCode;
+      if (
+        isPacketId(ack.packetId) &&
+        (code === undefined || typeof code === "number")
+      ) {
+        return;
+      }
+      checkPacketId(type, p.packetId);
+      checkField(p, "reasonCode", "number", true);
+      return;
+    }
+    case "suback":
+    case "unsuback":
+      checkPacketId(type, p.packetId);
+      checkArray(p, "reasonCodes", isNumber, "an array of numbers");
+      return;
+    case "subscribe":
+      checkPacketId(type, p.packetId);
+      checkArray(
+        p,
+        "subscriptions",
+        isSubscription,
+        "an array of { topicFilter, qos }",
+      );
+      checkField(p, "subscriptionIdentifier", "number", true);
+      return;
+    case "unsubscribe":
+      checkPacketId(type, p.packetId);
+      checkArray(p, "topicFilters", isString, "an array of strings");
+      return;
+    case "connect": {
+      if (!isKnownVersion(p.protocolVersion)) {
+        throw wrongField(
+          type,
+          "protocolVersion",
+          "3, 4 or 5",
+          p.protocolVersion,
+        );
+      }
+      checkField(p, "clientId", "string", false);
+      checkField(p, "cleanStart", "boolean", false);
+      checkField(p, "keepAlive", "number", false);
+      for (const field of CONNECT_NUMBERS) checkField(p, field, "number", true);
+      checkField(p, "authenticationMethod", "string", true);
+      const will = p.will;
+      if (will !== undefined) {
+        const w = will as Record<string, unknown>;
+        if (
+          typeof will !== "object" || will === null || !isQoS(w.qos) ||
+          typeof w.topic !== "string" || typeof w.retain !== "boolean" ||
+          !(w.payload instanceof Uint8Array)
+        ) {
+          throw wrongField(type, "will", "a Will", will);
+        }
+      }
+      return;
+    }
+    case "connack":
+      checkField(p, "sessionPresent", "boolean", false);
+      checkField(p, "reasonCode", "number", false);
+      for (const field of CONNACK_NUMBERS) checkField(p, field, "number", true);
+      return;
+    case "disconnect":
+      checkField(p, "reasonCode", "number", true);
+      checkField(p, "sessionExpiryInterval", "number", true);
+      return;
+    case "auth":
+      checkField(p, "reasonCode", "number", true);
+      return;
   }
 }
 
@@ -167,19 +397,121 @@ export function checkPacket(
 }
 
 /**
- * The last message found valid (or received, so decoded by the codec): a
- * broker delivers one message to many sessions in a row, and it is then
- * checked once, by an identity comparison, not once per subscriber. (A
- * message must not change once handed over, as the sessions keep it.)
+ * The last message found valid (or received, so decoded by the codec), and
+ * every value its validity and size rest on: a broker delivers one message
+ * to many sessions in a row, and it is then checked once, not once per
+ * subscriber. The message is the same only if the object is, and each of
+ * those values too (strings by value, byte arrays by identity and length,
+ * each User Property's strings), so an object changed since — as the
+ * application may, once the sessions let go of it — is checked again.
+ * (Module variables rather than an object's fields: this runs for every
+ * message, and V8 keeps them cheaper.)
  */
-let lastChecked: object | undefined;
+let memoMessage: ApplicationMessage | undefined;
+let memoTopic = "";
+let memoPayload: Uint8Array | undefined;
+let memoPayloadLength = 0;
+let memoQoS = 0;
+let memoRetain = false;
+/** Whether it has properties; the rest is only recorded when it does. */
+let memoHasProperties = false;
+let memoPayloadFormatIndicator: boolean | undefined;
+let memoMessageExpiryInterval: number | undefined;
+let memoContentType: string | undefined;
+let memoResponseTopic: string | undefined;
+let memoCorrelationData: Uint8Array | undefined;
+let memoCorrelationDataLength = 0;
+let memoUserProperties: unknown;
+/** The User Properties' names and values, flattened; `memoPairCount` pairs. */
+const memoPairs: unknown[] = [];
+let memoPairCount = 0;
 /** Its size as {@linkcode checkMessage} counts it; -1 until counted. */
-let lastSize = -1;
+let memoSize = -1;
 
-/** Marks a message as valid: one decoded by the codec, say. */
+/**
+ * The last topic found valid: a publisher sends to the same topic again
+ * and again (a string cannot change, so this one is safe as it is).
+ */
+let lastValidTopic: string | undefined;
+
+/** Records `message` (valid) and what its validity rests on. */
+function remember(message: ApplicationMessage, size: number): void {
+  memoMessage = message;
+  memoTopic = message.topic;
+  const payload = message.payload;
+  memoPayload = payload;
+  memoPayloadLength = payload.length;
+  memoQoS = message.qos;
+  memoRetain = message.retain;
+  memoSize = size;
+  memoHasProperties = hasProperties(message);
+  if (!memoHasProperties) return;
+  memoPayloadFormatIndicator = message.payloadFormatIndicator;
+  memoMessageExpiryInterval = message.messageExpiryInterval;
+  memoContentType = message.contentType;
+  memoResponseTopic = message.responseTopic;
+  const data = message.correlationData;
+  memoCorrelationData = data;
+  memoCorrelationDataLength = data === undefined ? 0 : data.length;
+  const list = message.userProperties;
+  memoUserProperties = list;
+  memoPairCount = 0;
+  if (list === undefined) return;
+  for (let i = 0; i < list.length; i++) {
+    // Not a pair (a packet built by hand): isRemembered says no, so the
+    // message is checked when delivered.
+    const pair: unknown = list[i];
+    const isPair = Array.isArray(pair);
+    memoPairs[2 * i] = isPair ? pair[0] : undefined;
+    memoPairs[2 * i + 1] = isPair ? pair[1] : undefined;
+  }
+  memoPairCount = list.length;
+}
+
+/** Whether `message` is the one remembered, unchanged. */
+function isRemembered(message: ApplicationMessage): boolean {
+  if (
+    message !== memoMessage || message === undefined ||
+    message.topic !== memoTopic || message.payload !== memoPayload ||
+    message.qos !== memoQoS || message.retain !== memoRetain ||
+    message.payload.length !== memoPayloadLength
+  ) {
+    return false;
+  }
+  if (!memoHasProperties) return !hasProperties(message);
+  const data = message.correlationData;
+  if (
+    message.payloadFormatIndicator !== memoPayloadFormatIndicator ||
+    message.messageExpiryInterval !== memoMessageExpiryInterval ||
+    message.contentType !== memoContentType ||
+    message.responseTopic !== memoResponseTopic ||
+    data !== memoCorrelationData ||
+    (data !== undefined && data.length !== memoCorrelationDataLength)
+  ) {
+    return false;
+  }
+  const list = message.userProperties;
+  if (list !== memoUserProperties) return false;
+  if (list === undefined) return true;
+  if (list.length !== memoPairCount) return false;
+  for (let i = 0; i < list.length; i++) {
+    const pair = list[i];
+    if (
+      !Array.isArray(pair) || pair.length !== 2 ||
+      pair[0] !== memoPairs[2 * i] || pair[1] !== memoPairs[2 * i + 1]
+    ) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * Marks a message as valid without checking it: one the codec decoded
+ * (a received PUBLISH), which a broker then delivers to many sessions.
+ */
 export function markChecked(message: ApplicationMessage): void {
-  lastChecked = message;
-  lastSize = -1;
+  remember(message, -1);
 }
 
 function refuseProperties(where: string): never {
@@ -189,18 +521,13 @@ function refuseProperties(where: string): never {
   );
 }
 
-/** The properties of an application message, with the codec's definitions of them. */
-const MESSAGE_PROPERTIES = [
-  "payloadFormatIndicator",
-  "messageExpiryInterval",
-  "contentType",
-  "responseTopic",
-  "correlationData",
-  "userProperties",
-] as const;
-const MESSAGE_PROPERTY_DEFINITIONS = MESSAGE_PROPERTIES.map((field) =>
-  propertyOf(field)!
-);
+/** The codec's definitions of the properties of an application message. */
+const PAYLOAD_FORMAT_INDICATOR = propertyOf("payloadFormatIndicator")!;
+const MESSAGE_EXPIRY_INTERVAL = propertyOf("messageExpiryInterval")!;
+const CONTENT_TYPE = propertyOf("contentType")!;
+const RESPONSE_TOPIC = propertyOf("responseTopic")!;
+const CORRELATION_DATA = propertyOf("correlationData")!;
+const USER_PROPERTIES = propertyOf("userProperties")!;
 
 /**
  * Checks the properties of a message with the codec's own check (as
@@ -210,12 +537,32 @@ function messagePropertiesSize(
   message: ApplicationMessage,
   where: string,
 ): number {
+  // Each field read by name: one shape for V8, not six keyed loads.
   let size = 0;
-  for (let i = 0; i < MESSAGE_PROPERTIES.length; i++) {
-    const value = message[MESSAGE_PROPERTIES[i]];
-    if (value !== undefined) {
-      size += propertySize(MESSAGE_PROPERTY_DEFINITIONS[i], value, where);
-    }
+  const { payloadFormatIndicator, messageExpiryInterval, contentType } =
+    message;
+  if (payloadFormatIndicator !== undefined) {
+    size += propertySize(
+      PAYLOAD_FORMAT_INDICATOR,
+      payloadFormatIndicator,
+      where,
+    );
+  }
+  if (messageExpiryInterval !== undefined) {
+    size += propertySize(MESSAGE_EXPIRY_INTERVAL, messageExpiryInterval, where);
+  }
+  if (contentType !== undefined) {
+    size += propertySize(CONTENT_TYPE, contentType, where);
+  }
+  const { responseTopic, correlationData, userProperties } = message;
+  if (responseTopic !== undefined) {
+    size += propertySize(RESPONSE_TOPIC, responseTopic, where);
+  }
+  if (correlationData !== undefined) {
+    size += propertySize(CORRELATION_DATA, correlationData, where);
+  }
+  if (userProperties !== undefined) {
+    size += propertySize(USER_PROPERTIES, userProperties, where);
   }
   return size;
 }
@@ -236,25 +583,27 @@ export function hasProperties(message: ApplicationMessage): boolean {
  * (payload, topic, properties as encoded): its
  * topic, payload, QoS and RETAIN by hand; its properties, when it has any,
  * with the codec's check of properties (as `encode` would, without
- * encoding). With `properties: "refuse"` (a 3.1.1 client's
- * own message) a property is an error, as MQTT 3.1.1 cannot carry it;
- * with `"ignore"` (a server forwarding to a 3.1.1 client) they are left
- * out when sent, as that version has no place for them.
+ * encoding).
+ *
+ * @param use `"publish"`: a client's own message. In 3.1.1 a property is
+ * an error, as that version cannot carry it; and it is not remembered (a
+ * client sends a message once). `"deliver"`: a message a server forwards
+ * to one of its clients. In 3.1.1 its properties are left out when sent,
+ * as that version has no place for them; and it is remembered, unchanged,
+ * for the next sessions it goes to.
  */
 export function checkMessage(
   message: ApplicationMessage,
   rules: VersionRules,
-  where: string,
-  properties: "refuse" | "ignore",
+  use: "publish" | "deliver",
 ): number {
-  if (message === lastChecked) {
-    if (
-      properties === "refuse" && !rules.properties && hasProperties(message)
-    ) {
+  const where = use;
+  if (isRemembered(message)) {
+    if (use === "publish" && !rules.properties && memoHasProperties) {
       refuseProperties(where);
     }
-    if (lastSize < 0) lastSize = messageSize(message);
-    return lastSize;
+    if (memoSize < 0) memoSize = messageSize(message);
+    return memoSize;
   }
   if (typeof message !== "object" || message === null) {
     throw new MqttError(
@@ -269,20 +618,23 @@ export function checkMessage(
       TOPIC_NAME_INVALID,
     );
   }
-  const problem = topicNameProblem(topic) ??
-    (topic.includes("\0")
-      ? "contains U+0000 [MQTT-4.7.3-2]"
-      : !topic.isWellFormed()
-      ? "is not well-formed UTF-16 (a lone surrogate) [MQTT-1.5.4-1]"
-      : topic.length > 21_845 &&
-          new TextEncoder().encode(topic).length > 65_535
-      ? "is longer than 65,535 bytes [MQTT-4.7.3-3]"
-      : undefined);
-  if (problem !== undefined) {
-    throw new MqttError(
-      `${where}: topic ${describe(topic)} ${problem}`,
-      TOPIC_NAME_INVALID,
-    );
+  if (topic !== lastValidTopic) {
+    const problem = topicNameProblem(topic) ??
+      (topic.includes("\0")
+        ? "contains U+0000 [MQTT-4.7.3-2]"
+        : !topic.isWellFormed()
+        ? "is not well-formed UTF-16 (a lone surrogate) [MQTT-1.5.4-1]"
+        : topic.length > 21_845 &&
+            new TextEncoder().encode(topic).length > 65_535
+        ? "is longer than 65,535 bytes [MQTT-4.7.3-3]"
+        : undefined);
+    if (problem !== undefined) {
+      throw new MqttError(
+        `${where}: topic ${describe(topic)} ${problem}`,
+        TOPIC_NAME_INVALID,
+      );
+    }
+    lastValidTopic = topic;
   }
   if (!(message.payload instanceof Uint8Array)) {
     throw new MqttError(
@@ -307,10 +659,9 @@ export function checkMessage(
   }
   let size = message.payload.length + topic.length;
   if (hasProperties(message)) {
-    if (!rules.properties && properties === "refuse") refuseProperties(where);
+    if (!rules.properties && use === "publish") refuseProperties(where);
     size += messagePropertiesSize(message, where);
   }
-  lastChecked = message;
-  lastSize = size;
+  if (use === "deliver") remember(message, size);
   return size;
 }

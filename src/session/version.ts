@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { ProtocolVersion } from "../packet.ts";
+import type { ProtocolVersion, QoS } from "../packet.ts";
 
 /** The capabilities of one protocol version that the sessions depend on. */
 export interface VersionRules {
@@ -52,6 +52,11 @@ export interface VersionRules {
   /** Whether the CONNACK says Session Present (3.1.1 and 5.0; not 3.1). */
   readonly sessionPresentFlag: boolean;
   /**
+   * Whether a SUBACK can refuse a subscription (0x80 and above: 3.1.1 and
+   * 5.0); MQTT 3.1's carries granted QoS only (MQTT 3.1 section 3.9).
+   */
+  readonly subackRefusal: boolean;
+  /**
    * Whether the server can give the client another Keep Alive (Server Keep
    * Alive, MQTT 5.0); before, a client asking for more than the server
    * allows can only be refused.
@@ -82,6 +87,7 @@ const MQTT5: VersionRules = {
   messageExpiry: true,
   emptyClientIdResumes: true,
   sessionPresentFlag: true,
+  subackRefusal: true,
   serverKeepAlive: true,
   defaultInFlight: 65_535,
 };
@@ -102,6 +108,7 @@ const MQTT311: VersionRules = {
   messageExpiry: false,
   emptyClientIdResumes: false,
   sessionPresentFlag: true,
+  subackRefusal: true,
   serverKeepAlive: false,
   defaultInFlight: 20,
 };
@@ -111,6 +118,7 @@ const RULES: Readonly<Record<number, VersionRules>> = {
     ...MQTT311,
     version: 3,
     sessionPresentFlag: false,
+    subackRefusal: false,
   },
   4: MQTT311,
   5: MQTT5,
@@ -155,3 +163,21 @@ const RETURN_CODES_311: Readonly<Record<number, number>> = {
   0x8a: 5, // Banned: not authorized
   0x8c: 5, // Bad authentication method: not authorized
 };
+
+/**
+ * What a SUBACK carries for `code` (an MQTT 5.0 one: a granted QoS, or a
+ * refusal of 0x80 and above) in this version. MQTT 3.1.1 has one code of
+ * refusal, 0x80 Failure (3.1.1 section 3.9.3), for all of 5.0's (0x87 Not
+ * authorized, 0x97 Quota exceeded, ...). MQTT 3.1 has none (its SUBACK
+ * holds granted QoS only): a refused subscription is answered with
+ * `asked`, the QoS the client asked for (capped by the server's), and not
+ * made, as mosquitto does.
+ */
+export function subackReturnCode(
+  rules: VersionRules,
+  code: number,
+  asked: QoS,
+): number {
+  if (code < 0x80 || rules.reasonCodes) return code;
+  return rules.subackRefusal ? 0x80 : asked;
+}

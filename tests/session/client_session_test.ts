@@ -598,6 +598,121 @@ describe("ClientSession: subscriptions", () => {
     });
   }
 
+  it("[MQTT-2.2.1-3] with all 65,535 identifiers in use (a SUBSCRIBE holds one), a further QoS 1 message waits queued and pollTransmit never throws; the SUBACK frees one and it goes", () => {
+    const session = connected();
+    session.subscribe({ subscriptions: [{ topicFilter: "a", qos: 1 }] }, 0);
+    const [subscribe] = packets(session);
+    const ids = [];
+    for (let i = 0; i < 65_535; i++) ids.push(session.publish(message("t"), 0));
+    assertEquals(packets(session).length, 65_534);
+    assertEquals(session.stats.queuedMessages, 1);
+    assertEquals(session.stats.packetIdentifiers, 65_535);
+    assertEquals(events(session), []); // none lost, none dropped
+    session.handlePacket({
+      type: "suback",
+      packetId: (subscribe as { packetId: number }).packetId,
+      reasonCodes: [1],
+    }, 1);
+    const [last] = packets(session);
+    assertEquals([last.type, (last as PublishPacket).packetId], ["publish", 1]);
+    session.handlePacket({ type: "puback", packetId: 1 }, 2);
+    assertEquals(
+      events(session).map((e) => "id" in e && e.id),
+      [1, ids.at(-1)],
+    );
+  });
+
+  it("[MQTT-2.2.1-3] a SUBSCRIBE or UNSUBSCRIBE made while every identifier is in use waits for one, and takes it before a queued message", () => {
+    const session = connected();
+    for (let i = 0; i < 65_535; i++) session.publish(message("t"), 0);
+    assertEquals(packets(session).length, 65_535);
+    session.publish(message("later"), 1);
+    const sub = session.subscribe({
+      subscriptions: [{ topicFilter: "a", qos: 0 }],
+    }, 1);
+    const unsub = session.unsubscribe({ topicFilters: ["a"] }, 1);
+    assertEquals(packets(session), []);
+    assertEquals(session.stats.pendingRequests, 2);
+    session.handlePacket({ type: "puback", packetId: 7 }, 2);
+    session.handlePacket({ type: "puback", packetId: 9 }, 2);
+    assertEquals(packets(session), [
+      {
+        type: "subscribe",
+        packetId: 7,
+        subscriptions: [{ topicFilter: "a", qos: 0 }],
+      },
+      { type: "unsubscribe", packetId: 9, topicFilters: ["a"] },
+    ]);
+    events(session);
+    session.handlePacket({ type: "suback", packetId: 7, reasonCodes: [0] }, 3);
+    session.handlePacket(
+      { type: "unsuback", packetId: 9, reasonCodes: [0] },
+      3,
+    );
+    assertEquals(events(session).map((e) => "id" in e && e.id), [sub, unsub]);
+    const [later] = packets(session) as PublishPacket[];
+    assertEquals([later.topic, later.packetId], ["later", 7]);
+  });
+
+  it("[MQTT-3.2.2-15] subscribe() and unsubscribe() larger than the server's Maximum Packet Size throw 0x95 (User Properties, the application's data, are not left out to fit); nothing is held", () => {
+    const request = {
+      subscriptions: [{ topicFilter: "x".repeat(20), qos: 1 as const }],
+      userProperties: [["k", "v".repeat(20)]] as [string, string][],
+    };
+    const bare = encode({
+      type: "subscribe",
+      packetId: 1,
+      subscriptions: request.subscriptions,
+    }).length;
+    const session = connected({}, { maximumPacketSize: bare });
+    for (
+      const call of [
+        () => session.subscribe(request, 1),
+        () =>
+          session.unsubscribe({
+            topicFilters: ["y".repeat(bare)],
+          }, 1),
+      ]
+    ) {
+      const error = assertThrows(call, MqttError, "Maximum Packet Size");
+      assertEquals(error.reasonCode, 0x95);
+    }
+    assertEquals(packets(session), []);
+    assertEquals(session.stats, NO_STATE);
+    // The same without its User Properties fits.
+    session.subscribe({ subscriptions: request.subscriptions }, 1);
+    assertEquals(packets(session).length, 1);
+  });
+
+  it("[MQTT-3.2.2-15] a request made before a CONNACK whose Maximum Packet Size it exceeds is answered with 0x95 for each filter and the error, never sent; its identifier is freed", () => {
+    const session = new ClientSession({ clientId: "c" });
+    const big = session.subscribe({
+      subscriptions: [
+        { topicFilter: "x".repeat(100), qos: 1 },
+        { topicFilter: "y", qos: 1 },
+      ],
+    }, 0);
+    const small = session.unsubscribe({ topicFilters: ["z"] }, 0);
+    session.connectionOpened(0);
+    session.handlePacket({ ...CONNACK, maximumPacketSize: 64 }, 1);
+    assertEquals(packets(session).map((p) => p.type), [
+      "connect",
+      "unsubscribe",
+    ]);
+    const [connectedEvent, refused] = events(session);
+    assertEquals(connectedEvent.type, "connected");
+    assert(refused.type === "subscribed");
+    assertEquals([refused.id, refused.reasonCodes], [big, [0x95, 0x95]]);
+    assertEquals(refused.packet, undefined);
+    assertEquals(refused.error?.reasonCode, 0x95);
+    assertEquals(session.stats.pendingRequests, 1);
+    session.handlePacket(
+      { type: "unsuback", packetId: 2, reasonCodes: [0] },
+      2,
+    );
+    assertEquals(events(session).map((e) => "id" in e && e.id), [small]);
+  });
+
   it("subscribe() refuses what the codec refuses: No Local on a shared subscription [MQTT-3.8.3-4]", () => {
     assertThrows(
       () =>
@@ -647,6 +762,39 @@ describe("ClientSession: DISCONNECT and the end of a connection", () => {
       (packets(session).at(-1) as { cleanStart: boolean }).cleanStart,
       true,
     );
+  });
+
+  it("section 3.14.2.2.2: the rule is on the CONNECT's Session Expiry Interval, not the CONNACK's", () => {
+    // CONNECT 60, CONNACK 0: the CONNECT's was not 0, so 30 may be asked.
+    const session = connected({ sessionExpiryInterval: 60 }, {
+      sessionExpiryInterval: 0,
+    });
+    session.disconnect({ sessionExpiryInterval: 30 }, 1);
+    assertEquals(packets(session), [{
+      type: "disconnect",
+      sessionExpiryInterval: 30,
+    }]);
+    // CONNECT 0, CONNACK 60: the CONNECT's was 0, so not even 30.
+    assertThrows(
+      () =>
+        connected({}, { sessionExpiryInterval: 60 }).disconnect(
+          { sessionExpiryInterval: 30 },
+          1,
+        ),
+      MqttError,
+      "0 in the CONNECT",
+    );
+    // The next CONNECT carries the CONNACK's 60: from then on 30 may be.
+    const next = connected({}, { sessionExpiryInterval: 60 });
+    next.disconnect({}, 1);
+    next.connectionOpened(2);
+    next.handlePacket(CONNACK, 3);
+    packets(next);
+    next.disconnect({ sessionExpiryInterval: 30 }, 4);
+    assertEquals(packets(next).at(-1), {
+      type: "disconnect",
+      sessionExpiryInterval: 30,
+    });
   });
 
   it("a DISCONNECT from the server ends the connection (initiator peer)", () => {
@@ -730,6 +878,109 @@ describe("ClientSession: DISCONNECT and the end of a connection", () => {
     const session = connected();
     session.handlePacket({ type: "nonsense" } as unknown as Packet, 1);
     assertViolation(session, 0x82, "NONSENSE");
+  });
+
+  const malformed: [string, object, string][] = [
+    [
+      "a SUBACK without reasonCodes",
+      { type: "suback", packetId: 1 },
+      "reasonCodes",
+    ],
+    ["an UNSUBACK with reasonCodes not an array", {
+      type: "unsuback",
+      packetId: 1,
+      reasonCodes: 0,
+    }, "reasonCodes"],
+    ["a PUBACK of identifier 0", { type: "puback", packetId: 0 }, "packetId"],
+    ["a PUBREL without an identifier", { type: "pubrel" }, "packetId"],
+    ["a QoS 1 PUBLISH without an identifier", {
+      type: "publish",
+      topic: "a",
+      payload: new Uint8Array(),
+      qos: 1,
+      retain: false,
+      dup: false,
+    }, "packetId"],
+    ["a PUBLISH whose payload is a string", {
+      type: "publish",
+      topic: "a",
+      payload: "x",
+      qos: 0,
+      retain: false,
+      dup: false,
+    }, "payload"],
+    ["a CONNACK without a reason code", {
+      type: "connack",
+      sessionPresent: false,
+    }, "reasonCode"],
+    ["a DISCONNECT whose reason code is a string", {
+      type: "disconnect",
+      reasonCode: "0x8b",
+    }, "reasonCode"],
+  ];
+  for (const [name, packet, field] of malformed) {
+    it(`handlePacket refuses ${name} (no packet the codec decodes) with an MqttError naming ${field}, and changes nothing`, () => {
+      const session = connected();
+      session.subscribe({ subscriptions: [{ topicFilter: "a", qos: 0 }] }, 1);
+      packets(session);
+      assertThrows(
+        () => session.handlePacket(packet as Packet, 2),
+        MqttError,
+        field,
+      );
+      assertEquals([session.state, packets(session), events(session)], [
+        "connected",
+        [],
+        [],
+      ]);
+    });
+  }
+
+  it("every entry refuses an argument of the wrong kind with an MqttError naming it, never a TypeError", () => {
+    const session = connected({ manualAcknowledgement: true });
+    const calls: [string, () => unknown, string][] = [
+      ["new ClientSession(null)", () => new ClientSession(null!), "options"],
+      ["new ClientSession(1)", () => new ClientSession(1 as never), "options"],
+      ["acknowledge(null)", () => session.acknowledge(null!, 1), "answer"],
+      ["acknowledge({})", () => session.acknowledge({} as never, 1), "id"],
+      ["handleError(null)", () => session.handleError(null!, 1), "error"],
+      [
+        "handleError(a TypeError)",
+        () => session.handleError(new TypeError("x") as MqttError, 1),
+        "MqttError",
+      ],
+      ["publish(null)", () => session.publish(null!, 1), "message"],
+      ["subscribe(null)", () => session.subscribe(null!, 1), "request"],
+      ["unsubscribe(null)", () => session.unsubscribe(null!, 1), "request"],
+      ["disconnect(null)", () => session.disconnect(null!, 1), "request"],
+      ["authenticate(null)", () => session.authenticate(null!, 1), "request"],
+    ];
+    const wrong: string[] = [];
+    for (const [name, call, words] of calls) {
+      try {
+        call();
+        wrong.push(`${name}: no error`);
+      } catch (error) {
+        if (!(error instanceof MqttError)) {
+          wrong.push(`${name}: ${(error as Error).name}`);
+        } else if (!error.message.includes(words)) {
+          wrong.push(`${name}: ${error.message}`);
+        }
+      }
+    }
+    assertEquals(wrong, []);
+    assertEquals(session.state, "connected");
+  });
+
+  it("publish() checks a message object again when it changed after an earlier publish: nothing invalid reaches pollTransmit", () => {
+    const session = connected();
+    const reused = { ...message("a/b", 0) };
+    session.publish(reused, 0);
+    packets(session);
+    assertEquals(events(session).map((e) => e.type), ["published"]);
+    reused.topic = "a/+";
+    assertThrows(() => session.publish(reused, 1), MqttError, "wildcard");
+    assertEquals(packets(session), []);
   });
 
   it("every command checks its time", () => {
@@ -841,6 +1092,71 @@ describe("ClientSession: enhanced authentication (section 4.12)", () => {
       assertViolation(session, 0x82, rule);
     });
   }
+});
+
+describe("ClientSession: limits and state (identifiers, sizes)", () => {
+  it("[MQTT-3.2.2-15] authenticate(): an AUTH larger than the server's Maximum Packet Size without its Reason String throws 0x95, and starts nothing; with it left out, it goes", () => {
+    const method = "M";
+    const session = connected({ authenticationMethod: method }, {
+      authenticationMethod: method,
+      maximumPacketSize: 32,
+    });
+    const error = assertThrows(
+      () =>
+        session.authenticate({
+          reasonCode: 0x19,
+          authenticationData: new Uint8Array(40),
+        }, 1),
+      MqttError,
+      "Maximum Packet Size",
+    );
+    assertEquals(error.reasonCode, 0x95);
+    assertEquals(packets(session), []);
+    // Not under way: a re-authentication may start, its Reason String left
+    // out to fit [MQTT-3.15.2-2].
+    session.authenticate({
+      reasonCode: 0x19,
+      authenticationData: new Uint8Array(4),
+      reasonString: "r".repeat(40),
+    }, 2);
+    assertEquals(packets(session), [{
+      type: "auth",
+      reasonCode: 0x19,
+      authenticationMethod: method,
+      authenticationData: new Uint8Array(4),
+    }]);
+  });
+
+  it("acknowledge() checks a Reason String or User Properties at once, not when the PUBACK is written", () => {
+    const session = connected({ manualAcknowledgement: true });
+    session.handlePacket({
+      type: "publish",
+      topic: "a",
+      payload: new Uint8Array(),
+      qos: 1,
+      retain: false,
+      dup: false,
+      packetId: 3,
+    }, 1);
+    const event = events(session)[0];
+    assert(event.type === "message" && event.id !== undefined);
+    assertThrows(
+      () =>
+        session.acknowledge({
+          id: event.id!,
+          reasonString: 42 as unknown as string,
+        }, 2),
+      MqttError,
+      "acknowledge",
+    );
+    assertEquals(packets(session), []);
+    assert(session.acknowledge({ id: event.id!, reasonString: "ok" }, 2));
+    assertEquals(packets(session), [{
+      type: "puback",
+      packetId: 3,
+      reasonString: "ok",
+    }]);
+  });
 });
 
 describe("ClientSession: limits and state", () => {

@@ -4,10 +4,10 @@
  * Maximum Packet Size, or when the client asked for no problem information.
  */
 
-import { assertEquals } from "@std/assert";
+import { assertEquals, assertThrows } from "@std/assert";
 import { describe, it } from "@std/testing/bdd";
-import { encode, type Packet } from "../../mod.ts";
-import { fitControlPacket } from "../../src/session/control.ts";
+import { encode, MqttError, type Packet } from "../../mod.ts";
+import { fitControlPacket, fitOrRefuse } from "../../src/session/control.ts";
 import { versionRules } from "../../src/session/version.ts";
 
 describe("fitControlPacket", () => {
@@ -76,5 +76,36 @@ describe("fitControlPacket", () => {
       reasonString: "maintenance",
     };
     assertEquals(fitControlPacket(disconnect, limits), disconnect);
+  });
+
+  it("SUBSCRIBE and UNSUBSCRIBE keep their User Properties, the application's data (no rule lets them go): one too large does not fit", () => {
+    const subscribe: Packet = {
+      type: "subscribe",
+      packetId: 1,
+      subscriptions: [{ topicFilter: "a", qos: 0 }],
+      userProperties: [["k", "v"]],
+    };
+    const unsubscribe: Packet = {
+      type: "unsubscribe",
+      packetId: 1,
+      topicFilters: ["a"],
+      userProperties: [["k", "v"]],
+    };
+    for (const packet of [subscribe, unsubscribe]) {
+      const fits = {
+        rules,
+        maximumPacketSize: size(packet),
+        problemInformation: true,
+      };
+      assertEquals(fitControlPacket(packet, fits), packet);
+      const tooSmall = { ...fits, maximumPacketSize: size(packet) - 1 };
+      assertEquals(fitControlPacket(packet, tooSmall), undefined);
+      const error = assertThrows(
+        () => fitOrRefuse(packet, tooSmall, "subscribe", "server"),
+        MqttError,
+        "Maximum Packet Size",
+      );
+      assertEquals(error.reasonCode, 0x95);
+    }
   });
 });

@@ -33,6 +33,7 @@ function harness(
   const receiver = new Receiver({
     strictReceiveMaximum: options.strict ?? true,
     manualAcknowledgement: options.manual ?? false,
+    markReceived: false,
     emit: (event) => events.push(event),
     send: (packet) => sent.push(packet),
     nextId: () => ++lastId,

@@ -65,6 +65,7 @@ function harness(
         undefined,
         m.payload.length + m.topic.length,
         interval === undefined ? undefined : now + interval * 1000,
+        now,
       );
     },
     drain(now = 0) {
@@ -396,6 +397,44 @@ describe("Sender", () => {
     }]);
   });
 
+  it("section 3.3.2.3.3: at a queue limit, queued messages that expired are dropped first (expired), before a QoS 0 message or the new one", () => {
+    const h = harness({ maximumMessages: 3 });
+    h.add(message("soon", 1, { messageExpiryInterval: 1 }), 0);
+    h.add(message("later", 0, { messageExpiryInterval: 10 }), 0);
+    h.add(message("live-0", 0), 0);
+    assert(h.add(message("new-1", 1), 5_000)); // "soon" makes room
+    assert(h.add(message("new-2", 1), 11_000)); // "later" makes room
+    assertEquals(
+      h.events.map((e) => e.type === "dropped" && [e.message.topic, e.reason]),
+      [["soon", "expired"], ["later", "expired"]],
+    );
+    // Nothing expired left: the oldest QoS 0 message goes, as before.
+    assert(h.add(message("new-3", 1), 11_000));
+    assertEquals(h.events.length, 3);
+    assertEquals(
+      h.events[2].type === "dropped" && h.events[2].reason,
+      "queue-full",
+    );
+    h.sender.attach(limits(), false);
+    assertEquals(h.drain(11_000).map((p) => p.topic), [
+      "new-1",
+      "new-2",
+      "new-3",
+    ]);
+  });
+
+  it("section 3.3.2.3.3: ... and at the byte limit", () => {
+    const h = harness({ maximumBytes: 10 }); // "abc" counts 6 bytes
+    h.add(message("abc", 1, { messageExpiryInterval: 1 }), 0);
+    assertFalse(h.add(message("def", 1), 999)); // not expired yet: refused
+    assert(h.add(message("def", 1), 1_000));
+    assertEquals(
+      h.events.map((e) => e.type === "dropped" && [e.message.topic, e.reason]),
+      [["abc", "expired"]],
+    );
+    assertEquals(h.sender.bytes, 6);
+  });
+
   it("[MQTT-4.3.3-7] a message in flight is not expired, and is resent with the interval it was first sent with", () => {
     const h = harness();
     h.sender.attach(limits(), false);
@@ -476,6 +515,42 @@ describe("Sender", () => {
     assertEquals(p.contentType, undefined);
     assertEquals(p.messageExpiryInterval, undefined);
     encode(p, { protocolVersion: 4 });
+  });
+
+  it("[MQTT-2.2.1-3] while every Packet Identifier is in use, a QoS 1/2 message waits queued (QoS 0 still goes), and goes when one is free", () => {
+    const h = harness();
+    let held = 65_535; // identifiers held elsewhere (the session's SUBSCRIBEs)
+    h.ids.track({
+      get size() {
+        return held;
+      },
+      has: (id) => id <= held,
+    });
+    h.sender.attach(limits(), false);
+    h.add(message("waits", 1));
+    h.add(message("goes", 0));
+    assertEquals(h.drain().map((p) => p.topic), ["goes"]);
+    assertEquals([h.sender.queued, h.sender.inFlight], [1, 0]);
+    held = 65_534; // 65,535 is free
+    const [publish] = h.drain();
+    assertEquals([publish.topic, publish.packetId], ["waits", 65_535]);
+    assertEquals(h.events.map((e) => e.type), ["published"]);
+  });
+
+  it("end() forgets a QoS 2 message past its PUBREC as complete (the peer has it) [MQTT-4.3.3-3], and drops the others", () => {
+    const h = harness();
+    h.sender.attach(limits(), false);
+    h.add(message("received", 2));
+    h.add(message("unanswered", 2));
+    h.drain();
+    h.sender.acknowledge({ type: "pubrec", packetId: 1, reasonCode: 0x10 });
+    h.sender.end("session-ended");
+    assertEquals(
+      h.events.map((e) => e.type === "dropped" ? e.message.topic : e),
+      // in the order of resending: PUBLISHes, then PUBRELs [MQTT-4.6.0-4]
+      ["unanswered", { type: "published", id: 1, reasonCode: 0x10 }],
+    );
+    assertEquals([h.sender.inFlight, h.sender.bytes, h.ids.size], [0, 0, 0]);
   });
 
   it("end() drops every message, in flight first, then queued in arrival order", () => {

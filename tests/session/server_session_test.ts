@@ -178,6 +178,65 @@ describe("ServerSession: CONNECT", () => {
     );
   });
 
+  it("MQTT 3.1.1 and 3.1 have no Server Keep Alive: accept({ serverKeepAlive }) is ignored, not a Keep Alive the client never heard of", () => {
+    for (const protocolVersion of [3, 4] as const) {
+      const session = new ServerSession();
+      session.handlePacket(connectPacket({ protocolVersion, keepAlive: 0 }), 0);
+      session.accept({ serverKeepAlive: 10 }, 0);
+      assertEquals(packets(session), [
+        { type: "connack", sessionPresent: false, reasonCode: 0 },
+      ]);
+      assertEquals(session.pollTimeout(), undefined);
+      session.handleTimeout(15_000);
+      assertEquals(session.state, "connected");
+    }
+    // (Its value is still checked.)
+    const session = new ServerSession();
+    session.handlePacket(connectPacket({ protocolVersion: 4 }), 0);
+    assertThrows(
+      () => session.accept({ serverKeepAlive: -1 }, 0),
+      MqttError,
+      "serverKeepAlive",
+    );
+  });
+
+  it("[MQTT-3.1.2-24] a CONNACK larger than the client's Maximum Packet Size loses its Reason String and User Properties; one too large even then is a refusal with 0x95, and the previous session is not touched", () => {
+    const fits = new ServerSession();
+    fits.handlePacket(connectPacket({ maximumPacketSize: 16 }), 0);
+    fits.accept({ reasonString: "welcome, welcome, welcome" }, 0);
+    assertEquals(packets(fits), [{
+      type: "connack",
+      sessionPresent: false,
+      reasonCode: 0,
+    }]);
+
+    const previous = accepted({}, { sessionExpiryInterval: 60 });
+    subscribe(previous, [{ topicFilter: "kept", qos: 1 }]);
+    previous.connectionLost(1);
+    events(previous);
+    const session = new ServerSession();
+    session.handlePacket(
+      connectPacket({
+        cleanStart: false,
+        maximumPacketSize: 16,
+        requestResponseInformation: true,
+      }),
+      2,
+    );
+    session.accept({ previous, responseInformation: "r/".repeat(20) }, 2);
+    assertEquals(packets(session), [{
+      type: "connack",
+      sessionPresent: false,
+      reasonCode: 0x95,
+    }]);
+    const closed = events(session).at(-1);
+    assert(closed?.type === "disconnected");
+    assertEquals(closed.error?.reasonCode, 0x95);
+    assert(closed.error?.message.includes("[MQTT-3.1.2-24]"));
+    assertEquals([session.state, previous.state], ["closed", "disconnected"]);
+    assertEquals([...previous.subscriptions.keys()], ["kept"]);
+  });
+
   it("connectionOpened: no CONNECT within connectTimeout closes the connection without a word (section 3.1.4); a CONNECT in time stops the clock", () => {
     const late = new ServerSession({ connectTimeout: 5_000 });
     assertEquals(late.pollTimeout(), undefined); // not opened: no deadline
@@ -608,6 +667,121 @@ describe("ServerSession: subscriptions", () => {
     assertEquals(granted.subscriptions.map((s) => s.topicFilter), ["ok"]);
     assertFalse(session.acknowledge({ id: request.id }, 3));
   });
+
+  it("3.1.1 section 3.9.3: a refusal given to acknowledge() as an MQTT 5.0 code (0x87) goes as 0x80, the one 3.1.1 has; MQTT 3.1, which has none, is told the QoS asked (as mosquitto does), and nothing is subscribed", () => {
+    for (const [protocolVersion, refusal] of [[4, 0x80], [3, 1]] as const) {
+      const session = accepted({ manualAcknowledgement: true }, {
+        protocolVersion,
+      });
+      session.handlePacket({
+        type: "subscribe",
+        packetId: 1,
+        subscriptions: [{ topicFilter: "t", qos: 1 }, {
+          topicFilter: "u",
+          qos: 1,
+        }],
+      }, 1);
+      const [request] = events(session);
+      assert(request.type === "subscribe");
+      session.acknowledge({ id: request.id, reasonCodes: [0x87, 1] }, 1);
+      const sent = packets(session);
+      assertEquals(sent, [{
+        type: "suback",
+        packetId: 1,
+        reasonCodes: [refusal, 1],
+      }]);
+      encode(sent[0], { protocolVersion });
+      const [done] = events(session);
+      assert(done.type === "subscribed");
+      assertEquals(done.reasonCodes, [refusal, 1]);
+      assertEquals([...session.subscriptions.keys()], ["u"]);
+    }
+  });
+
+  it("[MQTT-2.2.1-3] manual acknowledgement: a SUBSCRIBE or UNSUBSCRIBE with the identifier of one not answered yet is a protocol error (0x82): at most 65,535 wait", () => {
+    const session = accepted({ manualAcknowledgement: true });
+    session.handlePacket({
+      type: "subscribe",
+      packetId: 1,
+      subscriptions: [{ topicFilter: "t", qos: 1 }],
+    }, 1);
+    const [request] = events(session);
+    assert(request.type === "subscribe");
+    // Answered, its identifier is free again.
+    session.acknowledge({ id: request.id }, 2);
+    packets(session);
+    events(session);
+    for (const packetId of [1, 2]) {
+      session.handlePacket({
+        type: "unsubscribe",
+        packetId,
+        topicFilters: ["t"],
+      }, 3);
+    }
+    assertEquals(session.stats.unanswered, 2);
+    session.handlePacket({
+      type: "subscribe",
+      packetId: 2,
+      subscriptions: [{ topicFilter: "t", qos: 1 }],
+    }, 4);
+    assertViolation(session, 0x82, "[MQTT-2.2.1-3]");
+    assertEquals(session.stats.unanswered, 0);
+
+    // MQTT 3.1.1 numbers the rule [MQTT-2.3.1-2], and just closes.
+    const v4 = accepted({ manualAcknowledgement: true }, {
+      protocolVersion: 4,
+    });
+    for (let i = 0; i < 2; i++) {
+      v4.handlePacket(
+        { type: "unsubscribe", packetId: 7, topicFilters: ["t"] },
+        1,
+      );
+    }
+    assertEquals(packets(v4), []);
+    const closed = events(v4).find((e) => e.type === "disconnected");
+    assert(
+      closed?.type === "disconnected" &&
+        closed.error?.message.includes("[MQTT-2.3.1-2]"),
+    );
+  });
+
+  it("[MQTT-3.1.2-24] a SUBACK or UNSUBACK too large for the client's Maximum Packet Size even without its Reason String closes the connection with 0x95; nothing changes", () => {
+    const filters = Array.from({ length: 20 }, (_, i) => `f/${i}`);
+    for (const manualAcknowledgement of [false, true]) {
+      const session = accepted({ manualAcknowledgement }, {
+        maximumPacketSize: 16,
+        sessionExpiryInterval: 60,
+      });
+      session.handlePacket({
+        type: "subscribe",
+        packetId: 1,
+        subscriptions: [{ topicFilter: "kept", qos: 0 }],
+      }, 1);
+      const [first] = events(session);
+      if (first.type === "subscribe") session.acknowledge({ id: first.id }, 1);
+      packets(session);
+      events(session);
+      session.handlePacket({
+        type: "subscribe",
+        packetId: 2,
+        subscriptions: filters.map((topicFilter) => ({ topicFilter, qos: 0 })),
+      }, 2);
+      if (manualAcknowledgement) {
+        const [request] = events(session);
+        assert(request.type === "subscribe");
+        assert(session.acknowledge({ id: request.id }, 2));
+      }
+      assertViolation(session, 0x95, "SUBSCRIBE: the SUBACK is larger");
+      assertEquals([...session.subscriptions.keys()], ["kept"]);
+    }
+    const session = accepted({}, { maximumPacketSize: 16 });
+    session.handlePacket({
+      type: "unsubscribe",
+      packetId: 2,
+      topicFilters: filters,
+    }, 2);
+    assertViolation(session, 0x95, "[MQTT-3.1.2-24]");
+  });
 });
 
 describe("ServerSession: delivery", () => {
@@ -855,6 +1029,25 @@ describe("ServerSession: delivery", () => {
     );
   });
 
+  it("section 3.3.2.3.3: an expired message does not keep a queue slot from a live one: at the limit it is dropped (expired) first", () => {
+    const session = accepted({ maximumQueuedMessages: 1 }, {
+      sessionExpiryInterval: 100,
+    });
+    subscribe(session, [{ topicFilter: "t", qos: 1 }]);
+    session.connectionLost(1);
+    events(session);
+    const short = message("t", 1, { messageExpiryInterval: 1 });
+    assert(session.deliver({ message: short }, 1_000));
+    assertFalse(session.deliver({ message: message("t") }, 1_999));
+    assert(session.deliver({ message: message("t") }, 2_000));
+    assertEquals(events(session), [{
+      type: "dropped",
+      reason: "expired",
+      message: short,
+    }]);
+    assertEquals(session.stats.queuedMessages, 1);
+  });
+
   it("queue limits: QoS 0 dropped first, then refused; every accepted message that is dropped is reported", () => {
     const session = accepted({ maximumQueuedMessages: 2 }, {
       receiveMaximum: 1,
@@ -992,6 +1185,70 @@ describe("ServerSession: takeover, Will and expiry", () => {
     accepted({}, { cleanStart: false, sessionExpiryInterval: 60 }, 5_000, old);
     assertEquals(events(old), []);
     assertEquals(old.pollTimeout(), undefined);
+  });
+
+  it("[MQTT-3.1.3-9] accept() publishes a Will whose delay passed before the previous session's timer ran, rather than cancelling it", () => {
+    const old = accepted({}, {
+      will: { ...message("w"), willDelayInterval: 5 },
+      sessionExpiryInterval: 100,
+    });
+    subscribe(old, [{ topicFilter: "t", qos: 1 }]);
+    old.connectionLost(0);
+    events(old);
+    assertEquals(old.pollTimeout(), 5_000);
+    const next = accepted(
+      {},
+      { cleanStart: false, sessionExpiryInterval: 100 },
+      10_000,
+      old,
+    );
+    assertEquals(events(old).map((e) => e.type), ["will"]);
+    // The session itself had not expired: resumed.
+    assertEquals([...next.subscriptions.keys()], ["t"]);
+  });
+
+  it("section 4.1: accept() does not resume a session whose expiry passed before its timer ran: it ends (expired), Session Present 0", () => {
+    const old = accepted({}, { sessionExpiryInterval: 5 });
+    subscribe(old, [{ topicFilter: "t", qos: 1 }]);
+    old.deliver({ message: message("t", 1) }, 1);
+    old.connectionLost(1);
+    events(old);
+    const next = new ServerSession();
+    next.handlePacket(
+      connectPacket({ cleanStart: false, sessionExpiryInterval: 100 }),
+      10_000,
+    );
+    next.accept({ previous: old }, 10_000);
+    assertEquals(packets(next), [{
+      type: "connack",
+      sessionPresent: false,
+      reasonCode: 0,
+    }]);
+    assertEquals(next.subscriptions.size, 0);
+    assertEquals(next.stats, NO_STATE);
+    assertEquals(events(old).map((e) => e.type), ["dropped", "ended"]);
+    assertEquals(old.state, "closed");
+  });
+
+  it("[MQTT-4.3.3-3] a QoS 2 message the client acknowledged with PUBREC is not reported dropped when the session ends before the PUBCOMP: the client has it", () => {
+    const session = accepted({}, { sessionExpiryInterval: 10 });
+    subscribe(session, [{ topicFilter: "t", qos: 2 }]);
+    packets(session);
+    session.deliver({ message: message("t", 2) }, 1);
+    session.deliver({ message: message("t", 2) }, 1);
+    const [received, unanswered] = packets(session) as PublishPacket[];
+    session.handlePacket({ type: "pubrec", packetId: received.packetId! }, 2);
+    assertEquals(packets(session).map((p) => p.type), ["pubrel"]);
+    session.connectionLost(3);
+    events(session);
+    session.handleTimeout(10_003);
+    const ended = events(session);
+    assertEquals(ended.map((e) => e.type), ["dropped", "ended"]);
+    assertEquals(
+      ended[0].type === "dropped" && ended[0].message,
+      message("t", 2),
+    );
+    assert(unanswered.packetId !== received.packetId);
   });
 
   it("[MQTT-4.1.0-2] a Session Expiry Interval of 0 ends the session with its connection", () => {
@@ -1306,6 +1563,177 @@ describe("ServerSession: state", () => {
     }
     packets(session);
     assertEquals(session.stats, NO_STATE);
+  });
+
+  const malformed: [string, object, string][] = [
+    ["a SUBSCRIBE without subscriptions", {
+      type: "subscribe",
+      packetId: 1,
+    }, "subscriptions"],
+    ["a SUBSCRIBE with a subscription that is not an object", {
+      type: "subscribe",
+      packetId: 1,
+      subscriptions: [null],
+    }, "subscriptions"],
+    ["an UNSUBSCRIBE whose topicFilters is a string", {
+      type: "unsubscribe",
+      packetId: 1,
+      topicFilters: "a",
+    }, "topicFilters"],
+    ["a PUBREL of identifier 70,000", {
+      type: "pubrel",
+      packetId: 70_000,
+    }, "packetId"],
+    ["a PUBLISH without a topic", {
+      type: "publish",
+      payload: new Uint8Array(),
+      qos: 0,
+      retain: false,
+      dup: false,
+    }, "topic"],
+    ["a PUBLISH of QoS 3", {
+      type: "publish",
+      topic: "a",
+      payload: new Uint8Array(),
+      qos: 3,
+      retain: false,
+      dup: false,
+      packetId: 1,
+    }, "qos"],
+  ];
+  for (const [name, packet, field] of malformed) {
+    it(`handlePacket refuses ${name} (no packet the codec decodes) with an MqttError naming ${field}, and changes nothing`, () => {
+      const session = accepted();
+      assertThrows(
+        () => session.handlePacket(packet as Packet, 1),
+        MqttError,
+        field,
+      );
+      assertEquals([session.state, packets(session), events(session)], [
+        "connected",
+        [],
+        [],
+      ]);
+    });
+  }
+
+  it("handlePacket refuses a CONNECT without the fields the session reads", () => {
+    for (
+      const [connect, field] of [
+        [{ ...connectPacket(), protocolVersion: 6 }, "protocolVersion"],
+        [{ ...connectPacket(), clientId: undefined }, "clientId"],
+        [{ ...connectPacket(), will: { topic: "w" } }, "will"],
+      ] as const
+    ) {
+      const session = new ServerSession();
+      assertThrows(
+        () => session.handlePacket(connect as unknown as Packet, 0),
+        MqttError,
+        field,
+      );
+      assertEquals(session.state, "new");
+    }
+  });
+
+  it("every command refuses an argument of the wrong kind with an MqttError naming it, never a TypeError or a silent false", () => {
+    const connecting = () => {
+      const session = new ServerSession();
+      session.handlePacket(connectPacket(), 0);
+      return session;
+    };
+    const session = accepted({ manualAcknowledgement: true });
+    subscribe(session, [{ topicFilter: "a", qos: 1 }]);
+    const calls: [string, () => unknown, string][] = [
+      ["new ServerSession(null)", () => new ServerSession(null!), "options"],
+      ["accept(null)", () => connecting().accept(null!, 0), "options"],
+      ["reject(null)", () => connecting().reject(null!, 0), "options"],
+      ["deliver(null)", () => session.deliver(null!, 0), "delivery"],
+      [
+        'deliver({ topicFilters: "a" })',
+        () =>
+          session.deliver({
+            message: message("a"),
+            topicFilters: "a" as unknown as string[],
+          }, 0),
+        "topicFilters",
+      ],
+      [
+        "deliver({ topicFilters: [1] })",
+        () =>
+          session.deliver({
+            message: message("a"),
+            topicFilters: [1 as unknown as string],
+          }, 0),
+        "topicFilters",
+      ],
+      [
+        "deliver({ publisher: 1 })",
+        () =>
+          session.deliver({
+            message: message("a"),
+            publisher: 1 as unknown as string,
+          }, 0),
+        "publisher",
+      ],
+      [
+        "deliver({ message: undefined })",
+        () => session.deliver({} as never, 0),
+        "message",
+      ],
+      ["acknowledge(null)", () => session.acknowledge(null!, 0), "answer"],
+      [
+        'acknowledge({ id: "1" })',
+        () => session.acknowledge({ id: "1" as unknown as number }, 0),
+        "id",
+      ],
+      ["handleError(null)", () => session.handleError(null!, 0), "error"],
+      ["disconnect(null)", () => session.disconnect(null!, 0), "request"],
+      ["authenticate(null)", () => session.authenticate(null!, 0), "request"],
+    ];
+    const wrong: string[] = [];
+    for (const [name, call, words] of calls) {
+      try {
+        call();
+        wrong.push(`${name}: no error`);
+      } catch (error) {
+        if (!(error instanceof MqttError)) {
+          wrong.push(`${name}: ${(error as Error).name}`);
+        } else if (!error.message.includes(words)) {
+          wrong.push(`${name}: ${error.message}`);
+        }
+      }
+    }
+    assertEquals(wrong, []);
+    assertEquals(session.state, "connected");
+    assertEquals(packets(session), []);
+  });
+
+  it("acknowledge() checks a SUBACK's Reason String and User Properties at once", () => {
+    const session = accepted({ manualAcknowledgement: true });
+    session.handlePacket({
+      type: "subscribe",
+      packetId: 3,
+      subscriptions: [{ topicFilter: "t", qos: 1 }],
+    }, 1);
+    const [request] = events(session);
+    assert(request.type === "subscribe");
+    assertThrows(
+      () =>
+        session.acknowledge({
+          id: request.id,
+          userProperties: [["k", "\0"]],
+        }, 2),
+      MqttError,
+      "acknowledge",
+    );
+    assertEquals([packets(session), session.subscriptions.size], [[], 0]);
+    assert(session.acknowledge({ id: request.id, reasonString: "ok" }, 2));
+    assertEquals(packets(session), [{
+      type: "suback",
+      packetId: 3,
+      reasonCodes: [1],
+      reasonString: "ok",
+    }]);
   });
 
   it("checks its options", () => {

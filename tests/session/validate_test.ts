@@ -12,6 +12,7 @@ import {
   checkMessage,
   checkNow,
   checkSessionOptions,
+  markChecked,
 } from "../../src/session/validate.ts";
 import { versionRules } from "../../src/session/version.ts";
 
@@ -73,7 +74,6 @@ describe("checkMessage", () => {
             { ...valid, ...change },
             versionRules(5),
             "publish",
-            "refuse",
           ),
         MqttError,
         words,
@@ -83,20 +83,76 @@ describe("checkMessage", () => {
   }
 
   it("returns the bytes the message holds: payload, topic, properties as encoded", () => {
-    assertEquals(checkMessage(valid, versionRules(5), "publish", "refuse"), 6);
+    assertEquals(checkMessage(valid, versionRules(5), "publish"), 6);
     // contentType "t": identifier 1, length 2, one byte
     const typed = { ...valid, contentType: "t" };
-    assertEquals(checkMessage(typed, versionRules(5), "publish", "refuse"), 10);
+    assertEquals(checkMessage(typed, versionRules(5), "publish"), 10);
   });
 
   it("MQTT 3.1.1: properties are refused in a client's own message, ignored in one forwarded", () => {
     const typed = { ...valid, contentType: "text/plain" };
     assertThrows(
-      () => checkMessage(typed, versionRules(4), "publish", "refuse"),
+      () => checkMessage(typed, versionRules(4), "publish"),
       MqttError,
       "MQTT 3.1.1 cannot carry",
     );
-    checkMessage(typed, versionRules(4), "deliver", "ignore");
+    checkMessage(typed, versionRules(4), "deliver");
+  });
+
+  // A message delivered to many sessions is checked once; the same object
+  // changed since is checked again, whatever changed.
+  const changes: [string, (m: ApplicationMessage) => void][] = [
+    ["its topic", (m) => m.topic = "a/+"],
+    ["its payload", (m) => m.payload = "x" as unknown as Uint8Array],
+    ["its QoS", (m) => m.qos = 3 as 0],
+    ["its RETAIN", (m) => m.retain = 1 as unknown as boolean],
+    ["a property added", (m) => m.messageExpiryInterval = -1],
+    ["a property changed", (m) => m.contentType = 7 as unknown as string],
+    [
+      "its correlation data",
+      (m) => m.correlationData = "x" as unknown as Uint8Array,
+    ],
+    [
+      "a User Property added to its list",
+      (m) => m.userProperties!.push(["k", "\0"]),
+    ],
+    [
+      "a User Property's value changed in place",
+      (m) => m.userProperties![0][1] = "\0",
+    ],
+    [
+      "a User Property's pair replaced",
+      (m) => m.userProperties![0] = null as unknown as [string, string],
+    ],
+  ];
+  for (const [name, change] of changes) {
+    it(`checks a message found valid again once ${name} changed`, () => {
+      for (const remember of ["checked", "marked"] as const) {
+        const message: ApplicationMessage = {
+          ...valid,
+          contentType: "text/plain",
+          userProperties: [["k", "v"]],
+        };
+        if (remember === "checked") {
+          checkMessage(message, versionRules(5), "deliver");
+        } else markChecked(message); // as received
+        checkMessage(message, versionRules(5), "deliver"); // remembered
+        change(message);
+        assertThrows(
+          () => checkMessage(message, versionRules(5), "deliver"),
+          MqttError,
+          undefined,
+          `${remember}, then ${name}`,
+        );
+      }
+    });
+  }
+
+  it("counts the bytes of a message anew once its payload changed", () => {
+    const message = { ...valid };
+    assertEquals(checkMessage(message, versionRules(5), "deliver"), 6);
+    message.payload = new Uint8Array(100);
+    assertEquals(checkMessage(message, versionRules(5), "deliver"), 103);
   });
 });
 

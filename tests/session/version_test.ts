@@ -6,6 +6,7 @@ import {
   connectReturnCode,
   isKnownVersion,
   rule,
+  subackReturnCode,
   versionRules,
 } from "../../src/session/version.ts";
 
@@ -40,9 +41,13 @@ describe("versionRules", () => {
     assertEquals([v5.defaultInFlight, v4.defaultInFlight], [65_535, 20]);
   });
 
-  it("MQTT 3.1 is 3.1.1 without Session Present", () => {
-    assertEquals({ ...v3, version: 4, sessionPresentFlag: true }, v4);
+  it("MQTT 3.1 is 3.1.1 without Session Present, and without a SUBACK code of refusal", () => {
+    assertEquals(
+      { ...v3, version: 4, sessionPresentFlag: true, subackRefusal: true },
+      v4,
+    );
     assertFalse(v3.sessionPresentFlag);
+    assertFalse(v3.subackRefusal);
   });
 
   it("knows 3, 4 and 5, nothing else", () => {
@@ -81,6 +86,27 @@ describe("connectReturnCode", () => {
     ];
     for (const [code, expected] of table) {
       assertEquals(connectReturnCode(code), expected, `0x${code.toString(16)}`);
+    }
+  });
+});
+
+describe("subackReturnCode", () => {
+  it("says a granted QoS as it is, and a refusal as the version can: 5.0 its code, 3.1.1 0x80 (section 3.9.3), 3.1 the QoS asked (it has no refusal)", () => {
+    const table: [number, number, number, number][] = [
+      // code, 5.0, 3.1.1, 3.1 (asked for QoS 1)
+      [0, 0, 0, 0],
+      [2, 2, 2, 2],
+      [0x80, 0x80, 0x80, 1],
+      [0x87, 0x87, 0x80, 1],
+      [0x97, 0x97, 0x80, 1],
+      [0xa2, 0xa2, 0x80, 1],
+    ];
+    for (const [code, ...expected] of table) {
+      assertEquals(
+        [v5, v4, v3].map((rules) => subackReturnCode(rules, code, 1)),
+        expected,
+        `0x${code.toString(16)}`,
+      );
     }
   });
 });
