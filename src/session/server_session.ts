@@ -31,7 +31,6 @@ import type {
   Will,
 } from "../packet.ts";
 import { isValidReasonCode } from "../reason_code.ts";
-import { isSharedSubscription, topicMatches } from "../topic.ts";
 import { authPacket, checkAuth, unexpectedAuth } from "./auth.ts";
 import { fitControlPacket, fitOrRefuse, type PeerLimits } from "./control.ts";
 import { Deque } from "./deque.ts";
@@ -46,10 +45,20 @@ import {
   sessionStats,
 } from "./report.ts";
 import { Sender } from "./sender.ts";
+import {
+  addSubscriptions,
+  answerPacket,
+  checkRequestAnswer,
+  matchSubscriptions,
+  PendingRequests,
+  proposeReasonCodes,
+  removeSubscriptions,
+  type SubscriptionRequest,
+  type Subscriptions,
+} from "./subscriptions.ts";
 import type {
   Acknowledgement,
   ApplicationMessage,
-  GrantedSubscription,
   Initiator,
   PublishedEvent,
   ServerEvent,
@@ -73,7 +82,6 @@ import {
 import {
   connectReturnCode,
   rule,
-  subackReturnCode,
   type VersionRules,
   versionRules,
 } from "./version.ts";
@@ -88,7 +96,6 @@ const SESSION_TAKEN_OVER = 0x8e;
 const QUOTA_EXCEEDED = 0x97;
 const CONTINUE_AUTHENTICATION = 0x18;
 const RE_AUTHENTICATE = 0x19;
-const NO_SUBSCRIPTION_EXISTED = 0x11;
 const PACKET_TOO_LARGE = 0x95;
 /** Packets a client may send before its CONNECT is decided, kept until then. */
 const EARLY_PACKETS = 64;
@@ -290,22 +297,9 @@ export type ServerSessionState =
   | "disconnected"
   | "closed";
 
-/** A subscription as the session keeps it. */
-interface StoredSubscription {
-  readonly qos: QoS;
-  readonly noLocal: boolean;
-  readonly retainAsPublished: boolean;
-  readonly subscriptionIdentifier: number | undefined;
-}
-
 /** What the client announced in its CONNECT and the limits in force. */
 interface ClientLimits extends PeerLimits {
   readonly keepAlive: number;
-}
-
-/** A SUBSCRIBE or UNSUBSCRIBE waiting for the application's answer. */
-interface PendingRequest {
-  readonly packet: SubscribePacket | UnsubscribePacket;
 }
 
 /** The session state proper (section 4.1): what outlives a network connection. */
@@ -314,7 +308,7 @@ interface SessionCore {
   readonly ids: PacketIdAllocator;
   readonly sender: Sender;
   readonly receiver: Receiver;
-  readonly subscriptions: Map<string, StoredSubscription>;
+  readonly subscriptions: Subscriptions;
   /** Whether a connection was ever accepted on it (Session Present). */
   accepted: boolean;
   /** The Will of the last connection, until published or deleted. */
@@ -440,9 +434,7 @@ export class ServerSession {
   /** Packets received between the CONNECT and the decision on it. */
   #early: Packet[] = [];
   /** Requests the application has not answered (manual acknowledgement). */
-  readonly #pending = new Map<number, PendingRequest>();
-  /** Their Packet Identifiers, in use until answered [MQTT-2.2.1-3]. */
-  readonly #pendingPacketIds = new Set<number>();
+  readonly #pending = new PendingRequests();
   /** Enhanced authentication: an AUTH of ours waits for the client's answer. */
   #awaitingClientAuth = false;
   /** Enhanced authentication: the client's AUTH waits for our next step. */
@@ -1473,39 +1465,15 @@ export class ServerSession {
     const { message, topicFilters } = delivery;
     const rules = this.#rules;
     const size = checkMessage(message, rules, "deliver");
-    const subscriptions = this.#core.subscriptions;
-    const self = delivery.publisher === this.#clientId;
-    let qos = -1;
-    let retainAsPublished = false;
-    let identifiers: number[] | undefined;
-    const take = (filter: string, subscription: StoredSubscription) => {
-      if (subscription.noLocal && self) return;
-      if (!topicMatches(shareFilter(filter, rules), message.topic)) return;
-      if (subscription.qos > qos) qos = subscription.qos;
-      if (subscription.retainAsPublished) retainAsPublished = true;
-      if (subscription.subscriptionIdentifier !== undefined) {
-        (identifiers ??= []).push(subscription.subscriptionIdentifier);
-      }
-    };
-    if (topicFilters === undefined) {
-      // Every non-shared subscription of this session that matches.
-      for (const [filter, subscription] of subscriptions) {
-        if (!isShared(filter, rules)) take(filter, subscription);
-      }
-    } else {
-      for (let i = 0; i < topicFilters.length; i++) {
-        const filter = topicFilters[i];
-        if (typeof filter !== "string") {
-          throw new MqttError(
-            `deliver: topicFilters must hold strings, got ${describe(filter)}`,
-            MALFORMED,
-          );
-        }
-        const subscription = subscriptions.get(filter);
-        if (subscription !== undefined) take(filter, subscription);
-      }
-    }
-    if (qos < 0) return false;
+    const match = matchSubscriptions(
+      this.#core.subscriptions,
+      message.topic,
+      topicFilters,
+      delivery.publisher === this.#clientId,
+      rules,
+    );
+    if (match === undefined) return false;
+    const qos = match.qos;
     const sentQoS = (message.qos < qos ? message.qos : qos) as QoS;
     if (
       sentQoS === 0 && state === "disconnected" &&
@@ -1517,7 +1485,7 @@ export class ServerSession {
     // published with Retain As Published, 0 otherwise (3.1.1 has no such
     // option: always 0, 3.1.1 [MQTT-3.3.1-9]).
     const retain = delivery.retained === true ||
-      (rules.subscriptionOptions && retainAsPublished && message.retain);
+      (rules.subscriptionOptions && match.retainAsPublished && message.retain);
     const interval = rules.messageExpiry
       ? message.messageExpiryInterval
       : undefined;
@@ -1526,7 +1494,7 @@ export class ServerSession {
       message,
       sentQoS,
       retain,
-      rules.properties ? identifiers : undefined,
+      rules.properties ? match.identifiers : undefined,
       size,
       interval === undefined ? undefined : now + interval * 1000,
       now,
@@ -1584,56 +1552,18 @@ export class ServerSession {
     if (this.#state !== "connected") return false;
     const request = this.#pending.get(answer.id);
     if (request === undefined) return this.#core.receiver.acknowledge(answer);
-    const packet = request.packet;
-    const count = packet.type === "subscribe"
-      ? packet.subscriptions.length
-      : packet.topicFilters.length;
-    const codes = answer.reasonCodes ?? this.#proposal(packet);
-    const type = packet.type === "subscribe" ? "suback" : "unsuback";
-    const rules = this.#rules;
-    if (
-      !Array.isArray(codes) || codes.length !== count ||
-      !codes.every((code) => isValidReasonCode(type, code))
-    ) {
-      throw new MqttError(
-        `acknowledge: ${type.toUpperCase()} needs ${count} valid reason codes, got ${
-          describe(codes)
-        } (section ${type === "suback" ? "3.9.3" : "3.11.3"})`,
-        PROTOCOL_ERROR,
+    const codes = answer.reasonCodes ??
+      proposeReasonCodes(
+        request,
+        this.#core.subscriptions,
+        this.#rules,
+        this.#options,
       );
-    }
-    if (
-      rules.properties &&
-      (answer.reasonString !== undefined || answer.userProperties !== undefined)
-    ) {
-      // Checked now, not when the packet is written.
-      const probe: SubackPacket | UnsubackPacket = {
-        type,
-        packetId: packet.packetId,
-        reasonCodes: codes,
-      };
-      addProperties(probe, answer, rules);
-      checkPacket(probe, rules, "acknowledge");
-    }
-    if (packet.type === "subscribe") {
-      packet.subscriptions.forEach((subscription, i) => {
-        if (codes[i] < 0x80 && codes[i] > subscription.qos) {
-          throw new MqttError(
-            `acknowledge: granted QoS ${
-              codes[i]
-            } is above the requested ${subscription.qos} for ${
-              describe(subscription.topicFilter)
-            } [MQTT-3.8.4-7]`,
-            PROTOCOL_ERROR,
-          );
-        }
-      });
-    }
+    checkRequestAnswer(request, codes, answer, this.#rules);
     this.#pending.delete(answer.id);
-    this.#pendingPacketIds.delete(packet.packetId);
-    if (packet.type === "subscribe") {
-      this.#completeSubscribe(packet, codes, answer);
-    } else this.#completeUnsubscribe(packet, codes, answer);
+    if (request.type === "subscribe") {
+      this.#completeSubscribe(request, codes, answer);
+    } else this.#completeUnsubscribe(request, codes, answer);
     return true;
   }
 
@@ -1934,45 +1864,6 @@ export class ServerSession {
     this.#core.receiver.handlePublish(packet);
   }
 
-  /** The answer the session proposes for a SUBSCRIBE or UNSUBSCRIBE. */
-  #proposal(packet: SubscribePacket | UnsubscribePacket): number[] {
-    const rules = this.#rules;
-    const subscriptions = this.#core.subscriptions;
-    if (packet.type === "unsubscribe") {
-      return packet.topicFilters.map((filter) =>
-        rules.reasonCodes && !subscriptions.has(filter)
-          ? NO_SUBSCRIPTION_EXISTED
-          : 0
-      );
-    }
-    const opts = this.#options;
-    // (In MQTT 5.0's terms, 3.1.1's 0x80 for all refusals: the SUBACK says
-    // it as the version can, see #completeSubscribe.)
-    const failure = (code: number) => rules.reasonCodes ? code : 0x80;
-    let added = 0;
-    return packet.subscriptions.map(({ topicFilter, qos }) => {
-      if (
-        isShared(topicFilter, rules) && !opts.sharedSubscriptionAvailable
-      ) {
-        return failure(0x9e); // section 3.2.2.3.13
-      }
-      const filter = shareFilter(topicFilter, rules);
-      if (
-        !opts.wildcardSubscriptionAvailable &&
-        (filter.includes("+") || filter.includes("#"))
-      ) {
-        return failure(0xa2); // [MQTT-3.8.3-2] (3.1.1), section 3.2.2.3.11
-      }
-      if (!subscriptions.has(topicFilter)) {
-        if (subscriptions.size + added >= opts.maximumSubscriptions) {
-          return failure(QUOTA_EXCEEDED);
-        }
-        added++;
-      }
-      return Math.min(qos, opts.maximumQoS);
-    });
-  }
-
   #handleSubscribe(packet: SubscribePacket): void {
     if (
       packet.subscriptionIdentifier !== undefined &&
@@ -1983,7 +1874,12 @@ export class ServerSession {
         0xa1,
       );
     }
-    const codes = this.#proposal(packet);
+    const codes = proposeReasonCodes(
+      packet,
+      this.#core.subscriptions,
+      this.#rules,
+      this.#options,
+    );
     if (this.#options.manualAcknowledgement) {
       const id = this.#holdRequest(packet);
       this.#events.push({ type: "subscribe", id, packet, reasonCodes: codes });
@@ -1992,26 +1888,11 @@ export class ServerSession {
     this.#completeSubscribe(packet, codes, {});
   }
 
-  /**
-   * Keeps a request for the application's answer; returns the id of its
-   * event. Its Packet Identifier is in use until then: a client that sends
-   * another request with it breaks [MQTT-2.2.1-3], and cannot pile up more
-   * than 65,535 requests unanswered.
-   */
-  #holdRequest(packet: SubscribePacket | UnsubscribePacket): number {
-    const packetId = packet.packetId;
-    if (this.#pendingPacketIds.has(packetId)) {
-      throw new MqttError(
-        `${packet.type.toUpperCase()}: Packet Identifier ${packetId} is in use by a request not answered yet ${
-          rule(this.#rules, "[MQTT-2.2.1-3]", "[MQTT-2.3.1-2]")
-        }`,
-        PROTOCOL_ERROR,
-      );
-    }
-    const id = ++this.#lastId;
-    this.#pending.set(id, { packet });
-    this.#pendingPacketIds.add(packetId);
-    return id;
+  /** Keeps a request for the application's answer; returns the id of its event. */
+  #holdRequest(request: SubscriptionRequest): number {
+    const id = this.#lastId + 1;
+    this.#pending.hold(id, request, this.#rules);
+    return this.#lastId = id;
   }
 
   /**
@@ -2022,7 +1903,7 @@ export class ServerSession {
    */
   #answerFits(
     packet: SubackPacket | UnsubackPacket,
-    request: SubscribePacket | UnsubscribePacket,
+    request: SubscriptionRequest,
   ): boolean {
     try {
       const where = request.type.toUpperCase();
@@ -2041,79 +1922,32 @@ export class ServerSession {
     answer: Omit<Acknowledgement, "id">,
   ): void {
     const rules = this.#rules;
-    const subscriptions = this.#core.subscriptions;
-    const granted: GrantedSubscription[] = [];
-    // The decisions, in MQTT 5.0's codes (the quota may refuse more below).
-    const decided = codes.slice();
-    const suback: SubackPacket = {
-      type: "suback",
-      packetId: packet.packetId,
-      reasonCodes: decided, // one byte each, as what is sent
-    };
-    addProperties(suback, answer, rules);
+    const suback = answerPacket(packet, codes, answer, rules);
     if (!this.#answerFits(suback, packet)) return;
-    // Each filter as if in its own SUBSCRIBE [MQTT-3.8.4-5].
-    packet.subscriptions.forEach((subscription, i) => {
-      const code = decided[i];
-      if (code >= 0x80) return;
-      const filter = subscription.topicFilter;
-      const existed = subscriptions.has(filter);
-      if (
-        !existed && subscriptions.size >= this.#options.maximumSubscriptions
-      ) {
-        decided[i] = QUOTA_EXCEEDED;
-        return;
-      }
-      const stored: StoredSubscription = {
-        qos: code as QoS,
-        noLocal: subscription.noLocal === true,
-        retainAsPublished: subscription.retainAsPublished === true,
-        subscriptionIdentifier: packet.subscriptionIdentifier,
-      };
-      // A subscription to the same filter replaces the old [MQTT-3.8.4-3].
-      subscriptions.set(filter, stored);
-      const retainHandling = rules.subscriptionOptions
-        ? subscription.retainHandling ?? 0
-        : 0;
-      const shared = isShared(filter, rules);
-      const entry: GrantedSubscription = {
-        topicFilter: filter,
-        qos: code as QoS,
-        isNew: !existed,
-        sendRetained: !shared &&
-          (retainHandling === 0 || (retainHandling === 1 && !existed)),
-      };
-      if (rules.subscriptionOptions) {
-        entry.noLocal = stored.noLocal;
-        entry.retainAsPublished = stored.retainAsPublished;
-        entry.retainHandling = retainHandling;
-        if (stored.subscriptionIdentifier !== undefined) {
-          entry.subscriptionIdentifier = stored.subscriptionIdentifier;
-        }
-      }
-      granted.push(entry);
-    });
-    // As the version can say them (3.1.1: 0x80; 3.1: no refusal at all).
-    const maximumQoS = this.#options.maximumQoS;
-    const sent = packet.subscriptions.map((subscription, i) =>
-      subackReturnCode(
-        rules,
-        decided[i],
-        Math.min(subscription.qos, maximumQoS) as QoS,
-      )
+    const { granted, reasonCodes } = addSubscriptions(
+      this.#core.subscriptions,
+      packet,
+      codes,
+      rules,
+      this.#options,
     );
-    suback.reasonCodes = sent;
+    suback.reasonCodes = reasonCodes;
     this.#send(suback);
     this.#events.push({
       type: "subscribed",
       subscriptions: granted,
       packet,
-      reasonCodes: sent,
+      reasonCodes,
     });
   }
 
   #handleUnsubscribe(packet: UnsubscribePacket): void {
-    const codes = this.#proposal(packet);
+    const codes = proposeReasonCodes(
+      packet,
+      this.#core.subscriptions,
+      this.#rules,
+      this.#options,
+    );
     if (this.#options.manualAcknowledgement) {
       const id = this.#holdRequest(packet);
       this.#events.push({
@@ -2132,22 +1966,13 @@ export class ServerSession {
     codes: number[],
     answer: Omit<Acknowledgement, "id">,
   ): void {
-    const rules = this.#rules;
-    const subscriptions = this.#core.subscriptions;
-    // MQTT 3.1.1's UNSUBACK has no reason codes: a refusal cannot be said
-    // (the filter stays).
-    const unsuback: UnsubackPacket = {
-      type: "unsuback",
-      packetId: packet.packetId,
-      reasonCodes: rules.reasonCodes ? codes : [],
-    };
-    addProperties(unsuback, answer, rules);
+    const unsuback = answerPacket(packet, codes, answer, this.#rules);
     if (!this.#answerFits(unsuback, packet)) return;
-    const removed: string[] = [];
-    packet.topicFilters.forEach((filter, i) => {
-      // Compared character by character [MQTT-3.10.4-1]; a refused one stays.
-      if (codes[i] < 0x80 && subscriptions.delete(filter)) removed.push(filter);
-    });
+    const removed = removeSubscriptions(
+      this.#core.subscriptions,
+      packet,
+      codes,
+    );
     // Even when nothing was removed [MQTT-3.10.4-5].
     this.#send(unsuback);
     this.#events.push({
@@ -2276,7 +2101,6 @@ export class ServerSession {
     this.#client = undefined;
     this.#early = [];
     this.#pending.clear();
-    this.#pendingPacketIds.clear();
     core.sender.detach();
     core.receiver.detach();
     this.#events.push(disconnectedEvent(initiator, reasonCode, packet, error));
@@ -2344,31 +2168,5 @@ function checkDelivery(delivery: Delivery): void {
       }`,
       MALFORMED,
     );
-  }
-}
-
-/** Whether a filter is a shared subscription in this version (in 3.1.1, a plain filter). */
-function isShared(filter: string, rules: VersionRules): boolean {
-  return rules.sharedSubscriptions && isSharedSubscription(filter);
-}
-
-/** The filter to match topics with: a shared subscription's without `$share/{ShareName}/`. */
-function shareFilter(filter: string, rules: VersionRules): string {
-  if (!isShared(filter, rules)) return filter;
-  return filter.slice(filter.indexOf("/", 7) + 1);
-}
-
-/** Adds an answer's Reason String and User Properties (MQTT 5.0 only). */
-function addProperties(
-  packet: SubackPacket | UnsubackPacket,
-  answer: Omit<Acknowledgement, "id">,
-  rules: VersionRules,
-): void {
-  if (!rules.properties) return;
-  if (answer.reasonString !== undefined) {
-    packet.reasonString = answer.reasonString;
-  }
-  if (answer.userProperties !== undefined) {
-    packet.userProperties = answer.userProperties;
   }
 }
