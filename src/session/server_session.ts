@@ -16,7 +16,6 @@ import {
 import { MqttError } from "../error.ts";
 import type {
   AuthPacket,
-  ConnackPacket,
   ConnectPacket,
   DisconnectPacket,
   Packet,
@@ -33,6 +32,12 @@ import type {
 import { isValidReasonCode } from "../reason_code.ts";
 import { authPacket, checkAuth, unexpectedAuth } from "./auth.ts";
 import { fitControlPacket, fitOrRefuse, type PeerLimits } from "./control.ts";
+import {
+  acceptedClientId,
+  acceptingConnack,
+  connectRefusal,
+  refusingConnack,
+} from "./connack.ts";
 import { Deque } from "./deque.ts";
 import { InboundTopicAliases } from "./inbound_aliases.ts";
 import { OutboundTopicAliases } from "./outbound_aliases.ts";
@@ -79,12 +84,7 @@ import {
   checkSessionOptions,
   describe,
 } from "./validate.ts";
-import {
-  connectReturnCode,
-  rule,
-  type VersionRules,
-  versionRules,
-} from "./version.ts";
+import { rule, type VersionRules, versionRules } from "./version.ts";
 
 const MALFORMED = 0x81;
 const PROTOCOL_ERROR = 0x82;
@@ -983,22 +983,11 @@ export class ServerSession {
     checkObject(options, where, "options");
     const connect = this.#awaitingDecision(where);
     const rules = this.#rules;
-    let clientId = connect.clientId;
-    const assigned = options.assignedClientIdentifier;
-    if (clientId === "") {
-      if (typeof assigned !== "string" || assigned === "") {
-        throw new MqttError(
-          `${where}: the client sent an empty Client Identifier: give an assignedClientIdentifier [MQTT-3.1.3-6]`,
-          PROTOCOL_ERROR,
-        );
-      }
-      clientId = assigned;
-    } else if (assigned !== undefined) {
-      throw new MqttError(
-        `${where}: assignedClientIdentifier is only for a client that sent an empty Client Identifier`,
-        PROTOCOL_ERROR,
-      );
-    }
+    const clientId = acceptedClientId(
+      connect,
+      options.assignedClientIdentifier,
+      where,
+    );
     const previous = options.previous;
     if (previous !== undefined) {
       if (!(previous instanceof ServerSession) || previous === this) {
@@ -1017,91 +1006,14 @@ export class ServerSession {
       }
     }
     const opts = this.#options;
-    const askedKeepAlive = checkInteger(
-      options.serverKeepAlive,
+    const { connack, keepAlive, expiryInterval } = acceptingConnack(
+      connect,
+      clientId,
+      options,
+      opts,
+      rules,
       where,
-      "serverKeepAlive",
-      0,
-      65_535,
     );
-    // Only a version with Server Keep Alive can tell the client.
-    let serverKeepAlive = rules.serverKeepAlive ? askedKeepAlive : undefined;
-    if (serverKeepAlive === undefined && rules.serverKeepAlive) {
-      const maximum = opts.maximumKeepAlive;
-      if (
-        maximum !== undefined &&
-        (connect.keepAlive === 0 || connect.keepAlive > maximum)
-      ) {
-        serverKeepAlive = maximum;
-      }
-    }
-    const requestedExpiry = rules.sessionExpiry
-      ? connect.sessionExpiryInterval ?? 0
-      : connect.cleanStart
-      ? 0
-      : opts.maximumSessionExpiryInterval;
-    const expiryInterval = Math.min(
-      requestedExpiry,
-      opts.maximumSessionExpiryInterval,
-    );
-    const connack: ConnackPacket = {
-      type: "connack",
-      sessionPresent: false,
-      reasonCode: 0,
-    };
-    if (rules.properties) {
-      if (expiryInterval !== requestedExpiry) {
-        connack.sessionExpiryInterval = expiryInterval;
-      }
-      if (opts.receiveMaximum !== DEFAULT_RECEIVE_MAXIMUM) {
-        connack.receiveMaximum = opts.receiveMaximum;
-      }
-      if (opts.maximumQoS < 2) connack.maximumQoS = opts.maximumQoS as 0 | 1;
-      if (!opts.retainAvailable) connack.retainAvailable = false;
-      if (opts.maximumPacketSize !== undefined) {
-        connack.maximumPacketSize = opts.maximumPacketSize;
-      }
-      if (connect.clientId === "") connack.assignedClientIdentifier = clientId;
-      if (opts.topicAliasMaximum > 0) {
-        connack.topicAliasMaximum = opts.topicAliasMaximum;
-      }
-      if (!opts.wildcardSubscriptionAvailable) {
-        connack.wildcardSubscriptionAvailable = false;
-      }
-      if (!opts.subscriptionIdentifiersAvailable) {
-        connack.subscriptionIdentifiersAvailable = false;
-      }
-      if (!opts.sharedSubscriptionAvailable) {
-        connack.sharedSubscriptionAvailable = false;
-      }
-      if (serverKeepAlive !== undefined) {
-        connack.serverKeepAlive = serverKeepAlive;
-      }
-      // Only when asked for [MQTT-3.1.2-28].
-      if (
-        options.responseInformation !== undefined &&
-        connect.requestResponseInformation === true
-      ) {
-        connack.responseInformation = options.responseInformation;
-      }
-      if (options.serverReference !== undefined) {
-        connack.serverReference = options.serverReference;
-      }
-      if (options.reasonString !== undefined) {
-        connack.reasonString = options.reasonString;
-      }
-      if (options.userProperties !== undefined) {
-        connack.userProperties = options.userProperties;
-      }
-      if (connect.authenticationMethod !== undefined) {
-        // Every AUTH and the CONNACK carry the CONNECT's method [MQTT-4.12.0-5].
-        connack.authenticationMethod = connect.authenticationMethod;
-        if (options.authenticationData !== undefined) {
-          connack.authenticationData = options.authenticationData;
-        }
-      }
-    }
-    checkPacket(connack, rules, where);
     try {
       fitOrRefuse(connack, this.#clientLimits(), where, "client");
     } catch (error) {
@@ -1154,7 +1066,6 @@ export class ServerSession {
     core.will = connect.will;
     core.expiryInterval = expiryInterval;
     this.#willDeleted = false;
-    const keepAlive = serverKeepAlive ?? connect.keepAlive;
     const client: ClientLimits = {
       rules,
       maximumPacketSize: connect.maximumPacketSize ??
@@ -1743,31 +1654,9 @@ export class ServerSession {
     this.#connect = connect;
     this.#state = "connecting";
     this.#decisionDeadline = this.#now + this.#options.connectTimeout;
-    const opts = this.#options;
-    const will = connect.will;
-    if (
-      connect.clientId === "" && !connect.cleanStart &&
-      !rules.emptyClientIdResumes
-    ) {
-      this.#refuse(0x85, {}); // 3.1.1 [MQTT-3.1.3-8]: return code 2
-      return;
-    }
-    if (will !== undefined && will.qos > opts.maximumQoS) {
-      this.#refuse(0x9b, {}); // [MQTT-3.2.2-12]
-      return;
-    }
-    const maximumKeepAlive = opts.maximumKeepAlive;
-    if (
-      !rules.serverKeepAlive && maximumKeepAlive !== undefined &&
-      (connect.keepAlive === 0 || connect.keepAlive > maximumKeepAlive)
-    ) {
-      // No Server Keep Alive to tell the client: a Keep Alive we would not
-      // grant is refused, return code 2 (as mosquitto's max_keepalive).
-      this.#refuse(0x85, {});
-      return;
-    }
-    if (will?.retain === true && !opts.retainAvailable) {
-      this.#refuse(0x9a, {}); // [MQTT-3.2.2-13]
+    const refusal = connectRefusal(connect, rules, this.#options);
+    if (refusal !== undefined) {
+      this.#refuse(refusal, {});
       return;
     }
     this.#events.push({ type: "connect", packet: connect });
@@ -2033,26 +1922,8 @@ export class ServerSession {
     options: Omit<RejectOptions, "reasonCode">,
     error?: MqttError,
   ): void {
-    const rules = this.#rules;
-    const wireCode = rules.connectReasonCodes ? code : connectReturnCode(code);
-    if (wireCode !== undefined) {
-      const connack: ConnackPacket = {
-        type: "connack",
-        sessionPresent: false, // [MQTT-3.2.2-6]
-        reasonCode: wireCode,
-      };
-      if (rules.properties) {
-        if (options.reasonString !== undefined) {
-          connack.reasonString = options.reasonString;
-        }
-        if (options.userProperties !== undefined) {
-          connack.userProperties = options.userProperties;
-        }
-        if (options.serverReference !== undefined) {
-          connack.serverReference = options.serverReference;
-        }
-      }
-      checkPacket(connack, rules, "reject");
+    const connack = refusingConnack(code, options, this.#rules);
+    if (connack !== undefined) {
       // A CONNACK may carry them whatever the client asked [MQTT-3.1.2-29];
       // even the bare CONNACK too large leaves nothing to say but to close.
       const fitted = fitControlPacket(connack, this.#clientLimits());
