@@ -36,7 +36,7 @@ import type {
 } from "../packet.ts";
 import { isSharedSubscription } from "../topic.ts";
 import { authPacket, checkAuth, unexpectedAuth } from "./auth.ts";
-import { fitControlPacket, fitOrRefuse, type PeerLimits } from "./control.ts";
+import { fitOrRefuse, type PeerLimits, queueControlPacket } from "./control.ts";
 import { Deque } from "./deque.ts";
 import { InboundTopicAliases } from "./inbound_aliases.ts";
 import { OutboundTopicAliases } from "./outbound_aliases.ts";
@@ -1311,13 +1311,7 @@ export class ClientSession {
 
   /** Queues a control packet, fitted to the server's limits. */
   #send(packet: Packet): void {
-    const server = this.#server;
-    if (server === undefined) {
-      this.#transmit.push(packet);
-      return;
-    }
-    const fitted = fitControlPacket(packet, server);
-    if (fitted !== undefined) this.#transmit.push(fitted);
+    queueControlPacket(this.#transmit, packet, this.#server);
   }
 
   #handle(packet: Packet): void {

@@ -31,7 +31,7 @@ import type {
 } from "../packet.ts";
 import { isValidReasonCode } from "../reason_code.ts";
 import { authPacket, checkAuth, unexpectedAuth } from "./auth.ts";
-import { fitControlPacket, fitOrRefuse, type PeerLimits } from "./control.ts";
+import { fitOrRefuse, type PeerLimits, queueControlPacket } from "./control.ts";
 import {
   acceptedClientId,
   acceptingConnack,
@@ -1639,13 +1639,7 @@ export class ServerSession {
 
   /** Queues a control packet, fitted to the client's limits once known. */
   #send(packet: Packet): void {
-    const client = this.#client;
-    if (client === undefined) {
-      this.#transmit.push(packet);
-      return;
-    }
-    const fitted = fitControlPacket(packet, client);
-    if (fitted !== undefined) this.#transmit.push(fitted);
+    queueControlPacket(this.#transmit, packet, this.#client);
   }
 
   #handleConnect(connect: ConnectPacket): void {
@@ -1926,8 +1920,7 @@ export class ServerSession {
     if (connack !== undefined) {
       // A CONNACK may carry them whatever the client asked [MQTT-3.1.2-29];
       // even the bare CONNACK too large leaves nothing to say but to close.
-      const fitted = fitControlPacket(connack, this.#clientLimits());
-      if (fitted !== undefined) this.#transmit.push(fitted);
+      queueControlPacket(this.#transmit, connack, this.#clientLimits());
     }
     this.#close("local", code, undefined, error);
   }

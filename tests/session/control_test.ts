@@ -7,7 +7,12 @@
 import { assertEquals, assertThrows } from "@std/assert";
 import { describe, it } from "@std/testing/bdd";
 import { encode, MqttError, type Packet } from "../../mod.ts";
-import { fitControlPacket, fitOrRefuse } from "../../src/session/control.ts";
+import {
+  fitControlPacket,
+  fitOrRefuse,
+  queueControlPacket,
+} from "../../src/session/control.ts";
+import { Deque } from "../../src/session/deque.ts";
 import { versionRules } from "../../src/session/version.ts";
 
 describe("fitControlPacket", () => {
@@ -107,5 +112,34 @@ describe("fitControlPacket", () => {
       );
       assertEquals(error.reasonCode, 0x95);
     }
+  });
+});
+
+describe("queueControlPacket", () => {
+  const rules = versionRules(5);
+  const puback: Packet = {
+    type: "puback",
+    packetId: 1,
+    reasonCode: 0x87,
+    reasonString: "not allowed for this client",
+  };
+  it("queues a packet as it is before the peer's limits are known", () => {
+    const transmit = new Deque<Packet>();
+    queueControlPacket(transmit, puback, undefined);
+    assertEquals(transmit.drain(), [puback]);
+  });
+
+  it("[MQTT-3.4.2-2] queues it without its Reason String to fit, and [MQTT-3.1.2-24] not at all when even bare it does not", () => {
+    const transmit = new Deque<Packet>();
+    const limits = (maximumPacketSize: number) => ({
+      rules,
+      maximumPacketSize,
+      problemInformation: true,
+    });
+    queueControlPacket(transmit, puback, limits(encode(puback).length - 1));
+    queueControlPacket(transmit, puback, limits(3));
+    assertEquals(transmit.drain(), [
+      { type: "puback", packetId: 1, reasonCode: 0x87 },
+    ]);
   });
 });
