@@ -6,11 +6,7 @@
 
 import {
   DEFAULT_MAXIMUM_PACKET_SIZE,
-  DEFAULT_MAXIMUM_QOS,
   DEFAULT_RECEIVE_MAXIMUM,
-  DEFAULT_TOPIC_ALIAS_MAXIMUM,
-  MAXIMUM_PACKET_ID,
-  MAXIMUM_TOPIC_ALIAS,
   SESSION_NEVER_EXPIRES,
 } from "../defaults.ts";
 import { MqttError } from "../error.ts";
@@ -32,6 +28,11 @@ import type {
 import { isValidReasonCode } from "../reason_code.ts";
 import { authPacket, checkAuth, unexpectedAuth } from "./auth.ts";
 import { fitOrRefuse, type PeerLimits, queueControlPacket } from "./control.ts";
+import {
+  type ServerSessionOptions,
+  type ServerSettings,
+  serverSettings,
+} from "./server_options.ts";
 import {
   acceptedClientId,
   acceptingConnack,
@@ -67,21 +68,16 @@ import type {
   Initiator,
   PublishedEvent,
   ServerEvent,
-  SessionOptions,
   SessionStats,
 } from "./types.ts";
 import {
   checkAcknowledgement,
-  checkDuration,
-  checkInteger,
-  checkLimit,
   checkMessage,
   checkNow,
   checkObject,
   checkPacket,
   checkPacketShape,
   checkReaderError,
-  checkSessionOptions,
   describe,
 } from "./validate.ts";
 import { rule, type VersionRules, versionRules } from "./version.ts";
@@ -99,72 +95,6 @@ const RE_AUTHENTICATE = 0x19;
 const PACKET_TOO_LARGE = 0x95;
 /** Packets a client may send before its CONNECT is decided, kept until then. */
 const EARLY_PACKETS = 64;
-
-/**
- * Options of a {@linkcode ServerSession}: the server's limits, announced in
- * the CONNACK (MQTT 5.0) and enforced, and how the session behaves (with
- * those of `SessionOptions`). One object usually serves every session of a
- * server.
- *
- * @example A server with bounded sessions
- * ```ts
- * import type { ServerSessionOptions } from "@mqtt/codec/session";
- *
- * const options: ServerSessionOptions = {
- *   receiveMaximum: 100,
- *   maximumPacketSize: 1_048_576,
- *   topicAliasMaximum: 10,
- *   maximumKeepAlive: 300,
- *   maximumQueuedMessages: 1_000,
- * };
- * ```
- */
-export interface ServerSessionOptions extends SessionOptions {
-  /** How many QoS 1 and 2 messages we take at once from a client (default 65,535). */
-  receiveMaximum?: number;
-  /** The largest packet we take (default: no limit); pass it to the `PacketReader` too. */
-  maximumPacketSize?: number;
-  /** The highest Topic Alias a client may use (default 0: none). */
-  topicAliasMaximum?: number;
-  /** The highest QoS we take in a PUBLISH and grant in a subscription (default 2). */
-  maximumQoS?: QoS;
-  /** Whether we take retained messages (default true). */
-  retainAvailable?: boolean;
-  /** Whether subscriptions may hold wildcards (default true). */
-  wildcardSubscriptionAvailable?: boolean;
-  /** Whether SUBSCRIBE may carry a Subscription Identifier (default true). */
-  subscriptionIdentifiersAvailable?: boolean;
-  /** Whether shared subscriptions (`$share/...`) are taken (default true). */
-  sharedSubscriptionAvailable?: boolean;
-  /**
-   * The longest Keep Alive, in seconds (default: the client's). MQTT 5.0: a
-   * client asking for more, or for 0, is told this one as Server Keep Alive
-   * and held to it. MQTT 3.1.1 and 3.1, which have no way to tell a client
-   * another Keep Alive: such a client is refused with return code 2
-   * (Identifier rejected, which mosquitto's `max_keepalive` sends too)
-   * [MQTT-3.2.2-6].
-   */
-  maximumKeepAlive?: number;
-  /**
-   * The longest Session Expiry Interval, in seconds (default: never
-   * expires); also the expiry of MQTT 3.1.1 and 3.1 sessions with Clean
-   * Session 0.
-   */
-  maximumSessionExpiryInterval?: number;
-
-  /** Queue QoS 0 messages for a client while it is disconnected (default false). */
-  queueQoS0WhileDisconnected?: boolean;
-  /** At most this many subscriptions per session (default 1,000); more are refused with 0x97. */
-  maximumSubscriptions?: number;
-  /**
-   * Milliseconds a CONNECT may wait for `accept()` or `reject()`, enhanced
-   * authentication included (default 30,000); then it is refused with
-   * 0x87 Not authorized. Also, once {@linkcode ServerSession.connectionOpened}
-   * was called, the time the CONNECT itself may take to arrive; then the
-   * connection is closed without a word (section 3.1.4).
-   */
-  connectTimeout?: number;
-}
 
 /**
  * What {@linkcode ServerSession.accept} adds to the CONNACK.
@@ -394,27 +324,7 @@ interface SessionCore {
  * ```
  */
 export class ServerSession {
-  readonly #options: Readonly<{
-    receiveMaximum: number;
-    maximumPacketSize: number | undefined;
-    topicAliasMaximum: number;
-    maximumQoS: QoS;
-    retainAvailable: boolean;
-    wildcardSubscriptionAvailable: boolean;
-    subscriptionIdentifiersAvailable: boolean;
-    sharedSubscriptionAvailable: boolean;
-    maximumKeepAlive: number | undefined;
-    maximumSessionExpiryInterval: number;
-    manualAcknowledgement: boolean;
-    strictReceiveMaximum: boolean;
-    useTopicAliases: boolean;
-    maximumInFlight: number;
-    maximumQueuedMessages: number;
-    maximumQueuedBytes: number;
-    queueQoS0WhileDisconnected: boolean;
-    maximumSubscriptions: number;
-    connectTimeout: number;
-  }>;
+  readonly #options: ServerSettings;
   readonly #transmit = new Deque<Packet>();
   readonly #events = new Deque<ServerEvent>();
   #core: SessionCore;
@@ -450,75 +360,7 @@ export class ServerSession {
    * @throws {MqttError} For an invalid option.
    */
   constructor(options: ServerSessionOptions = {}) {
-    const where = "ServerSession";
-    checkObject(options, where, "options");
-    const maximumQoS = options.maximumQoS ?? DEFAULT_MAXIMUM_QOS;
-    if (maximumQoS !== 0 && maximumQoS !== 1 && maximumQoS !== 2) {
-      throw new MqttError(
-        `${where}: maximumQoS must be 0, 1 or 2, got ${describe(maximumQoS)}`,
-        PROTOCOL_ERROR,
-      );
-    }
-    this.#options = {
-      receiveMaximum: checkInteger(
-        options.receiveMaximum,
-        where,
-        "receiveMaximum",
-        1,
-        MAXIMUM_PACKET_ID,
-      ) ?? DEFAULT_RECEIVE_MAXIMUM,
-      maximumPacketSize: checkInteger(
-        options.maximumPacketSize,
-        where,
-        "maximumPacketSize",
-        1,
-        DEFAULT_MAXIMUM_PACKET_SIZE,
-      ),
-      topicAliasMaximum: checkInteger(
-        options.topicAliasMaximum,
-        where,
-        "topicAliasMaximum",
-        0,
-        MAXIMUM_TOPIC_ALIAS,
-      ) ?? DEFAULT_TOPIC_ALIAS_MAXIMUM,
-      maximumQoS,
-      retainAvailable: options.retainAvailable ?? true,
-      wildcardSubscriptionAvailable: options.wildcardSubscriptionAvailable ??
-        true,
-      subscriptionIdentifiersAvailable:
-        options.subscriptionIdentifiersAvailable ?? true,
-      sharedSubscriptionAvailable: options.sharedSubscriptionAvailable ?? true,
-      maximumKeepAlive: checkInteger(
-        options.maximumKeepAlive,
-        where,
-        "maximumKeepAlive",
-        1,
-        65_535,
-      ),
-      maximumSessionExpiryInterval: checkInteger(
-        options.maximumSessionExpiryInterval,
-        where,
-        "maximumSessionExpiryInterval",
-        0,
-        SESSION_NEVER_EXPIRES,
-      ) ?? SESSION_NEVER_EXPIRES,
-      ...checkSessionOptions(options, where, {
-        maximumInFlight: 100,
-        maximumQueuedMessages: 1_000,
-        maximumQueuedBytes: 16 * 1024 * 1024,
-      }),
-      queueQoS0WhileDisconnected: options.queueQoS0WhileDisconnected ?? false,
-      maximumSubscriptions: checkLimit(
-        options.maximumSubscriptions,
-        where,
-        "maximumSubscriptions",
-      ) ?? 1_000,
-      connectTimeout: checkDuration(
-        options.connectTimeout,
-        where,
-        "connectTimeout",
-      ) ?? 30_000,
-    };
+    this.#options = serverSettings(options);
     this.#core = this.#newCore();
   }
 
