@@ -866,38 +866,8 @@ export class ServerSession {
 
     // The decision is made: from here on, the session is this client's.
     this.#clientId = clientId;
-    if (previous !== undefined && previous.#state === "disconnected") {
-      // What fell due before now happens first (its timer may not have
-      // run yet): a Will whose delay passed is published, not cancelled
-      // [MQTT-3.1.3-9]; an expired session ends, not resumed (section 4.1).
-      previous.#now = now;
-      previous.#runDeadlines(now);
-    }
     if (previous !== undefined) {
-      if (
-        previous.#state === "connected" || previous.#state === "connecting"
-      ) {
-        previous.#takenOver(now);
-      }
-      if (connect.cleanStart) {
-        // A new session replaces the old, which ends: its Will goes now
-        // (section 3.1.3.2.2: at the end of the session at the latest).
-        if (previous.#state === "disconnected") previous.#end("clean-start");
-        previous.#state = "closed";
-      } else if (previous.#state === "disconnected") {
-        // Taken over: the Will of the old connection is not sent
-        // [MQTT-3.1.3-9], the session no longer expires.
-        const core = previous.#core;
-        previous.#core = previous.#newCore();
-        previous.#state = "closed";
-        core.owner = this;
-        core.willAt = undefined;
-        core.will = undefined;
-        core.expiresAt = undefined;
-        this.#core = core;
-      } else {
-        previous.#state = "closed";
-      }
+      this.#takeOver(previous, connect.cleanStart, now);
     }
     const core = this.#core;
     // Session Present: a resumed session [MQTT-3.2.2-3], never after a Clean
@@ -920,31 +890,7 @@ export class ServerSession {
     this.#awaitingClientAuth = false;
     this.#authStepDue = false;
     this.#send(connack);
-    const clientAliases = connect.topicAliasMaximum ?? 0;
-    core.sender.attach({
-      rules,
-      sendQuota: Math.min(
-        connect.receiveMaximum ?? DEFAULT_RECEIVE_MAXIMUM,
-        opts.maximumInFlight,
-      ),
-      maximumPacketSize: client.maximumPacketSize,
-      aliases: opts.useTopicAliases && clientAliases > 0
-        ? new OutboundTopicAliases(clientAliases)
-        : undefined,
-      maximumQoS: 2,
-      retainAvailable: true,
-    }, sessionPresent);
-    core.receiver.attach({
-      rules,
-      // MQTT 3.1.1 cannot tell the client a Receive Maximum: none is held
-      // against it (its QoS 2 identifiers are bounded by their 65,535).
-      receiveMaximum: rules.receiveMaximum
-        ? opts.receiveMaximum
-        : DEFAULT_RECEIVE_MAXIMUM,
-      aliases: new InboundTopicAliases(
-        rules.topicAliases ? opts.topicAliasMaximum : 0,
-      ),
-    });
+    this.#attach(core, connect, client, sessionPresent);
     const early = this.#early;
     this.#early = [];
     for (const packet of early) {
@@ -1433,6 +1379,82 @@ export class ServerSession {
       nextId: () => ++core.owner.#lastId,
     });
     return core;
+  }
+
+  /**
+   * Takes over or ends `previous`, the session this client had on an
+   * earlier connection [MQTT-3.1.4-3]: what fell due on it first, then its
+   * connection is closed, and its state becomes this session's (Clean
+   * Start 0) or ends (Clean Start 1).
+   */
+  #takeOver(previous: ServerSession, cleanStart: boolean, now: number): void {
+    if (previous.#state === "disconnected") {
+      // What fell due before now happens first (its timer may not have
+      // run yet): a Will whose delay passed is published, not cancelled
+      // [MQTT-3.1.3-9]; an expired session ends, not resumed (section 4.1).
+      previous.#now = now;
+      previous.#runDeadlines(now);
+    }
+    if (
+      previous.#state === "connected" || previous.#state === "connecting"
+    ) {
+      previous.#takenOver(now);
+    }
+    if (cleanStart) {
+      // A new session replaces the old, which ends: its Will goes now
+      // (section 3.1.3.2.2: at the end of the session at the latest).
+      if (previous.#state === "disconnected") previous.#end("clean-start");
+      previous.#state = "closed";
+    } else if (previous.#state === "disconnected") {
+      // Taken over: the Will of the old connection is not sent
+      // [MQTT-3.1.3-9], the session no longer expires.
+      const core = previous.#core;
+      previous.#core = previous.#newCore();
+      previous.#state = "closed";
+      core.owner = this;
+      core.willAt = undefined;
+      core.will = undefined;
+      core.expiresAt = undefined;
+      this.#core = core;
+    } else {
+      previous.#state = "closed";
+    }
+  }
+
+  /** Sends and receives the session's messages on the accepted connection, within the client's limits. */
+  #attach(
+    core: SessionCore,
+    connect: ConnectPacket,
+    client: ClientLimits,
+    sessionPresent: boolean,
+  ): void {
+    const rules = this.#rules;
+    const opts = this.#options;
+    const clientAliases = connect.topicAliasMaximum ?? 0;
+    core.sender.attach({
+      rules,
+      sendQuota: Math.min(
+        connect.receiveMaximum ?? DEFAULT_RECEIVE_MAXIMUM,
+        opts.maximumInFlight,
+      ),
+      maximumPacketSize: client.maximumPacketSize,
+      aliases: opts.useTopicAliases && clientAliases > 0
+        ? new OutboundTopicAliases(clientAliases)
+        : undefined,
+      maximumQoS: 2,
+      retainAvailable: true,
+    }, sessionPresent);
+    core.receiver.attach({
+      rules,
+      // MQTT 3.1.1 cannot tell the client a Receive Maximum: none is held
+      // against it (its QoS 2 identifiers are bounded by their 65,535).
+      receiveMaximum: rules.receiveMaximum
+        ? opts.receiveMaximum
+        : DEFAULT_RECEIVE_MAXIMUM,
+      aliases: new InboundTopicAliases(
+        rules.topicAliases ? opts.topicAliasMaximum : 0,
+      ),
+    });
   }
 
   /** While disconnected: the delayed Will, then the expiry, when due by `now`. */
