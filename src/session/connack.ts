@@ -1,15 +1,26 @@
 /**
- * A server's answer to a CONNECT (sections 3.1 and 3.2): whether the
- * server's own limits refuse it, the Client Identifier it gets, and the
- * CONNACK that accepts or refuses it. Pure functions of the CONNECT, the
- * server's limits and the version's rules.
+ * The CONNACK (section 3.2), both sides of it. A server's answer to a
+ * CONNECT: whether the server's own limits refuse it, the Client
+ * Identifier it gets, and the CONNACK that accepts or refuses it; a
+ * client's reading of it: the server's limits, defaults filled in. Pure
+ * functions of the packets, the limits and the version's rules.
  *
  * @module
  */
 
-import { DEFAULT_RECEIVE_MAXIMUM } from "../defaults.ts";
+import {
+  DEFAULT_MAXIMUM_PACKET_SIZE,
+  DEFAULT_MAXIMUM_QOS,
+  DEFAULT_RECEIVE_MAXIMUM,
+  DEFAULT_RETAIN_AVAILABLE,
+  DEFAULT_SHARED_SUBSCRIPTION_AVAILABLE,
+  DEFAULT_SUBSCRIPTION_IDENTIFIERS_AVAILABLE,
+  DEFAULT_TOPIC_ALIAS_MAXIMUM,
+  DEFAULT_WILDCARD_SUBSCRIPTION_AVAILABLE,
+} from "../defaults.ts";
 import { MqttError } from "../error.ts";
 import type { ConnackPacket, ConnectPacket, QoS } from "../packet.ts";
+import type { PeerLimits } from "./control.ts";
 import { checkInteger, checkPacket } from "./validate.ts";
 import { connectReturnCode, type VersionRules } from "./version.ts";
 
@@ -255,4 +266,43 @@ export function refusingConnack(
   }
   checkPacket(connack, rules, "reject");
   return connack;
+}
+
+/** What the server announced in its CONNACK, with defaults filled in. */
+export interface ServerLimits extends PeerLimits {
+  readonly receiveMaximum: number;
+  readonly maximumQoS: QoS;
+  readonly retainAvailable: boolean;
+  readonly wildcardSubscriptionAvailable: boolean;
+  readonly subscriptionIdentifiersAvailable: boolean;
+  readonly sharedSubscriptionAvailable: boolean;
+  readonly topicAliasMaximum: number;
+}
+
+/**
+ * What an accepting CONNACK says of the server, with the defaults of what
+ * it leaves out (section 3.2.2.3).
+ */
+export function serverLimits(
+  connack: ConnackPacket,
+  rules: VersionRules,
+): ServerLimits {
+  return {
+    rules,
+    maximumPacketSize: connack.maximumPacketSize ??
+      DEFAULT_MAXIMUM_PACKET_SIZE,
+    problemInformation: true,
+    receiveMaximum: connack.receiveMaximum ?? DEFAULT_RECEIVE_MAXIMUM,
+    maximumQoS: connack.maximumQoS ?? DEFAULT_MAXIMUM_QOS,
+    retainAvailable: connack.retainAvailable ?? DEFAULT_RETAIN_AVAILABLE,
+    wildcardSubscriptionAvailable: connack.wildcardSubscriptionAvailable ??
+      DEFAULT_WILDCARD_SUBSCRIPTION_AVAILABLE,
+    subscriptionIdentifiersAvailable:
+      connack.subscriptionIdentifiersAvailable ??
+        DEFAULT_SUBSCRIPTION_IDENTIFIERS_AVAILABLE,
+    sharedSubscriptionAvailable: connack.sharedSubscriptionAvailable ??
+      DEFAULT_SHARED_SUBSCRIPTION_AVAILABLE,
+    topicAliasMaximum: connack.topicAliasMaximum ??
+      DEFAULT_TOPIC_ALIAS_MAXIMUM,
+  };
 }

@@ -6,13 +6,18 @@
 
 import { assertEquals, assertThrows } from "@std/assert";
 import { describe, it } from "@std/testing/bdd";
-import { type ConnectPacket, MqttError } from "../../mod.ts";
+import {
+  type ConnectPacket,
+  DEFAULT_MAXIMUM_PACKET_SIZE,
+  MqttError,
+} from "../../mod.ts";
 import {
   acceptedClientId,
   acceptingConnack,
   type ConnackLimits,
   connectRefusal,
   refusingConnack,
+  serverLimits,
 } from "../../src/session/connack.ts";
 import { versionRules } from "../../src/session/version.ts";
 
@@ -226,6 +231,31 @@ describe("refusingConnack", () => {
       sessionPresent: false,
       reasonCode: 0x97,
       reasonString: "full",
+    });
+  });
+});
+
+describe("serverLimits", () => {
+  it("section 3.2.2.3: fills in the defaults of what the CONNACK leaves out, keeps what it says", () => {
+    const limits = serverLimits({
+      type: "connack",
+      sessionPresent: false,
+      reasonCode: 0,
+      receiveMaximum: 10,
+      maximumQoS: 1,
+      sharedSubscriptionAvailable: false,
+    }, v5);
+    assertEquals(limits, {
+      rules: v5,
+      maximumPacketSize: DEFAULT_MAXIMUM_PACKET_SIZE,
+      problemInformation: true,
+      receiveMaximum: 10,
+      maximumQoS: 1,
+      retainAvailable: true,
+      wildcardSubscriptionAvailable: true,
+      subscriptionIdentifiersAvailable: true,
+      sharedSubscriptionAvailable: false,
+      topicAliasMaximum: 0,
     });
   });
 });
