@@ -21,6 +21,7 @@ import {
 import { MqttError } from "../error.ts";
 import type { ConnackPacket, ConnectPacket, QoS } from "../packet.ts";
 import type { PeerLimits } from "./control.ts";
+import type { ServerSettings } from "./server_options.ts";
 import { checkInteger, checkPacket } from "./validate.ts";
 import { connectReturnCode, type VersionRules } from "./version.ts";
 
@@ -30,18 +31,19 @@ const RETAIN_NOT_SUPPORTED = 0x9a;
 const QOS_NOT_SUPPORTED = 0x9b;
 
 /** The server's limits that a CONNACK announces. */
-export interface ConnackLimits {
-  readonly receiveMaximum: number;
-  readonly maximumPacketSize: number | undefined;
-  readonly topicAliasMaximum: number;
-  readonly maximumQoS: QoS;
-  readonly retainAvailable: boolean;
-  readonly wildcardSubscriptionAvailable: boolean;
-  readonly subscriptionIdentifiersAvailable: boolean;
-  readonly sharedSubscriptionAvailable: boolean;
-  readonly maximumKeepAlive: number | undefined;
-  readonly maximumSessionExpiryInterval: number;
-}
+export type ConnackLimits = Pick<
+  ServerSettings,
+  | "receiveMaximum"
+  | "maximumPacketSize"
+  | "topicAliasMaximum"
+  | "maximumQoS"
+  | "retainAvailable"
+  | "wildcardSubscriptionAvailable"
+  | "subscriptionIdentifiersAvailable"
+  | "sharedSubscriptionAvailable"
+  | "maximumKeepAlive"
+  | "maximumSessionExpiryInterval"
+>;
 
 /** What the application adds to an accepting CONNACK (MQTT 5.0). */
 export interface AcceptingProperties {

@@ -18,6 +18,7 @@ import type {
 } from "../packet.ts";
 import { isValidReasonCode } from "../reason_code.ts";
 import { isSharedSubscription, topicMatches } from "../topic.ts";
+import type { ServerSettings } from "./server_options.ts";
 import type { Acknowledgement, GrantedSubscription } from "./types.ts";
 import { checkPacket, describe } from "./validate.ts";
 import { rule, subackReturnCode, type VersionRules } from "./version.ts";
@@ -44,12 +45,13 @@ export type Subscriptions = Map<string, StoredSubscription>;
 export type SubscriptionRequest = SubscribePacket | UnsubscribePacket;
 
 /** The server's options that decide a SUBSCRIBE. */
-export interface SubscriptionLimits {
-  readonly maximumQoS: QoS;
-  readonly wildcardSubscriptionAvailable: boolean;
-  readonly sharedSubscriptionAvailable: boolean;
-  readonly maximumSubscriptions: number;
-}
+export type SubscriptionLimits = Pick<
+  ServerSettings,
+  | "maximumQoS"
+  | "wildcardSubscriptionAvailable"
+  | "sharedSubscriptionAvailable"
+  | "maximumSubscriptions"
+>;
 
 /** What a delivered message gets from the subscriptions it is for. */
 export interface SubscriptionMatch {

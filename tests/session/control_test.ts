@@ -117,29 +117,24 @@ describe("fitControlPacket", () => {
 
 describe("queueControlPacket", () => {
   const rules = versionRules(5);
-  const puback: Packet = {
-    type: "puback",
-    packetId: 1,
-    reasonCode: 0x87,
-    reasonString: "not allowed for this client",
-  };
+  const bare: Packet = { type: "pubrec", packetId: 1, reasonCode: 0x97 };
+  const pubrec = { ...bare, reasonString: "quota" } as Packet;
+
   it("queues a packet as it is before the peer's limits are known", () => {
     const transmit = new Deque<Packet>();
-    queueControlPacket(transmit, puback, undefined);
-    assertEquals(transmit.drain(), [puback]);
+    queueControlPacket(transmit, pubrec, undefined);
+    assertEquals(transmit.drain(), [pubrec]);
   });
 
-  it("[MQTT-3.4.2-2] queues it without its Reason String to fit, and [MQTT-3.1.2-24] not at all when even bare it does not", () => {
+  it("[MQTT-3.5.2-2] queues it without its Reason String to fit, and [MQTT-3.1.2-24] not at all when even bare it does not", () => {
     const transmit = new Deque<Packet>();
     const limits = (maximumPacketSize: number) => ({
       rules,
       maximumPacketSize,
       problemInformation: true,
     });
-    queueControlPacket(transmit, puback, limits(encode(puback).length - 1));
-    queueControlPacket(transmit, puback, limits(3));
-    assertEquals(transmit.drain(), [
-      { type: "puback", packetId: 1, reasonCode: 0x87 },
-    ]);
+    queueControlPacket(transmit, pubrec, limits(encode(pubrec).length - 1));
+    queueControlPacket(transmit, pubrec, limits(3));
+    assertEquals(transmit.drain(), [bare]);
   });
 });
