@@ -73,6 +73,7 @@
 
 import { parseArgs } from "@std/cli/parse-args";
 import { Connection } from "./broker/connection.ts";
+import { ConnectionLimit } from "./broker/connection_limit.ts";
 import {
   type BrokerSettings,
   BrokerState,
@@ -102,6 +103,8 @@ export interface RunningBroker {
   wsPort: number | undefined;
   /** The broker's state, for tests that look inside. */
   state: BrokerState;
+  /** The connections open and refused, on TCP and on WebSocket. */
+  connections: { tcp: ConnectionLimit; webSocket: ConnectionLimit };
   /** Disconnects every client (0x8B Server shutting down) and stops listening. */
   close(): Promise<void>;
 }
@@ -118,6 +121,15 @@ export async function startBroker(
   const hostname = options.hostname ?? "127.0.0.1";
   const state = new BrokerState(options);
   const connections = new Set<Connection>();
+  // Per listener, as mosquitto's max_connections.
+  const maximumConnections = options.maximumConnections ??
+    DEFAULT_SETTINGS.maximumConnections;
+  const tcpLimit = new ConnectionLimit("TCP", maximumConnections, state.log);
+  const wsLimit = new ConnectionLimit(
+    "WebSocket",
+    maximumConnections,
+    state.log,
+  );
 
   function serve(transport: Transport): void {
     const connection = new Connection(state, transport);
@@ -129,13 +141,19 @@ export async function startBroker(
   const accepting = (async () => {
     for await (const conn of listener) {
       const transport = tcpTransport(conn);
+      // Over the limit: closed before a byte is read (no buffer taken).
+      if (!tcpLimit.take(transport.remote)) {
+        transport.close();
+        continue;
+      }
+      const held = tcpLimit.held(transport);
       try {
         conn.setNoDelay(true);
       } catch {
-        transport.close(); // gone already
+        held.close(); // gone already
         continue;
       }
-      serve(transport);
+      serve(held);
     }
   })().catch(() => {}); // ends with an error when the listener is closed
 
@@ -155,13 +173,18 @@ export async function startBroker(
           return new Response("subprotocol mqtt required\n", { status: 400 });
         }
         const { hostname: host, port } = info.remoteAddr;
+        const remote = `ws:${host}:${port}`;
+        // Over the limit: no WebSocket at all.
+        if (!wsLimit.take(remote)) {
+          return new Response("too many connections\n", { status: 503 });
+        }
         const { socket, response } = Deno.upgradeWebSocket(
           request,
           offered.length > 0 ? { protocol: "mqtt" } : {},
         );
         // Room for a packet of the largest size, and some.
         const backlog = state.maximumPacketSize + 64 * 1024;
-        serve(webSocketTransport(socket, `ws:${host}:${port}`, backlog));
+        serve(wsLimit.held(webSocketTransport(socket, remote, backlog)));
         return response;
       },
     );
@@ -171,6 +194,7 @@ export async function startBroker(
     tcpPort: (listener.addr as Deno.NetAddr).port,
     wsPort: server?.addr.port,
     state,
+    connections: { tcp: tcpLimit, webSocket: wsLimit },
     async close() {
       listener.close();
       await accepting;
@@ -191,6 +215,8 @@ export async function startBroker(
 
 /** The command line: `--flag value` for every option, `--help` lists them. */
 const FLAGS: Record<string, [keyof BrokerSettings, string]> = {
+  "max-connections": ["maximumConnections", "N"],
+  "max-sessions": ["maximumSessions", "N"],
   "max-keep-alive": ["maximumKeepAlive", "S"],
   "topic-alias-maximum": ["topicAliasMaximum", "N"],
   "max-packet-size": ["maximumPacketSize", "B"],
