@@ -29,6 +29,8 @@
  *
  * | bound | default | flag |
  * | ----- | ------- | ---- |
+ * | connections open at once, on each listener (TCP, WebSocket), as mosquitto's `max_connections`: one past it is closed as soon as it is accepted, before a byte is read (a WebSocket gets HTTP 503 instead of the upgrade); refusals are counted, and logged once per run of them | 10,000 (0: none) | `--max-connections N` |
+ * | sessions held, connected or waiting for their client: a CONNECT that would make one more is refused — CONNACK 0x97 Quota exceeded in 5.0 (section 3.2.2.2), return code 3 Server unavailable in 3.1.1 and 3.1 (section 3.2.2.3) — while resuming a session or taking one over is not one more | 100,000 (0: none) | `--max-sessions N` |
  * | a packet before the CONNECT is accepted (refused from its fixed header) | 64 KiB | `--max-connect-size B` |
  * | a packet once connected (announced as Maximum Packet Size; 0x95) | 16 MiB | `--max-packet-size B` |
  * | time from connecting to the CONNECT | 10 s | `--connect-timeout MS` |
@@ -50,17 +52,22 @@
  * client takes them; the subscription index and the retained store are
  * tries, so a PUBLISH costs what it matches. Two CONNECTs for one client
  * id are decided one after the other: the second takes over, the first
- * gets DISCONNECT 0x8E [MQTT-3.1.4-3].
+ * gets DISCONNECT 0x8E [MQTT-3.1.4-3]. A retained message replaced or
+ * cleared while a SUBSCRIBE's retained messages are still being sent goes
+ * out as it is when its turn comes (the new one; none once cleared).
  *
- * What it does not bound: the number of connections, nor of the sessions
- * kept for clients that went away (until their Session Expiry Interval
- * passes: `--max-session-expiry` caps it). Each idle connection holds about
- * 12 KiB of heap (25 KiB of resident memory, bench/README.md), plus its
- * queue, its subscriptions and the packet it is receiving (up to the
- * maximum packet size, as its bytes arrive): the bounds above are per
- * client, the total is theirs times the clients. Nor the fan-out of one
- * PUBLISH to many matching subscribers (done at once), nor the CPU a
- * client can make it spend within these bounds.
+ * What it does not bound: the total memory of all clients. Each idle
+ * connection holds about 12 KiB of heap (25 KiB of resident memory,
+ * bench/README.md), plus its queue, its subscriptions and the packet it is
+ * receiving (up to the maximum packet size, as its bytes arrive); a session
+ * kept for a client that went away holds its queue and subscriptions. The
+ * bounds above are per client: the worst case is theirs times the
+ * connections and sessions allowed (at the defaults, far more than any
+ * machine has — lower `--max-connections`, `--max-sessions`,
+ * `--max-queued-bytes` and `--max-packet-size` to fit yours). Nor the
+ * fan-out of one PUBLISH to many matching subscribers (done at once, each
+ * copy under its subscriber's queue bounds), nor the CPU a client can make
+ * it spend within these bounds.
  *
  * `--deny FILTER` (repeatable) keeps a topic filter from every client: a
  * SUBSCRIBE to a filter it covers (every topic the filter matches, FILTER
