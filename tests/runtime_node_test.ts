@@ -3,14 +3,21 @@
  * installed by `.ci/run`): each runs every tests/node/test-*.mjs under
  * `node --test` — the codec, the streams, a Node TCP server, and the client
  * scenarios of tests/support/scenarios.mjs against mosquitto (TCP) and the
- * example broker (WebSocket) started here. The bundle is built first, so
- * that the tests see this working copy.
+ * example broker (WebSocket) started here, and the close orders over Node
+ * 22's WebSocket client against raw WebSocket ends held here (a
+ * `PeerControl`: Node has no WebSocket server of its own to be the peer).
+ * The bundle is built first, so that the tests see this working copy.
  *
  * @module
  */
 
 import { afterAll, beforeAll, describe, it } from "@std/testing/bdd";
 import { buildBundle } from "../scripts/build_bundle.ts";
+import { PeerControl } from "./support/peer_control.ts";
+import {
+  type RawWebSocketServer,
+  rawWebSocketServer,
+} from "./support/raw_web_socket.ts";
 import {
   assertSuitePassed,
   installedRuntime,
@@ -46,14 +53,36 @@ describe({
 }, () => {
   let brokers: ScenarioBrokers;
   let files: string[];
+  const control = new PeerControl();
+  let controlServer: Deno.HttpServer<Deno.NetAddr>;
+  let peers: RawWebSocketServer;
+  let env: Record<string, string>;
 
   beforeAll(async () => {
     await buildBundle();
     files = await nodeTestFiles();
     brokers = await startScenarioBrokers();
+    controlServer = control.serve();
+    peers = await rawWebSocketServer("mqtt");
+    // Every connection is the peer named by its path (/ID), for the row
+    // running in Node that opened it.
+    (async () => {
+      for (;;) {
+        const end = await peers.accept();
+        control.add(end.path.slice(1), end);
+      }
+    })();
+    env = {
+      ...brokers.env,
+      MQTT_PEER_WS_URL: peers.url,
+      MQTT_PEER_CONTROL_URL: `http://127.0.0.1:${controlServer.addr.port}`,
+    };
   });
 
   afterAll(async () => {
+    await control.dispose();
+    await peers?.close();
+    await controlServer?.shutdown();
     await brokers?.stop();
   });
 
@@ -65,7 +94,7 @@ describe({
         const result = await runSuite(
           node!,
           ["--test", "--test-reporter=tap", ...files],
-          brokers.env,
+          env,
         );
         assertSuitePassed(`Node ${await runtimeVersion(node!)}`, result);
       },

@@ -2,7 +2,10 @@
 // bundle over real net sockets on 127.0.0.1 wrapped with Readable.toWeb and
 // Writable.toWeb, the library on either end. The peer is the other net
 // socket (end() for a clean close, destroy() to drop, resetAndDestroy() for
-// an RST). node --test fails the file on an uncaught exception or an
+// an RST). On Node 22 and later, also over Node's WebSocket client (through
+// webSocketStreams and connectWebSocket), the peer then a raw WebSocket end
+// in the Deno test that runs this file, driven over HTTP (remotePeer; its
+// URLs in MQTT_PEER_WS_URL and MQTT_PEER_CONTROL_URL). node --test fails the file on an uncaught exception or an
 // unhandled rejection, and so does the file's last test, which reads
 // process-level hooks.
 // Run: deno task build && node --test tests/node/test-close-orders.mjs
@@ -15,6 +18,7 @@ import * as lib from "../../dist/mqtt_codec.mjs";
 import {
   CLOSE_ORDERS,
   netSocketPeer,
+  remotePeer,
   watchUncaught,
 } from "../support/close_orders.mjs";
 
@@ -71,6 +75,45 @@ for (const [transport, open] of Object.entries(TRANSPORTS)) {
         }
       });
     }
+  });
+}
+
+/** Node's ways to open a client WebSocket as two byte streams. */
+const WEB_SOCKET_TRANSPORTS = {
+  async webSocketStreams(url) {
+    const socket = new WebSocket(url, "mqtt");
+    const streams = lib.webSocketStreams(socket);
+    if (socket.readyState !== WebSocket.OPEN) {
+      await once(socket, "open");
+    }
+    return streams;
+  },
+  connectWebSocket: (url) => lib.connectWebSocket(url),
+};
+
+const peerUrl = process.env.MQTT_PEER_WS_URL;
+const controlUrl = process.env.MQTT_PEER_CONTROL_URL;
+for (const [transport, open] of Object.entries(WEB_SOCKET_TRANSPORTS)) {
+  describe(`close orders on Node: WebSocket client through ${transport}`, () => {
+    if (typeof WebSocket !== "function" || !peerUrl || !controlUrl) {
+      it.skip("needs Node 22's WebSocket and the Deno test's raw peers");
+      return;
+    }
+    CLOSE_ORDERS.forEach((order, row) => {
+      it(order.name, { timeout: 10_000 }, async () => {
+        const id = `node${
+          process.versions.node.split(".")[0]
+        }-${transport}-${row}`;
+        await order.run(lib, {
+          local: await open(`${peerUrl}/${id}`),
+          peer: remotePeer(controlUrl, id),
+          kind: "websocket",
+          // Node's WebSocket (undici) fires no error event on a reset, only
+          // a close 1006: there is no cause to keep.
+          silentErrors: true,
+        });
+      });
+    });
   });
 }
 
