@@ -29,6 +29,8 @@
  *
  * | bound | default | flag |
  * | ----- | ------- | ---- |
+ * | connections open at once, on each listener (TCP, WebSocket), as mosquitto's `max_connections`: one past it is closed as soon as it is accepted, before a byte is read (a WebSocket gets HTTP 503 instead of the upgrade); refusals are counted, and logged once per run of them | 10,000 (0: none) | `--max-connections N` |
+ * | sessions held, connected or waiting for their client: a CONNECT that would make one more is refused — CONNACK 0x97 Quota exceeded in 5.0 (section 3.2.2.2), return code 3 Server unavailable in 3.1.1 and 3.1 (section 3.2.2.3) — while resuming a session or taking one over is not one more | 100,000 (0: none) | `--max-sessions N` |
  * | a packet before the CONNECT is accepted (refused from its fixed header) | 64 KiB | `--max-connect-size B` |
  * | a packet once connected (announced as Maximum Packet Size; 0x95) | 16 MiB | `--max-packet-size B` |
  * | time from connecting to the CONNECT | 10 s | `--connect-timeout MS` |
@@ -50,17 +52,22 @@
  * client takes them; the subscription index and the retained store are
  * tries, so a PUBLISH costs what it matches. Two CONNECTs for one client
  * id are decided one after the other: the second takes over, the first
- * gets DISCONNECT 0x8E [MQTT-3.1.4-3].
+ * gets DISCONNECT 0x8E [MQTT-3.1.4-3]. A retained message replaced or
+ * cleared while a SUBSCRIBE's retained messages are still being sent goes
+ * out as it is when its turn comes (the new one; none once cleared).
  *
- * What it does not bound: the number of connections, nor of the sessions
- * kept for clients that went away (until their Session Expiry Interval
- * passes: `--max-session-expiry` caps it). Each idle connection holds about
- * 12 KiB of heap (25 KiB of resident memory, bench/README.md), plus its
- * queue, its subscriptions and the packet it is receiving (up to the
- * maximum packet size, as its bytes arrive): the bounds above are per
- * client, the total is theirs times the clients. Nor the fan-out of one
- * PUBLISH to many matching subscribers (done at once), nor the CPU a
- * client can make it spend within these bounds.
+ * What it does not bound: the total memory of all clients. Each idle
+ * connection holds about 12 KiB of heap (25 KiB of resident memory,
+ * bench/README.md), plus its queue, its subscriptions and the packet it is
+ * receiving (up to the maximum packet size, as its bytes arrive); a session
+ * kept for a client that went away holds its queue and subscriptions. The
+ * bounds above are per client: the worst case is theirs times the
+ * connections and sessions allowed (at the defaults, far more than any
+ * machine has — lower `--max-connections`, `--max-sessions`,
+ * `--max-queued-bytes` and `--max-packet-size` to fit yours). Nor the
+ * fan-out of one PUBLISH to many matching subscribers (done at once, each
+ * copy under its subscriber's queue bounds), nor the CPU a client can make
+ * it spend within these bounds.
  *
  * `--deny FILTER` (repeatable) keeps a topic filter from every client: a
  * SUBSCRIBE to a filter it covers (every topic the filter matches, FILTER
@@ -73,6 +80,7 @@
 
 import { parseArgs } from "@std/cli/parse-args";
 import { Connection } from "./broker/connection.ts";
+import { ConnectionLimit } from "./broker/connection_limit.ts";
 import {
   type BrokerSettings,
   BrokerState,
@@ -102,6 +110,8 @@ export interface RunningBroker {
   wsPort: number | undefined;
   /** The broker's state, for tests that look inside. */
   state: BrokerState;
+  /** The connections open and refused, on TCP and on WebSocket. */
+  connections: { tcp: ConnectionLimit; webSocket: ConnectionLimit };
   /** Disconnects every client (0x8B Server shutting down) and stops listening. */
   close(): Promise<void>;
 }
@@ -118,6 +128,15 @@ export async function startBroker(
   const hostname = options.hostname ?? "127.0.0.1";
   const state = new BrokerState(options);
   const connections = new Set<Connection>();
+  // Per listener, as mosquitto's max_connections.
+  const maximumConnections = options.maximumConnections ??
+    DEFAULT_SETTINGS.maximumConnections;
+  const tcpLimit = new ConnectionLimit("TCP", maximumConnections, state.log);
+  const wsLimit = new ConnectionLimit(
+    "WebSocket",
+    maximumConnections,
+    state.log,
+  );
 
   function serve(transport: Transport): void {
     const connection = new Connection(state, transport);
@@ -129,13 +148,19 @@ export async function startBroker(
   const accepting = (async () => {
     for await (const conn of listener) {
       const transport = tcpTransport(conn);
+      // Over the limit: closed before a byte is read (no buffer taken).
+      if (!tcpLimit.take(transport.remote)) {
+        transport.close();
+        continue;
+      }
+      const held = tcpLimit.held(transport);
       try {
         conn.setNoDelay(true);
       } catch {
-        transport.close(); // gone already
+        held.close(); // gone already
         continue;
       }
-      serve(transport);
+      serve(held);
     }
   })().catch(() => {}); // ends with an error when the listener is closed
 
@@ -155,13 +180,18 @@ export async function startBroker(
           return new Response("subprotocol mqtt required\n", { status: 400 });
         }
         const { hostname: host, port } = info.remoteAddr;
+        const remote = `ws:${host}:${port}`;
+        // Over the limit: no WebSocket at all.
+        if (!wsLimit.take(remote)) {
+          return new Response("too many connections\n", { status: 503 });
+        }
         const { socket, response } = Deno.upgradeWebSocket(
           request,
           offered.length > 0 ? { protocol: "mqtt" } : {},
         );
         // Room for a packet of the largest size, and some.
         const backlog = state.maximumPacketSize + 64 * 1024;
-        serve(webSocketTransport(socket, `ws:${host}:${port}`, backlog));
+        serve(wsLimit.held(webSocketTransport(socket, remote, backlog)));
         return response;
       },
     );
@@ -171,6 +201,7 @@ export async function startBroker(
     tcpPort: (listener.addr as Deno.NetAddr).port,
     wsPort: server?.addr.port,
     state,
+    connections: { tcp: tcpLimit, webSocket: wsLimit },
     async close() {
       listener.close();
       await accepting;
@@ -191,6 +222,8 @@ export async function startBroker(
 
 /** The command line: `--flag value` for every option, `--help` lists them. */
 const FLAGS: Record<string, [keyof BrokerSettings, string]> = {
+  "max-connections": ["maximumConnections", "N"],
+  "max-sessions": ["maximumSessions", "N"],
   "max-keep-alive": ["maximumKeepAlive", "S"],
   "topic-alias-maximum": ["topicAliasMaximum", "N"],
   "max-packet-size": ["maximumPacketSize", "B"],

@@ -1133,6 +1133,35 @@ describe("examples/broker.ts against our client", () => {
       await ws5.disconnect();
       await ws4.disconnect();
     });
+
+    it("--max-connections counts each listener's: a WebSocket past it gets HTTP 503, not a WebSocket; TCP has its own slots; a slot is freed when its client leaves", async () => {
+      await restart({ maximumConnections: 1, wsPort: 0 });
+      const url = `ws://127.0.0.1:${broker.wsPort}`;
+      const first = await connect({ clientId: "ws-first" }, url);
+      const refused = await fetch(url.replace("ws:", "http:"), {
+        headers: {
+          upgrade: "websocket",
+          connection: "Upgrade",
+          "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+          "sec-websocket-version": "13",
+          "sec-websocket-protocol": "mqtt",
+        },
+      });
+      assertEquals(refused.status, 503);
+      await refused.body?.cancel();
+      assertEquals(broker.connections.webSocket.refused, 1);
+      // The TCP listener's one slot is its own.
+      const tcp = await connect({ clientId: "tcp-one" });
+      await tcp.send({ type: "pingreq" });
+      assertEquals((await tcp.next()).type, "pingresp");
+      await first.disconnect();
+      await waitUntil(
+        () => broker.connections.webSocket.open === 0,
+        "the WebSocket's slot freed",
+      );
+      const second = await connect({ clientId: "ws-second" }, url);
+      await second.disconnect();
+    });
   });
 });
 

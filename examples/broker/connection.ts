@@ -37,8 +37,8 @@ export interface Host {
   handle(connection: Connection, event: ServerEvent, now: number): void;
   /** The retained messages a filter matches (none expired). */
   retainedFor(filter: string): RetainedMessage[];
-  /** Whether a retained message found by `retainedFor` is still the one kept. */
-  isRetained(entry: RetainedMessage): boolean;
+  /** The retained message of `topic` now, if it has one. */
+  retainedOn(topic: string): RetainedMessage | undefined;
   /** Where log lines go; `verbose` logs every packet. */
   readonly log: (line: string) => void;
   readonly verbose: boolean;
@@ -413,9 +413,12 @@ export class Connection {
       const found = job.found;
       while (job.next < found.length && budget > 0) {
         if (!this.#hasRoom()) return;
-        const entry = found[job.next++];
+        // Looked up again: a topic's retained message replaced since the
+        // lookup goes out as it is now (it may have come live too, as the
+        // subscription was made first); one cleared since goes not at all.
+        const entry = host.retainedOn(found[job.next++].message.topic);
         budget--;
-        if (!host.isRetained(entry)) continue; // cleared or replaced since
+        if (entry === undefined) continue;
         const now = host.clock();
         const message = withExpiryLeft(entry, now);
         if (message === undefined) continue; // expired

@@ -45,6 +45,19 @@ export interface BrokerSettings {
   maximumQueuedMessages: number;
   /** Bytes of messages queued or in flight for one client (`--max-queued-bytes`). */
   maximumQueuedBytes: number;
+  /**
+   * Network connections open at once on each listener, as mosquitto's
+   * `max_connections`; 0 for no limit (`--max-connections`). One past it
+   * is closed as soon as it is accepted (`startBroker` applies it).
+   */
+  maximumConnections: number;
+  /**
+   * Sessions held, connected or waiting for their client (until their
+   * Session Expiry Interval passes); 0 for no limit (`--max-sessions`).
+   * A CONNECT that would make one more is refused; resuming or taking
+   * over a session is not one more.
+   */
+  maximumSessions: number;
   /** Subscriptions of one client (`--max-subscriptions`). */
   maximumSubscriptions: number;
   /**
@@ -82,6 +95,8 @@ export const DEFAULT_SETTINGS: Readonly<BrokerSettings> = {
   maximumInFlight: 100,
   maximumQueuedMessages: 1_000,
   maximumQueuedBytes: 16 * MiB,
+  maximumConnections: 10_000,
+  maximumSessions: 100_000,
   maximumSubscriptions: 20_000,
   maximumRetainedBytes: 64 * MiB,
   maximumSessionExpiryInterval: undefined,
@@ -289,9 +304,9 @@ export class BrokerState implements Host {
     });
   }
 
-  /** Whether `entry` is still the retained message of its topic. */
-  isRetained(entry: RetainedMessage): boolean {
-    return this.#retained.get(entry.message.topic) === entry;
+  /** The retained message of `topic` now, if it has one. */
+  retainedOn(topic: string): RetainedMessage | undefined {
+    return this.#retained.get(topic);
   }
 
   /** Nothing is routed any more; every timer stops. */
@@ -324,6 +339,24 @@ export class BrokerState implements Host {
     const previous = connect.clientId === ""
       ? undefined
       : this.sessions.get(connect.clientId);
+    if (previous === undefined && this.#sessionsFull()) {
+      // 5.0: 0x97 Quota exceeded, "an implementation or administrative
+      // imposed limit has been exceeded" (section 3.2.2.2); 3.1.1 (and 3.1)
+      // have no such code: 3 Server unavailable (section 3.2.2.3). Either
+      // way the connection is then closed (5.0 [MQTT-3.2.2-7], 3.1.1
+      // [MQTT-3.2.2-5]), by the session.
+      session.reject({
+        reasonCode: connect.protocolVersion === 5
+          ? ReasonCode.QuotaExceeded
+          : 3,
+      }, now);
+      this.log(
+        `${
+          connect.clientId || connection.remote
+        }: refused: ${this.sessions.size} sessions held (--max-sessions)`,
+      );
+      return;
+    }
     session.accept({
       previous: previous?.session,
       // An empty client id gets one [MQTT-3.1.3-6] (MQTT 3.1.1 refuses it
@@ -342,6 +375,12 @@ export class BrokerState implements Host {
     // The connection taken over says goodbye (DISCONNECT 0x8E), and an
     // ended session leaves the index, before this session's own events.
     previous?.pump(now);
+  }
+
+  /** Whether one more session would be past `maximumSessions`. */
+  #sessionsFull(): boolean {
+    const { maximumSessions } = this.#settings;
+    return maximumSessions > 0 && this.sessions.size >= maximumSessions;
   }
 
   /** Adds a subscription of `clientId` to the index. */
