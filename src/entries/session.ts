@@ -60,7 +60,7 @@ export {
   type Delivery,
   type RejectOptions,
   ServerSession,
-  type ServerSessionOptions,
   type ServerSessionState,
 } from "../session/server_session.ts";
+export type { ServerSessionOptions } from "../session/server_options.ts";
 export type * from "../session/types.ts";

@@ -7,14 +7,9 @@
 import {
   DEFAULT_KEEP_ALIVE,
   DEFAULT_MAXIMUM_PACKET_SIZE,
-  DEFAULT_MAXIMUM_QOS,
   DEFAULT_RECEIVE_MAXIMUM,
-  DEFAULT_RETAIN_AVAILABLE,
   DEFAULT_SESSION_EXPIRY_INTERVAL,
-  DEFAULT_SHARED_SUBSCRIPTION_AVAILABLE,
-  DEFAULT_SUBSCRIPTION_IDENTIFIERS_AVAILABLE,
   DEFAULT_TOPIC_ALIAS_MAXIMUM,
-  DEFAULT_WILDCARD_SUBSCRIPTION_AVAILABLE,
   MAXIMUM_TOPIC_ALIAS,
 } from "../defaults.ts";
 import { MqttError } from "../error.ts";
@@ -26,7 +21,6 @@ import type {
   Packet,
   ProtocolVersion,
   PublishPacket,
-  QoS,
   SubackPacket,
   SubscribePacket,
   UnsubackPacket,
@@ -36,7 +30,8 @@ import type {
 } from "../packet.ts";
 import { isSharedSubscription } from "../topic.ts";
 import { authPacket, checkAuth, unexpectedAuth } from "./auth.ts";
-import { fitControlPacket, fitOrRefuse, type PeerLimits } from "./control.ts";
+import { type ServerLimits, serverLimits } from "./connack.ts";
+import { fitOrRefuse, queueControlPacket } from "./control.ts";
 import { Deque } from "./deque.ts";
 import { InboundTopicAliases } from "./inbound_aliases.ts";
 import { OutboundTopicAliases } from "./outbound_aliases.ts";
@@ -159,17 +154,6 @@ export interface ClientSessionOptions extends SessionOptions {
  * ```
  */
 export type ClientSessionState = "disconnected" | "connecting" | "connected";
-
-/** What the server announced in its CONNACK, with defaults filled in. */
-interface ServerLimits extends PeerLimits {
-  readonly receiveMaximum: number;
-  readonly maximumQoS: QoS;
-  readonly retainAvailable: boolean;
-  readonly wildcardSubscriptionAvailable: boolean;
-  readonly subscriptionIdentifiersAvailable: boolean;
-  readonly sharedSubscriptionAvailable: boolean;
-  readonly topicAliasMaximum: number;
-}
 
 /** A SUBSCRIBE or UNSUBSCRIBE waiting for its answer, or for a Packet Identifier. */
 interface Request {
@@ -1311,13 +1295,7 @@ export class ClientSession {
 
   /** Queues a control packet, fitted to the server's limits. */
   #send(packet: Packet): void {
-    const server = this.#server;
-    if (server === undefined) {
-      this.#transmit.push(packet);
-      return;
-    }
-    const fitted = fitControlPacket(packet, server);
-    if (fitted !== undefined) this.#transmit.push(fitted);
+    queueControlPacket(this.#transmit, packet, this.#server);
   }
 
   #handle(packet: Packet): void {
@@ -1416,24 +1394,7 @@ export class ClientSession {
       this.#connectTemplate.keepAlive;
     // The server's Keep Alive replaces ours [MQTT-3.1.2-21].
     this.#keepAlive = keepAlive * 1000;
-    const server: ServerLimits = {
-      rules,
-      maximumPacketSize: connack.maximumPacketSize ??
-        DEFAULT_MAXIMUM_PACKET_SIZE,
-      problemInformation: true,
-      receiveMaximum: connack.receiveMaximum ?? DEFAULT_RECEIVE_MAXIMUM,
-      maximumQoS: connack.maximumQoS ?? DEFAULT_MAXIMUM_QOS,
-      retainAvailable: connack.retainAvailable ?? DEFAULT_RETAIN_AVAILABLE,
-      wildcardSubscriptionAvailable: connack.wildcardSubscriptionAvailable ??
-        DEFAULT_WILDCARD_SUBSCRIPTION_AVAILABLE,
-      subscriptionIdentifiersAvailable:
-        connack.subscriptionIdentifiersAvailable ??
-          DEFAULT_SUBSCRIPTION_IDENTIFIERS_AVAILABLE,
-      sharedSubscriptionAvailable: connack.sharedSubscriptionAvailable ??
-        DEFAULT_SHARED_SUBSCRIPTION_AVAILABLE,
-      topicAliasMaximum: connack.topicAliasMaximum ??
-        DEFAULT_TOPIC_ALIAS_MAXIMUM,
-    };
+    const server = serverLimits(connack, rules);
     this.#server = server;
     this.#state = "connected";
     this.#authStepDue = false;

@@ -6,6 +6,7 @@
 
 import { MqttError } from "../error.ts";
 import type { Packet } from "../packet.ts";
+import type { Deque } from "./deque.ts";
 import { fitsWithin } from "./packet_size.ts";
 import type { VersionRules } from "./version.ts";
 
@@ -93,6 +94,25 @@ export function fitControlPacket(
   return fitsWithin(candidate, limits.maximumPacketSize, limits.rules.version)
     ? candidate
     : undefined;
+}
+
+/**
+ * Queues a control packet for the peer: as it is before the peer's limits
+ * are known, else fitted to them, and left out when even bare it does not
+ * fit (a packet larger than the peer's Maximum Packet Size is never sent
+ * [MQTT-3.1.2-24], [MQTT-3.2.2-15]).
+ */
+export function queueControlPacket(
+  transmit: Deque<Packet>,
+  packet: Packet,
+  limits: PeerLimits | undefined,
+): void {
+  if (limits === undefined) {
+    transmit.push(packet);
+    return;
+  }
+  const fitted = fitControlPacket(packet, limits);
+  if (fitted !== undefined) transmit.push(fitted);
 }
 
 /**

@@ -6,17 +6,12 @@
 
 import {
   DEFAULT_MAXIMUM_PACKET_SIZE,
-  DEFAULT_MAXIMUM_QOS,
   DEFAULT_RECEIVE_MAXIMUM,
-  DEFAULT_TOPIC_ALIAS_MAXIMUM,
-  MAXIMUM_PACKET_ID,
-  MAXIMUM_TOPIC_ALIAS,
   SESSION_NEVER_EXPIRES,
 } from "../defaults.ts";
 import { MqttError } from "../error.ts";
 import type {
   AuthPacket,
-  ConnackPacket,
   ConnectPacket,
   DisconnectPacket,
   Packet,
@@ -31,9 +26,19 @@ import type {
   Will,
 } from "../packet.ts";
 import { isValidReasonCode } from "../reason_code.ts";
-import { isSharedSubscription, topicMatches } from "../topic.ts";
 import { authPacket, checkAuth, unexpectedAuth } from "./auth.ts";
-import { fitControlPacket, fitOrRefuse, type PeerLimits } from "./control.ts";
+import { fitOrRefuse, type PeerLimits, queueControlPacket } from "./control.ts";
+import {
+  type ServerSessionOptions,
+  type ServerSettings,
+  serverSettings,
+} from "./server_options.ts";
+import {
+  acceptedClientId,
+  acceptingConnack,
+  connectRefusal,
+  refusingConnack,
+} from "./connack.ts";
 import { Deque } from "./deque.ts";
 import { InboundTopicAliases } from "./inbound_aliases.ts";
 import { OutboundTopicAliases } from "./outbound_aliases.ts";
@@ -46,37 +51,36 @@ import {
   sessionStats,
 } from "./report.ts";
 import { Sender } from "./sender.ts";
+import {
+  addSubscriptions,
+  answerPacket,
+  checkRequestAnswer,
+  matchSubscriptions,
+  PendingRequests,
+  proposeReasonCodes,
+  removeSubscriptions,
+  type SubscriptionRequest,
+  type Subscriptions,
+} from "./subscriptions.ts";
 import type {
   Acknowledgement,
   ApplicationMessage,
-  GrantedSubscription,
   Initiator,
   PublishedEvent,
   ServerEvent,
-  SessionOptions,
   SessionStats,
 } from "./types.ts";
 import {
   checkAcknowledgement,
-  checkDuration,
-  checkInteger,
-  checkLimit,
   checkMessage,
   checkNow,
   checkObject,
   checkPacket,
   checkPacketShape,
   checkReaderError,
-  checkSessionOptions,
   describe,
 } from "./validate.ts";
-import {
-  connectReturnCode,
-  rule,
-  subackReturnCode,
-  type VersionRules,
-  versionRules,
-} from "./version.ts";
+import { rule, type VersionRules, versionRules } from "./version.ts";
 
 const MALFORMED = 0x81;
 const PROTOCOL_ERROR = 0x82;
@@ -88,76 +92,9 @@ const SESSION_TAKEN_OVER = 0x8e;
 const QUOTA_EXCEEDED = 0x97;
 const CONTINUE_AUTHENTICATION = 0x18;
 const RE_AUTHENTICATE = 0x19;
-const NO_SUBSCRIPTION_EXISTED = 0x11;
 const PACKET_TOO_LARGE = 0x95;
 /** Packets a client may send before its CONNECT is decided, kept until then. */
 const EARLY_PACKETS = 64;
-
-/**
- * Options of a {@linkcode ServerSession}: the server's limits, announced in
- * the CONNACK (MQTT 5.0) and enforced, and how the session behaves (with
- * those of `SessionOptions`). One object usually serves every session of a
- * server.
- *
- * @example A server with bounded sessions
- * ```ts
- * import type { ServerSessionOptions } from "@mqtt/codec/session";
- *
- * const options: ServerSessionOptions = {
- *   receiveMaximum: 100,
- *   maximumPacketSize: 1_048_576,
- *   topicAliasMaximum: 10,
- *   maximumKeepAlive: 300,
- *   maximumQueuedMessages: 1_000,
- * };
- * ```
- */
-export interface ServerSessionOptions extends SessionOptions {
-  /** How many QoS 1 and 2 messages we take at once from a client (default 65,535). */
-  receiveMaximum?: number;
-  /** The largest packet we take (default: no limit); pass it to the `PacketReader` too. */
-  maximumPacketSize?: number;
-  /** The highest Topic Alias a client may use (default 0: none). */
-  topicAliasMaximum?: number;
-  /** The highest QoS we take in a PUBLISH and grant in a subscription (default 2). */
-  maximumQoS?: QoS;
-  /** Whether we take retained messages (default true). */
-  retainAvailable?: boolean;
-  /** Whether subscriptions may hold wildcards (default true). */
-  wildcardSubscriptionAvailable?: boolean;
-  /** Whether SUBSCRIBE may carry a Subscription Identifier (default true). */
-  subscriptionIdentifiersAvailable?: boolean;
-  /** Whether shared subscriptions (`$share/...`) are taken (default true). */
-  sharedSubscriptionAvailable?: boolean;
-  /**
-   * The longest Keep Alive, in seconds (default: the client's). MQTT 5.0: a
-   * client asking for more, or for 0, is told this one as Server Keep Alive
-   * and held to it. MQTT 3.1.1 and 3.1, which have no way to tell a client
-   * another Keep Alive: such a client is refused with return code 2
-   * (Identifier rejected, which mosquitto's `max_keepalive` sends too)
-   * [MQTT-3.2.2-6].
-   */
-  maximumKeepAlive?: number;
-  /**
-   * The longest Session Expiry Interval, in seconds (default: never
-   * expires); also the expiry of MQTT 3.1.1 and 3.1 sessions with Clean
-   * Session 0.
-   */
-  maximumSessionExpiryInterval?: number;
-
-  /** Queue QoS 0 messages for a client while it is disconnected (default false). */
-  queueQoS0WhileDisconnected?: boolean;
-  /** At most this many subscriptions per session (default 1,000); more are refused with 0x97. */
-  maximumSubscriptions?: number;
-  /**
-   * Milliseconds a CONNECT may wait for `accept()` or `reject()`, enhanced
-   * authentication included (default 30,000); then it is refused with
-   * 0x87 Not authorized. Also, once {@linkcode ServerSession.connectionOpened}
-   * was called, the time the CONNECT itself may take to arrive; then the
-   * connection is closed without a word (section 3.1.4).
-   */
-  connectTimeout?: number;
-}
 
 /**
  * What {@linkcode ServerSession.accept} adds to the CONNACK.
@@ -290,22 +227,9 @@ export type ServerSessionState =
   | "disconnected"
   | "closed";
 
-/** A subscription as the session keeps it. */
-interface StoredSubscription {
-  readonly qos: QoS;
-  readonly noLocal: boolean;
-  readonly retainAsPublished: boolean;
-  readonly subscriptionIdentifier: number | undefined;
-}
-
 /** What the client announced in its CONNECT and the limits in force. */
 interface ClientLimits extends PeerLimits {
   readonly keepAlive: number;
-}
-
-/** A SUBSCRIBE or UNSUBSCRIBE waiting for the application's answer. */
-interface PendingRequest {
-  readonly packet: SubscribePacket | UnsubscribePacket;
 }
 
 /** The session state proper (section 4.1): what outlives a network connection. */
@@ -314,7 +238,7 @@ interface SessionCore {
   readonly ids: PacketIdAllocator;
   readonly sender: Sender;
   readonly receiver: Receiver;
-  readonly subscriptions: Map<string, StoredSubscription>;
+  readonly subscriptions: Subscriptions;
   /** Whether a connection was ever accepted on it (Session Present). */
   accepted: boolean;
   /** The Will of the last connection, until published or deleted. */
@@ -400,27 +324,7 @@ interface SessionCore {
  * ```
  */
 export class ServerSession {
-  readonly #options: Readonly<{
-    receiveMaximum: number;
-    maximumPacketSize: number | undefined;
-    topicAliasMaximum: number;
-    maximumQoS: QoS;
-    retainAvailable: boolean;
-    wildcardSubscriptionAvailable: boolean;
-    subscriptionIdentifiersAvailable: boolean;
-    sharedSubscriptionAvailable: boolean;
-    maximumKeepAlive: number | undefined;
-    maximumSessionExpiryInterval: number;
-    manualAcknowledgement: boolean;
-    strictReceiveMaximum: boolean;
-    useTopicAliases: boolean;
-    maximumInFlight: number;
-    maximumQueuedMessages: number;
-    maximumQueuedBytes: number;
-    queueQoS0WhileDisconnected: boolean;
-    maximumSubscriptions: number;
-    connectTimeout: number;
-  }>;
+  readonly #options: ServerSettings;
   readonly #transmit = new Deque<Packet>();
   readonly #events = new Deque<ServerEvent>();
   #core: SessionCore;
@@ -440,9 +344,7 @@ export class ServerSession {
   /** Packets received between the CONNECT and the decision on it. */
   #early: Packet[] = [];
   /** Requests the application has not answered (manual acknowledgement). */
-  readonly #pending = new Map<number, PendingRequest>();
-  /** Their Packet Identifiers, in use until answered [MQTT-2.2.1-3]. */
-  readonly #pendingPacketIds = new Set<number>();
+  readonly #pending = new PendingRequests();
   /** Enhanced authentication: an AUTH of ours waits for the client's answer. */
   #awaitingClientAuth = false;
   /** Enhanced authentication: the client's AUTH waits for our next step. */
@@ -458,75 +360,7 @@ export class ServerSession {
    * @throws {MqttError} For an invalid option.
    */
   constructor(options: ServerSessionOptions = {}) {
-    const where = "ServerSession";
-    checkObject(options, where, "options");
-    const maximumQoS = options.maximumQoS ?? DEFAULT_MAXIMUM_QOS;
-    if (maximumQoS !== 0 && maximumQoS !== 1 && maximumQoS !== 2) {
-      throw new MqttError(
-        `${where}: maximumQoS must be 0, 1 or 2, got ${describe(maximumQoS)}`,
-        PROTOCOL_ERROR,
-      );
-    }
-    this.#options = {
-      receiveMaximum: checkInteger(
-        options.receiveMaximum,
-        where,
-        "receiveMaximum",
-        1,
-        MAXIMUM_PACKET_ID,
-      ) ?? DEFAULT_RECEIVE_MAXIMUM,
-      maximumPacketSize: checkInteger(
-        options.maximumPacketSize,
-        where,
-        "maximumPacketSize",
-        1,
-        DEFAULT_MAXIMUM_PACKET_SIZE,
-      ),
-      topicAliasMaximum: checkInteger(
-        options.topicAliasMaximum,
-        where,
-        "topicAliasMaximum",
-        0,
-        MAXIMUM_TOPIC_ALIAS,
-      ) ?? DEFAULT_TOPIC_ALIAS_MAXIMUM,
-      maximumQoS,
-      retainAvailable: options.retainAvailable ?? true,
-      wildcardSubscriptionAvailable: options.wildcardSubscriptionAvailable ??
-        true,
-      subscriptionIdentifiersAvailable:
-        options.subscriptionIdentifiersAvailable ?? true,
-      sharedSubscriptionAvailable: options.sharedSubscriptionAvailable ?? true,
-      maximumKeepAlive: checkInteger(
-        options.maximumKeepAlive,
-        where,
-        "maximumKeepAlive",
-        1,
-        65_535,
-      ),
-      maximumSessionExpiryInterval: checkInteger(
-        options.maximumSessionExpiryInterval,
-        where,
-        "maximumSessionExpiryInterval",
-        0,
-        SESSION_NEVER_EXPIRES,
-      ) ?? SESSION_NEVER_EXPIRES,
-      ...checkSessionOptions(options, where, {
-        maximumInFlight: 100,
-        maximumQueuedMessages: 1_000,
-        maximumQueuedBytes: 16 * 1024 * 1024,
-      }),
-      queueQoS0WhileDisconnected: options.queueQoS0WhileDisconnected ?? false,
-      maximumSubscriptions: checkLimit(
-        options.maximumSubscriptions,
-        where,
-        "maximumSubscriptions",
-      ) ?? 1_000,
-      connectTimeout: checkDuration(
-        options.connectTimeout,
-        where,
-        "connectTimeout",
-      ) ?? 30_000,
-    };
+    this.#options = serverSettings(options);
     this.#core = this.#newCore();
   }
 
@@ -991,22 +825,11 @@ export class ServerSession {
     checkObject(options, where, "options");
     const connect = this.#awaitingDecision(where);
     const rules = this.#rules;
-    let clientId = connect.clientId;
-    const assigned = options.assignedClientIdentifier;
-    if (clientId === "") {
-      if (typeof assigned !== "string" || assigned === "") {
-        throw new MqttError(
-          `${where}: the client sent an empty Client Identifier: give an assignedClientIdentifier [MQTT-3.1.3-6]`,
-          PROTOCOL_ERROR,
-        );
-      }
-      clientId = assigned;
-    } else if (assigned !== undefined) {
-      throw new MqttError(
-        `${where}: assignedClientIdentifier is only for a client that sent an empty Client Identifier`,
-        PROTOCOL_ERROR,
-      );
-    }
+    const clientId = acceptedClientId(
+      connect,
+      options.assignedClientIdentifier,
+      where,
+    );
     const previous = options.previous;
     if (previous !== undefined) {
       if (!(previous instanceof ServerSession) || previous === this) {
@@ -1025,91 +848,14 @@ export class ServerSession {
       }
     }
     const opts = this.#options;
-    const askedKeepAlive = checkInteger(
-      options.serverKeepAlive,
+    const { connack, keepAlive, expiryInterval } = acceptingConnack(
+      connect,
+      clientId,
+      options,
+      opts,
+      rules,
       where,
-      "serverKeepAlive",
-      0,
-      65_535,
     );
-    // Only a version with Server Keep Alive can tell the client.
-    let serverKeepAlive = rules.serverKeepAlive ? askedKeepAlive : undefined;
-    if (serverKeepAlive === undefined && rules.serverKeepAlive) {
-      const maximum = opts.maximumKeepAlive;
-      if (
-        maximum !== undefined &&
-        (connect.keepAlive === 0 || connect.keepAlive > maximum)
-      ) {
-        serverKeepAlive = maximum;
-      }
-    }
-    const requestedExpiry = rules.sessionExpiry
-      ? connect.sessionExpiryInterval ?? 0
-      : connect.cleanStart
-      ? 0
-      : opts.maximumSessionExpiryInterval;
-    const expiryInterval = Math.min(
-      requestedExpiry,
-      opts.maximumSessionExpiryInterval,
-    );
-    const connack: ConnackPacket = {
-      type: "connack",
-      sessionPresent: false,
-      reasonCode: 0,
-    };
-    if (rules.properties) {
-      if (expiryInterval !== requestedExpiry) {
-        connack.sessionExpiryInterval = expiryInterval;
-      }
-      if (opts.receiveMaximum !== DEFAULT_RECEIVE_MAXIMUM) {
-        connack.receiveMaximum = opts.receiveMaximum;
-      }
-      if (opts.maximumQoS < 2) connack.maximumQoS = opts.maximumQoS as 0 | 1;
-      if (!opts.retainAvailable) connack.retainAvailable = false;
-      if (opts.maximumPacketSize !== undefined) {
-        connack.maximumPacketSize = opts.maximumPacketSize;
-      }
-      if (connect.clientId === "") connack.assignedClientIdentifier = clientId;
-      if (opts.topicAliasMaximum > 0) {
-        connack.topicAliasMaximum = opts.topicAliasMaximum;
-      }
-      if (!opts.wildcardSubscriptionAvailable) {
-        connack.wildcardSubscriptionAvailable = false;
-      }
-      if (!opts.subscriptionIdentifiersAvailable) {
-        connack.subscriptionIdentifiersAvailable = false;
-      }
-      if (!opts.sharedSubscriptionAvailable) {
-        connack.sharedSubscriptionAvailable = false;
-      }
-      if (serverKeepAlive !== undefined) {
-        connack.serverKeepAlive = serverKeepAlive;
-      }
-      // Only when asked for [MQTT-3.1.2-28].
-      if (
-        options.responseInformation !== undefined &&
-        connect.requestResponseInformation === true
-      ) {
-        connack.responseInformation = options.responseInformation;
-      }
-      if (options.serverReference !== undefined) {
-        connack.serverReference = options.serverReference;
-      }
-      if (options.reasonString !== undefined) {
-        connack.reasonString = options.reasonString;
-      }
-      if (options.userProperties !== undefined) {
-        connack.userProperties = options.userProperties;
-      }
-      if (connect.authenticationMethod !== undefined) {
-        // Every AUTH and the CONNACK carry the CONNECT's method [MQTT-4.12.0-5].
-        connack.authenticationMethod = connect.authenticationMethod;
-        if (options.authenticationData !== undefined) {
-          connack.authenticationData = options.authenticationData;
-        }
-      }
-    }
-    checkPacket(connack, rules, where);
     try {
       fitOrRefuse(connack, this.#clientLimits(), where, "client");
     } catch (error) {
@@ -1120,38 +866,8 @@ export class ServerSession {
 
     // The decision is made: from here on, the session is this client's.
     this.#clientId = clientId;
-    if (previous !== undefined && previous.#state === "disconnected") {
-      // What fell due before now happens first (its timer may not have
-      // run yet): a Will whose delay passed is published, not cancelled
-      // [MQTT-3.1.3-9]; an expired session ends, not resumed (section 4.1).
-      previous.#now = now;
-      previous.#runDeadlines(now);
-    }
     if (previous !== undefined) {
-      if (
-        previous.#state === "connected" || previous.#state === "connecting"
-      ) {
-        previous.#takenOver(now);
-      }
-      if (connect.cleanStart) {
-        // A new session replaces the old, which ends: its Will goes now
-        // (section 3.1.3.2.2: at the end of the session at the latest).
-        if (previous.#state === "disconnected") previous.#end("clean-start");
-        previous.#state = "closed";
-      } else if (previous.#state === "disconnected") {
-        // Taken over: the Will of the old connection is not sent
-        // [MQTT-3.1.3-9], the session no longer expires.
-        const core = previous.#core;
-        previous.#core = previous.#newCore();
-        previous.#state = "closed";
-        core.owner = this;
-        core.willAt = undefined;
-        core.will = undefined;
-        core.expiresAt = undefined;
-        this.#core = core;
-      } else {
-        previous.#state = "closed";
-      }
+      this.#takeOver(previous, connect.cleanStart, now);
     }
     const core = this.#core;
     // Session Present: a resumed session [MQTT-3.2.2-3], never after a Clean
@@ -1162,7 +878,6 @@ export class ServerSession {
     core.will = connect.will;
     core.expiryInterval = expiryInterval;
     this.#willDeleted = false;
-    const keepAlive = serverKeepAlive ?? connect.keepAlive;
     const client: ClientLimits = {
       rules,
       maximumPacketSize: connect.maximumPacketSize ??
@@ -1175,31 +890,7 @@ export class ServerSession {
     this.#awaitingClientAuth = false;
     this.#authStepDue = false;
     this.#send(connack);
-    const clientAliases = connect.topicAliasMaximum ?? 0;
-    core.sender.attach({
-      rules,
-      sendQuota: Math.min(
-        connect.receiveMaximum ?? DEFAULT_RECEIVE_MAXIMUM,
-        opts.maximumInFlight,
-      ),
-      maximumPacketSize: client.maximumPacketSize,
-      aliases: opts.useTopicAliases && clientAliases > 0
-        ? new OutboundTopicAliases(clientAliases)
-        : undefined,
-      maximumQoS: 2,
-      retainAvailable: true,
-    }, sessionPresent);
-    core.receiver.attach({
-      rules,
-      // MQTT 3.1.1 cannot tell the client a Receive Maximum: none is held
-      // against it (its QoS 2 identifiers are bounded by their 65,535).
-      receiveMaximum: rules.receiveMaximum
-        ? opts.receiveMaximum
-        : DEFAULT_RECEIVE_MAXIMUM,
-      aliases: new InboundTopicAliases(
-        rules.topicAliases ? opts.topicAliasMaximum : 0,
-      ),
-    });
+    this.#attach(core, connect, client, sessionPresent);
     const early = this.#early;
     this.#early = [];
     for (const packet of early) {
@@ -1473,39 +1164,15 @@ export class ServerSession {
     const { message, topicFilters } = delivery;
     const rules = this.#rules;
     const size = checkMessage(message, rules, "deliver");
-    const subscriptions = this.#core.subscriptions;
-    const self = delivery.publisher === this.#clientId;
-    let qos = -1;
-    let retainAsPublished = false;
-    let identifiers: number[] | undefined;
-    const take = (filter: string, subscription: StoredSubscription) => {
-      if (subscription.noLocal && self) return;
-      if (!topicMatches(shareFilter(filter, rules), message.topic)) return;
-      if (subscription.qos > qos) qos = subscription.qos;
-      if (subscription.retainAsPublished) retainAsPublished = true;
-      if (subscription.subscriptionIdentifier !== undefined) {
-        (identifiers ??= []).push(subscription.subscriptionIdentifier);
-      }
-    };
-    if (topicFilters === undefined) {
-      // Every non-shared subscription of this session that matches.
-      for (const [filter, subscription] of subscriptions) {
-        if (!isShared(filter, rules)) take(filter, subscription);
-      }
-    } else {
-      for (let i = 0; i < topicFilters.length; i++) {
-        const filter = topicFilters[i];
-        if (typeof filter !== "string") {
-          throw new MqttError(
-            `deliver: topicFilters must hold strings, got ${describe(filter)}`,
-            MALFORMED,
-          );
-        }
-        const subscription = subscriptions.get(filter);
-        if (subscription !== undefined) take(filter, subscription);
-      }
-    }
-    if (qos < 0) return false;
+    const match = matchSubscriptions(
+      this.#core.subscriptions,
+      message.topic,
+      topicFilters,
+      delivery.publisher === this.#clientId,
+      rules,
+    );
+    if (match === undefined) return false;
+    const qos = match.qos;
     const sentQoS = (message.qos < qos ? message.qos : qos) as QoS;
     if (
       sentQoS === 0 && state === "disconnected" &&
@@ -1517,7 +1184,7 @@ export class ServerSession {
     // published with Retain As Published, 0 otherwise (3.1.1 has no such
     // option: always 0, 3.1.1 [MQTT-3.3.1-9]).
     const retain = delivery.retained === true ||
-      (rules.subscriptionOptions && retainAsPublished && message.retain);
+      (rules.subscriptionOptions && match.retainAsPublished && message.retain);
     const interval = rules.messageExpiry
       ? message.messageExpiryInterval
       : undefined;
@@ -1526,7 +1193,7 @@ export class ServerSession {
       message,
       sentQoS,
       retain,
-      rules.properties ? identifiers : undefined,
+      rules.properties ? match.identifiers : undefined,
       size,
       interval === undefined ? undefined : now + interval * 1000,
       now,
@@ -1584,56 +1251,18 @@ export class ServerSession {
     if (this.#state !== "connected") return false;
     const request = this.#pending.get(answer.id);
     if (request === undefined) return this.#core.receiver.acknowledge(answer);
-    const packet = request.packet;
-    const count = packet.type === "subscribe"
-      ? packet.subscriptions.length
-      : packet.topicFilters.length;
-    const codes = answer.reasonCodes ?? this.#proposal(packet);
-    const type = packet.type === "subscribe" ? "suback" : "unsuback";
-    const rules = this.#rules;
-    if (
-      !Array.isArray(codes) || codes.length !== count ||
-      !codes.every((code) => isValidReasonCode(type, code))
-    ) {
-      throw new MqttError(
-        `acknowledge: ${type.toUpperCase()} needs ${count} valid reason codes, got ${
-          describe(codes)
-        } (section ${type === "suback" ? "3.9.3" : "3.11.3"})`,
-        PROTOCOL_ERROR,
+    const codes = answer.reasonCodes ??
+      proposeReasonCodes(
+        request,
+        this.#core.subscriptions,
+        this.#rules,
+        this.#options,
       );
-    }
-    if (
-      rules.properties &&
-      (answer.reasonString !== undefined || answer.userProperties !== undefined)
-    ) {
-      // Checked now, not when the packet is written.
-      const probe: SubackPacket | UnsubackPacket = {
-        type,
-        packetId: packet.packetId,
-        reasonCodes: codes,
-      };
-      addProperties(probe, answer, rules);
-      checkPacket(probe, rules, "acknowledge");
-    }
-    if (packet.type === "subscribe") {
-      packet.subscriptions.forEach((subscription, i) => {
-        if (codes[i] < 0x80 && codes[i] > subscription.qos) {
-          throw new MqttError(
-            `acknowledge: granted QoS ${
-              codes[i]
-            } is above the requested ${subscription.qos} for ${
-              describe(subscription.topicFilter)
-            } [MQTT-3.8.4-7]`,
-            PROTOCOL_ERROR,
-          );
-        }
-      });
-    }
+    checkRequestAnswer(request, codes, answer, this.#rules);
     this.#pending.delete(answer.id);
-    this.#pendingPacketIds.delete(packet.packetId);
-    if (packet.type === "subscribe") {
-      this.#completeSubscribe(packet, codes, answer);
-    } else this.#completeUnsubscribe(packet, codes, answer);
+    if (request.type === "subscribe") {
+      this.#completeSubscribe(request, codes, answer);
+    } else this.#completeUnsubscribe(request, codes, answer);
     return true;
   }
 
@@ -1752,6 +1381,82 @@ export class ServerSession {
     return core;
   }
 
+  /**
+   * Takes over or ends `previous`, the session this client had on an
+   * earlier connection [MQTT-3.1.4-3]: what fell due on it first, then its
+   * connection is closed, and its state becomes this session's (Clean
+   * Start 0) or ends (Clean Start 1).
+   */
+  #takeOver(previous: ServerSession, cleanStart: boolean, now: number): void {
+    if (previous.#state === "disconnected") {
+      // What fell due before now happens first (its timer may not have
+      // run yet): a Will whose delay passed is published, not cancelled
+      // [MQTT-3.1.3-9]; an expired session ends, not resumed (section 4.1).
+      previous.#now = now;
+      previous.#runDeadlines(now);
+    }
+    if (
+      previous.#state === "connected" || previous.#state === "connecting"
+    ) {
+      previous.#takenOver(now);
+    }
+    if (cleanStart) {
+      // A new session replaces the old, which ends: its Will goes now
+      // (section 3.1.3.2.2: at the end of the session at the latest).
+      if (previous.#state === "disconnected") previous.#end("clean-start");
+      previous.#state = "closed";
+    } else if (previous.#state === "disconnected") {
+      // Taken over: the Will of the old connection is not sent
+      // [MQTT-3.1.3-9], the session no longer expires.
+      const core = previous.#core;
+      previous.#core = previous.#newCore();
+      previous.#state = "closed";
+      core.owner = this;
+      core.willAt = undefined;
+      core.will = undefined;
+      core.expiresAt = undefined;
+      this.#core = core;
+    } else {
+      previous.#state = "closed";
+    }
+  }
+
+  /** Sends and receives the session's messages on the accepted connection, within the client's limits. */
+  #attach(
+    core: SessionCore,
+    connect: ConnectPacket,
+    client: ClientLimits,
+    sessionPresent: boolean,
+  ): void {
+    const rules = this.#rules;
+    const opts = this.#options;
+    const clientAliases = connect.topicAliasMaximum ?? 0;
+    core.sender.attach({
+      rules,
+      sendQuota: Math.min(
+        connect.receiveMaximum ?? DEFAULT_RECEIVE_MAXIMUM,
+        opts.maximumInFlight,
+      ),
+      maximumPacketSize: client.maximumPacketSize,
+      aliases: opts.useTopicAliases && clientAliases > 0
+        ? new OutboundTopicAliases(clientAliases)
+        : undefined,
+      maximumQoS: 2,
+      retainAvailable: true,
+    }, sessionPresent);
+    core.receiver.attach({
+      rules,
+      // MQTT 3.1.1 cannot tell the client a Receive Maximum: none is held
+      // against it (its QoS 2 identifiers are bounded by their 65,535).
+      receiveMaximum: rules.receiveMaximum
+        ? opts.receiveMaximum
+        : DEFAULT_RECEIVE_MAXIMUM,
+      aliases: new InboundTopicAliases(
+        rules.topicAliases ? opts.topicAliasMaximum : 0,
+      ),
+    });
+  }
+
   /** While disconnected: the delayed Will, then the expiry, when due by `now`. */
   #runDeadlines(now: number): void {
     const core = this.#core;
@@ -1798,13 +1503,7 @@ export class ServerSession {
 
   /** Queues a control packet, fitted to the client's limits once known. */
   #send(packet: Packet): void {
-    const client = this.#client;
-    if (client === undefined) {
-      this.#transmit.push(packet);
-      return;
-    }
-    const fitted = fitControlPacket(packet, client);
-    if (fitted !== undefined) this.#transmit.push(fitted);
+    queueControlPacket(this.#transmit, packet, this.#client);
   }
 
   #handleConnect(connect: ConnectPacket): void {
@@ -1813,31 +1512,9 @@ export class ServerSession {
     this.#connect = connect;
     this.#state = "connecting";
     this.#decisionDeadline = this.#now + this.#options.connectTimeout;
-    const opts = this.#options;
-    const will = connect.will;
-    if (
-      connect.clientId === "" && !connect.cleanStart &&
-      !rules.emptyClientIdResumes
-    ) {
-      this.#refuse(0x85, {}); // 3.1.1 [MQTT-3.1.3-8]: return code 2
-      return;
-    }
-    if (will !== undefined && will.qos > opts.maximumQoS) {
-      this.#refuse(0x9b, {}); // [MQTT-3.2.2-12]
-      return;
-    }
-    const maximumKeepAlive = opts.maximumKeepAlive;
-    if (
-      !rules.serverKeepAlive && maximumKeepAlive !== undefined &&
-      (connect.keepAlive === 0 || connect.keepAlive > maximumKeepAlive)
-    ) {
-      // No Server Keep Alive to tell the client: a Keep Alive we would not
-      // grant is refused, return code 2 (as mosquitto's max_keepalive).
-      this.#refuse(0x85, {});
-      return;
-    }
-    if (will?.retain === true && !opts.retainAvailable) {
-      this.#refuse(0x9a, {}); // [MQTT-3.2.2-13]
+    const refusal = connectRefusal(connect, rules, this.#options);
+    if (refusal !== undefined) {
+      this.#refuse(refusal, {});
       return;
     }
     this.#events.push({ type: "connect", packet: connect });
@@ -1934,45 +1611,6 @@ export class ServerSession {
     this.#core.receiver.handlePublish(packet);
   }
 
-  /** The answer the session proposes for a SUBSCRIBE or UNSUBSCRIBE. */
-  #proposal(packet: SubscribePacket | UnsubscribePacket): number[] {
-    const rules = this.#rules;
-    const subscriptions = this.#core.subscriptions;
-    if (packet.type === "unsubscribe") {
-      return packet.topicFilters.map((filter) =>
-        rules.reasonCodes && !subscriptions.has(filter)
-          ? NO_SUBSCRIPTION_EXISTED
-          : 0
-      );
-    }
-    const opts = this.#options;
-    // (In MQTT 5.0's terms, 3.1.1's 0x80 for all refusals: the SUBACK says
-    // it as the version can, see #completeSubscribe.)
-    const failure = (code: number) => rules.reasonCodes ? code : 0x80;
-    let added = 0;
-    return packet.subscriptions.map(({ topicFilter, qos }) => {
-      if (
-        isShared(topicFilter, rules) && !opts.sharedSubscriptionAvailable
-      ) {
-        return failure(0x9e); // section 3.2.2.3.13
-      }
-      const filter = shareFilter(topicFilter, rules);
-      if (
-        !opts.wildcardSubscriptionAvailable &&
-        (filter.includes("+") || filter.includes("#"))
-      ) {
-        return failure(0xa2); // [MQTT-3.8.3-2] (3.1.1), section 3.2.2.3.11
-      }
-      if (!subscriptions.has(topicFilter)) {
-        if (subscriptions.size + added >= opts.maximumSubscriptions) {
-          return failure(QUOTA_EXCEEDED);
-        }
-        added++;
-      }
-      return Math.min(qos, opts.maximumQoS);
-    });
-  }
-
   #handleSubscribe(packet: SubscribePacket): void {
     if (
       packet.subscriptionIdentifier !== undefined &&
@@ -1983,7 +1621,12 @@ export class ServerSession {
         0xa1,
       );
     }
-    const codes = this.#proposal(packet);
+    const codes = proposeReasonCodes(
+      packet,
+      this.#core.subscriptions,
+      this.#rules,
+      this.#options,
+    );
     if (this.#options.manualAcknowledgement) {
       const id = this.#holdRequest(packet);
       this.#events.push({ type: "subscribe", id, packet, reasonCodes: codes });
@@ -1992,26 +1635,11 @@ export class ServerSession {
     this.#completeSubscribe(packet, codes, {});
   }
 
-  /**
-   * Keeps a request for the application's answer; returns the id of its
-   * event. Its Packet Identifier is in use until then: a client that sends
-   * another request with it breaks [MQTT-2.2.1-3], and cannot pile up more
-   * than 65,535 requests unanswered.
-   */
-  #holdRequest(packet: SubscribePacket | UnsubscribePacket): number {
-    const packetId = packet.packetId;
-    if (this.#pendingPacketIds.has(packetId)) {
-      throw new MqttError(
-        `${packet.type.toUpperCase()}: Packet Identifier ${packetId} is in use by a request not answered yet ${
-          rule(this.#rules, "[MQTT-2.2.1-3]", "[MQTT-2.3.1-2]")
-        }`,
-        PROTOCOL_ERROR,
-      );
-    }
-    const id = ++this.#lastId;
-    this.#pending.set(id, { packet });
-    this.#pendingPacketIds.add(packetId);
-    return id;
+  /** Keeps a request for the application's answer; returns the id of its event. */
+  #holdRequest(request: SubscriptionRequest): number {
+    const id = this.#lastId + 1;
+    this.#pending.hold(id, request, this.#rules);
+    return this.#lastId = id;
   }
 
   /**
@@ -2022,7 +1650,7 @@ export class ServerSession {
    */
   #answerFits(
     packet: SubackPacket | UnsubackPacket,
-    request: SubscribePacket | UnsubscribePacket,
+    request: SubscriptionRequest,
   ): boolean {
     try {
       const where = request.type.toUpperCase();
@@ -2041,79 +1669,32 @@ export class ServerSession {
     answer: Omit<Acknowledgement, "id">,
   ): void {
     const rules = this.#rules;
-    const subscriptions = this.#core.subscriptions;
-    const granted: GrantedSubscription[] = [];
-    // The decisions, in MQTT 5.0's codes (the quota may refuse more below).
-    const decided = codes.slice();
-    const suback: SubackPacket = {
-      type: "suback",
-      packetId: packet.packetId,
-      reasonCodes: decided, // one byte each, as what is sent
-    };
-    addProperties(suback, answer, rules);
+    const suback = answerPacket(packet, codes, answer, rules);
     if (!this.#answerFits(suback, packet)) return;
-    // Each filter as if in its own SUBSCRIBE [MQTT-3.8.4-5].
-    packet.subscriptions.forEach((subscription, i) => {
-      const code = decided[i];
-      if (code >= 0x80) return;
-      const filter = subscription.topicFilter;
-      const existed = subscriptions.has(filter);
-      if (
-        !existed && subscriptions.size >= this.#options.maximumSubscriptions
-      ) {
-        decided[i] = QUOTA_EXCEEDED;
-        return;
-      }
-      const stored: StoredSubscription = {
-        qos: code as QoS,
-        noLocal: subscription.noLocal === true,
-        retainAsPublished: subscription.retainAsPublished === true,
-        subscriptionIdentifier: packet.subscriptionIdentifier,
-      };
-      // A subscription to the same filter replaces the old [MQTT-3.8.4-3].
-      subscriptions.set(filter, stored);
-      const retainHandling = rules.subscriptionOptions
-        ? subscription.retainHandling ?? 0
-        : 0;
-      const shared = isShared(filter, rules);
-      const entry: GrantedSubscription = {
-        topicFilter: filter,
-        qos: code as QoS,
-        isNew: !existed,
-        sendRetained: !shared &&
-          (retainHandling === 0 || (retainHandling === 1 && !existed)),
-      };
-      if (rules.subscriptionOptions) {
-        entry.noLocal = stored.noLocal;
-        entry.retainAsPublished = stored.retainAsPublished;
-        entry.retainHandling = retainHandling;
-        if (stored.subscriptionIdentifier !== undefined) {
-          entry.subscriptionIdentifier = stored.subscriptionIdentifier;
-        }
-      }
-      granted.push(entry);
-    });
-    // As the version can say them (3.1.1: 0x80; 3.1: no refusal at all).
-    const maximumQoS = this.#options.maximumQoS;
-    const sent = packet.subscriptions.map((subscription, i) =>
-      subackReturnCode(
-        rules,
-        decided[i],
-        Math.min(subscription.qos, maximumQoS) as QoS,
-      )
+    const { granted, reasonCodes } = addSubscriptions(
+      this.#core.subscriptions,
+      packet,
+      codes,
+      rules,
+      this.#options,
     );
-    suback.reasonCodes = sent;
+    suback.reasonCodes = reasonCodes;
     this.#send(suback);
     this.#events.push({
       type: "subscribed",
       subscriptions: granted,
       packet,
-      reasonCodes: sent,
+      reasonCodes,
     });
   }
 
   #handleUnsubscribe(packet: UnsubscribePacket): void {
-    const codes = this.#proposal(packet);
+    const codes = proposeReasonCodes(
+      packet,
+      this.#core.subscriptions,
+      this.#rules,
+      this.#options,
+    );
     if (this.#options.manualAcknowledgement) {
       const id = this.#holdRequest(packet);
       this.#events.push({
@@ -2132,22 +1713,13 @@ export class ServerSession {
     codes: number[],
     answer: Omit<Acknowledgement, "id">,
   ): void {
-    const rules = this.#rules;
-    const subscriptions = this.#core.subscriptions;
-    // MQTT 3.1.1's UNSUBACK has no reason codes: a refusal cannot be said
-    // (the filter stays).
-    const unsuback: UnsubackPacket = {
-      type: "unsuback",
-      packetId: packet.packetId,
-      reasonCodes: rules.reasonCodes ? codes : [],
-    };
-    addProperties(unsuback, answer, rules);
+    const unsuback = answerPacket(packet, codes, answer, this.#rules);
     if (!this.#answerFits(unsuback, packet)) return;
-    const removed: string[] = [];
-    packet.topicFilters.forEach((filter, i) => {
-      // Compared character by character [MQTT-3.10.4-1]; a refused one stays.
-      if (codes[i] < 0x80 && subscriptions.delete(filter)) removed.push(filter);
-    });
+    const removed = removeSubscriptions(
+      this.#core.subscriptions,
+      packet,
+      codes,
+    );
     // Even when nothing was removed [MQTT-3.10.4-5].
     this.#send(unsuback);
     this.#events.push({
@@ -2208,30 +1780,11 @@ export class ServerSession {
     options: Omit<RejectOptions, "reasonCode">,
     error?: MqttError,
   ): void {
-    const rules = this.#rules;
-    const wireCode = rules.connectReasonCodes ? code : connectReturnCode(code);
-    if (wireCode !== undefined) {
-      const connack: ConnackPacket = {
-        type: "connack",
-        sessionPresent: false, // [MQTT-3.2.2-6]
-        reasonCode: wireCode,
-      };
-      if (rules.properties) {
-        if (options.reasonString !== undefined) {
-          connack.reasonString = options.reasonString;
-        }
-        if (options.userProperties !== undefined) {
-          connack.userProperties = options.userProperties;
-        }
-        if (options.serverReference !== undefined) {
-          connack.serverReference = options.serverReference;
-        }
-      }
-      checkPacket(connack, rules, "reject");
+    const connack = refusingConnack(code, options, this.#rules);
+    if (connack !== undefined) {
       // A CONNACK may carry them whatever the client asked [MQTT-3.1.2-29];
       // even the bare CONNACK too large leaves nothing to say but to close.
-      const fitted = fitControlPacket(connack, this.#clientLimits());
-      if (fitted !== undefined) this.#transmit.push(fitted);
+      queueControlPacket(this.#transmit, connack, this.#clientLimits());
     }
     this.#close("local", code, undefined, error);
   }
@@ -2276,7 +1829,6 @@ export class ServerSession {
     this.#client = undefined;
     this.#early = [];
     this.#pending.clear();
-    this.#pendingPacketIds.clear();
     core.sender.detach();
     core.receiver.detach();
     this.#events.push(disconnectedEvent(initiator, reasonCode, packet, error));
@@ -2344,31 +1896,5 @@ function checkDelivery(delivery: Delivery): void {
       }`,
       MALFORMED,
     );
-  }
-}
-
-/** Whether a filter is a shared subscription in this version (in 3.1.1, a plain filter). */
-function isShared(filter: string, rules: VersionRules): boolean {
-  return rules.sharedSubscriptions && isSharedSubscription(filter);
-}
-
-/** The filter to match topics with: a shared subscription's without `$share/{ShareName}/`. */
-function shareFilter(filter: string, rules: VersionRules): string {
-  if (!isShared(filter, rules)) return filter;
-  return filter.slice(filter.indexOf("/", 7) + 1);
-}
-
-/** Adds an answer's Reason String and User Properties (MQTT 5.0 only). */
-function addProperties(
-  packet: SubackPacket | UnsubackPacket,
-  answer: Omit<Acknowledgement, "id">,
-  rules: VersionRules,
-): void {
-  if (!rules.properties) return;
-  if (answer.reasonString !== undefined) {
-    packet.reasonString = answer.reasonString;
-  }
-  if (answer.userProperties !== undefined) {
-    packet.userProperties = answer.userProperties;
   }
 }

@@ -7,7 +7,12 @@
 import { assertEquals, assertThrows } from "@std/assert";
 import { describe, it } from "@std/testing/bdd";
 import { encode, MqttError, type Packet } from "../../mod.ts";
-import { fitControlPacket, fitOrRefuse } from "../../src/session/control.ts";
+import {
+  fitControlPacket,
+  fitOrRefuse,
+  queueControlPacket,
+} from "../../src/session/control.ts";
+import { Deque } from "../../src/session/deque.ts";
 import { versionRules } from "../../src/session/version.ts";
 
 describe("fitControlPacket", () => {
@@ -107,5 +112,29 @@ describe("fitControlPacket", () => {
       );
       assertEquals(error.reasonCode, 0x95);
     }
+  });
+});
+
+describe("queueControlPacket", () => {
+  const rules = versionRules(5);
+  const bare: Packet = { type: "pubrec", packetId: 1, reasonCode: 0x97 };
+  const pubrec = { ...bare, reasonString: "quota" } as Packet;
+
+  it("queues a packet as it is before the peer's limits are known", () => {
+    const transmit = new Deque<Packet>();
+    queueControlPacket(transmit, pubrec, undefined);
+    assertEquals(transmit.drain(), [pubrec]);
+  });
+
+  it("[MQTT-3.5.2-2] queues it without its Reason String to fit, and [MQTT-3.1.2-24] not at all when even bare it does not", () => {
+    const transmit = new Deque<Packet>();
+    const limits = (maximumPacketSize: number) => ({
+      rules,
+      maximumPacketSize,
+      problemInformation: true,
+    });
+    queueControlPacket(transmit, pubrec, limits(encode(pubrec).length - 1));
+    queueControlPacket(transmit, pubrec, limits(3));
+    assertEquals(transmit.drain(), [bare]);
   });
 });
