@@ -246,9 +246,18 @@ const STAGES: Record<number, OutgoingStage> = {
 };
 
 /** The fields of an application message, copied (not a PUBLISH's other fields). */
-export function messageSnapshot<T extends ApplicationMessage>(
-  message: T,
+export function messageSnapshot(
+  message: ApplicationMessage,
 ): ApplicationMessage {
+  const copy = pickMessage(message);
+  if (copy.userProperties !== undefined) {
+    copy.userProperties = copy.userProperties.map(([k, v]) => [k, v]);
+  }
+  return copy;
+}
+
+/** The fields of an application message, as they are. */
+function pickMessage(message: ApplicationMessage): ApplicationMessage {
   const copy: ApplicationMessage = {
     topic: message.topic,
     payload: message.payload,
@@ -269,7 +278,7 @@ export function messageSnapshot<T extends ApplicationMessage>(
     copy.correlationData = message.correlationData;
   }
   if (message.userProperties !== undefined) {
-    copy.userProperties = message.userProperties.map(([k, v]) => [k, v]);
+    copy.userProperties = message.userProperties;
   }
   return copy;
 }
@@ -342,7 +351,8 @@ class SnapshotReader {
 
   array(value: unknown, path: string): unknown[] {
     if (!Array.isArray(value)) this.fail(path, "an array", value);
-    return value;
+    // A sparse array's holes are read as `undefined`, not skipped.
+    return Array.from(value);
   }
 
   integer(value: unknown, path: string, min: number, max: number): number {
@@ -394,8 +404,12 @@ class SnapshotReader {
       return check();
     } catch (error) {
       if (!(error instanceof MqttError)) throw error;
+      const prefix = `${this.where}: `;
+      const message = error.message.startsWith(prefix)
+        ? error.message.slice(prefix.length)
+        : error.message;
       throw new MqttError(
-        `${this.where}: snapshot${path}: ${error.message}`,
+        `${prefix}snapshot${path}: ${message}`,
         error.reasonCode,
       );
     }
@@ -447,11 +461,13 @@ class SnapshotReader {
     rules: VersionRules,
     use: "publish" | "deliver",
   ): { message: ApplicationMessage; size: number } {
-    const message = messageSnapshot(
+    // The fields as they are, checked as the session checks a message,
+    // then copied.
+    const fields = pickMessage(
       this.object(value, path) as unknown as ApplicationMessage,
     );
-    const size = this.within(path, () => checkMessage(message, rules, use));
-    return { message, size };
+    const size = this.within(path, () => checkMessage(fields, rules, use));
+    return { message: messageSnapshot(fields), size };
   }
 
   /**
@@ -746,6 +762,19 @@ export function readServerSnapshot(
   const protocolVersion = snapshot.protocolVersion as ProtocolVersion;
   const rules = rulesOf(protocolVersion);
   const clientId = read.string(snapshot.clientId, ".clientId");
+  // A Client Identifier a CONNECT of its version can carry.
+  read.within(".clientId", () =>
+    checkPacket(
+      {
+        type: "connect",
+        protocolVersion,
+        clientId,
+        cleanStart: true,
+        keepAlive: 0,
+      },
+      rules,
+      where,
+    ));
   let will: RestoredServer["will"];
   if (snapshot.will !== undefined) {
     const stored = read.object(snapshot.will, ".will");
