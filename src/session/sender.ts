@@ -205,13 +205,18 @@ export class Sender {
         this.#drop(oldest, "queue-full");
       }
     }
+    this.#push(entry);
+    return true;
+  }
+
+  /** Puts an entry at the back of its queue. */
+  #push(entry: Outgoing): void {
     this.#bytes += entry.size;
     const expiresAt = entry.expiresAt;
     if (expiresAt !== undefined && expiresAt < this.#earliestExpiry) {
       this.#earliestExpiry = expiresAt;
     }
     (entry.qos === 0 ? this.#qos0 : this.#qos12).push(entry);
-    return true;
   }
 
   /** Whether one more message of `size` bytes is past a queue limit. */
@@ -340,14 +345,10 @@ export class Sender {
         order: 0,
       };
       if (saved.pubrecCode !== undefined) entry.pubrecCode = saved.pubrecCode;
-      this.#bytes += entry.size;
       if (entry.stage === QUEUED) {
-        const expiresAt = entry.expiresAt;
-        if (expiresAt !== undefined && expiresAt < this.#earliestExpiry) {
-          this.#earliestExpiry = expiresAt;
-        }
-        (entry.qos === 0 ? this.#qos0 : this.#qos12).push(entry);
+        this.#push(entry);
       } else {
+        this.#bytes += entry.size;
         entry.order = ++this.#order;
         this.#inFlight.set(entry.packetId, entry);
       }

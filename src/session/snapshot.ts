@@ -256,31 +256,27 @@ export function messageSnapshot(
   return copy;
 }
 
-/** The fields of an application message, as they are. */
+/** The fields of an application message: what a snapshot keeps of one. */
+const MESSAGE_FIELDS = [
+  "topic",
+  "payload",
+  "qos",
+  "retain",
+  "payloadFormatIndicator",
+  "messageExpiryInterval",
+  "contentType",
+  "responseTopic",
+  "correlationData",
+  "userProperties",
+] as const satisfies readonly (keyof ApplicationMessage)[];
+
+/** The fields of an application message, as they are (not a PUBLISH's other fields). */
 function pickMessage(message: ApplicationMessage): ApplicationMessage {
-  const copy: ApplicationMessage = {
-    topic: message.topic,
-    payload: message.payload,
-    qos: message.qos,
-    retain: message.retain,
-  };
-  if (message.payloadFormatIndicator !== undefined) {
-    copy.payloadFormatIndicator = message.payloadFormatIndicator;
+  const copy: Record<string, unknown> = {};
+  for (const field of MESSAGE_FIELDS) {
+    if (message[field] !== undefined) copy[field] = message[field];
   }
-  if (message.messageExpiryInterval !== undefined) {
-    copy.messageExpiryInterval = message.messageExpiryInterval;
-  }
-  if (message.contentType !== undefined) copy.contentType = message.contentType;
-  if (message.responseTopic !== undefined) {
-    copy.responseTopic = message.responseTopic;
-  }
-  if (message.correlationData !== undefined) {
-    copy.correlationData = message.correlationData;
-  }
-  if (message.userProperties !== undefined) {
-    copy.userProperties = message.userProperties;
-  }
-  return copy;
+  return copy as unknown as ApplicationMessage;
 }
 
 /** An outgoing message of a sender, as a snapshot has it. */
@@ -310,20 +306,14 @@ export function outgoingSnapshot(entry: Outgoing): OutgoingMessageSnapshot {
 
 // ---------------------------------------------------------------- checks
 
-/** A message of a snapshot checked and ready for a sender. */
-export interface RestoredMessage {
-  readonly id: number;
-  readonly message: ApplicationMessage;
-  readonly qos: QoS;
-  readonly retain: boolean;
-  readonly subscriptionIdentifiers: number[] | undefined;
-  readonly size: number;
-  readonly expiresAt: number | undefined;
-  readonly stage: number;
-  readonly packetId: number;
-  readonly expiryInterval: number | undefined;
-  readonly pubrecCode: number | undefined;
-}
+/**
+ * A message of a snapshot checked and ready for a sender: an outgoing
+ * message but for what the sender gives it (its place in the queues and in
+ * the order of resending, and whether it was sent on this connection).
+ */
+export type RestoredMessage = Readonly<
+  Omit<Outgoing, "seq" | "order" | "sent">
+>;
 
 /**
  * Reads a snapshot, field by field, with the path of each field for the
@@ -396,6 +386,14 @@ class SnapshotReader {
 
   packetId(value: unknown, path: string): number {
     return this.integer(value, path, 1, MAXIMUM_PACKET_ID);
+  }
+
+  /** A Packet Identifier in flight: in range, and not in `used` (then added to it). */
+  claimPacketId(value: unknown, path: string, used: Set<number>): number {
+    const id = this.packetId(value, path);
+    if (used.has(id)) this.fail(path, "a Packet Identifier not in use", id);
+    used.add(id);
+    return id;
   }
 
   /** Runs a check of the codec's, naming the field in its error. */
@@ -522,15 +520,11 @@ class SnapshotReader {
             qos,
           );
         }
-        packetId = this.packetId(entry.packetId, `${path}.packetId`);
-        if (usedIds.has(packetId)) {
-          this.fail(
-            `${path}.packetId`,
-            "a Packet Identifier not in use",
-            packetId,
-          );
-        }
-        usedIds.add(packetId);
+        packetId = this.claimPacketId(
+          entry.packetId,
+          `${path}.packetId`,
+          usedIds,
+        );
       }
       const pubrecCode = this.optionalInteger(
         entry.pubrecCode,
@@ -666,15 +660,11 @@ export function readClientSnapshot(
       );
       let packetId: number | undefined;
       if (entry.packetId !== undefined) {
-        packetId = read.packetId(entry.packetId, `${path}.packetId`);
-        if (usedIds.has(packetId)) {
-          read.fail(
-            `${path}.packetId`,
-            "a Packet Identifier not in use",
-            packetId,
-          );
-        }
-        usedIds.add(packetId);
+        packetId = read.claimPacketId(
+          entry.packetId,
+          `${path}.packetId`,
+          usedIds,
+        );
       }
       const stored = read.object(entry.packet, `${path}.packet`);
       if (stored.type !== "subscribe" && stored.type !== "unsubscribe") {

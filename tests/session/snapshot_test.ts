@@ -14,6 +14,7 @@ import {
   type ConnectPacket,
   MqttError,
   type Packet,
+  type PublishPacket,
 } from "../../mod.ts";
 import {
   type ApplicationMessage,
@@ -52,6 +53,11 @@ function message(
   extra: Partial<ApplicationMessage> = {},
 ): ApplicationMessage {
   return { topic, payload: text.encode(topic), qos, retain: false, ...extra };
+}
+
+/** A QoS 2 PUBLISH from the peer, as decoded. */
+function received(topic: string, packetId: number): PublishPacket {
+  return { ...message(topic, 2), type: "publish", dup: false, packetId };
 }
 
 /** A client session connected at `now` with this CONNACK; its outputs drained. */
@@ -176,12 +182,7 @@ describe("ClientSession across a process restart", () => {
 
   it("[MQTT-4.3.3-10] a received QoS 2 message awaiting its PUBREL is not delivered again after a restore", () => {
     const before = connected();
-    const incoming = {
-      ...message("in", 2),
-      type: "publish",
-      dup: false,
-      packetId: 7,
-    } as const;
+    const incoming = received("in", 7);
     before.handlePacket(incoming, 1);
     assertEquals(clientEvents(before).map((e) => e.type), ["message"]);
     assertEquals(packets(before), [{ type: "pubrec", packetId: 7 }]);
@@ -301,12 +302,7 @@ describe("ClientSession across a process restart", () => {
     );
     before.publish(message("q", 1), 1);
     before.subscribe({ subscriptions: [{ topicFilter: "x", qos: 2 }] }, 1);
-    before.handlePacket({
-      ...message("in", 2),
-      type: "publish",
-      dup: false,
-      packetId: 3,
-    }, 2);
+    before.handlePacket(received("in", 3), 2);
     packets(before);
     clientEvents(before);
     const snapshot = before.snapshot();
@@ -390,12 +386,7 @@ describe("ServerSession across a process restart", () => {
 
   it("[MQTT-4.3.3-10] a QoS 2 message from the client awaiting its PUBREL is not routed again after a restore", () => {
     const before = accepted();
-    const incoming = {
-      ...message("in", 2),
-      type: "publish",
-      dup: false,
-      packetId: 4,
-    } as const;
+    const incoming = received("in", 4);
     before.handlePacket(incoming, 1);
     assertEquals(serverEvents(before).map((e) => e.type), ["message"]);
     packets(before);
@@ -482,12 +473,7 @@ function richClientSnapshot(): ClientSessionSnapshot {
   session.publish(message("p", 2, { userProperties: [["a", "b"]] }), 1);
   session.publish(message("q", 1, { messageExpiryInterval: 5 }), 1);
   session.subscribe({ subscriptions: [{ topicFilter: "x", qos: 1 }] }, 1);
-  session.handlePacket({
-    ...message("in", 2),
-    type: "publish",
-    dup: false,
-    packetId: 3,
-  }, 2);
+  session.handlePacket(received("in", 3), 2);
   packets(session);
   clientEvents(session);
   return session.snapshot();
@@ -658,12 +644,7 @@ describe("restore of a snapshot that is not one", () => {
     }, 1);
     session.deliver({ message: message("a", 2) }, 2);
     session.deliver({ message: message("b", 1) }, 2);
-    session.handlePacket({
-      ...message("in", 2),
-      type: "publish",
-      dup: false,
-      packetId: 3,
-    }, 2);
+    session.handlePacket(received("in", 3), 2);
     packets(session);
     serverEvents(session);
     return session.snapshot();
