@@ -63,4 +63,13 @@ export {
   type ServerSessionState,
 } from "../session/server_session.ts";
 export type { ServerSessionOptions } from "../session/server_options.ts";
+export type {
+  ClientSessionSnapshot,
+  OutgoingMessageSnapshot,
+  OutgoingStage,
+  RequestSnapshot,
+  ServerSessionSnapshot,
+  SubscriptionSnapshot,
+  WillSnapshot,
+} from "../session/snapshot.ts";
 export type * from "../session/types.ts";

@@ -94,6 +94,16 @@ export class IdTable<T> {
     this.#size = 0;
   }
 
+  /** The identifiers, in slot order. */
+  keys(): number[] {
+    const out: number[] = [];
+    const keys = this.#keys;
+    for (let slot = 0; slot < keys.length; slot++) {
+      if (keys[slot] !== 0) out.push(keys[slot]);
+    }
+    return out;
+  }
+
   /** The values, in slot order. */
   values(): T[] {
     const out: T[] = [];

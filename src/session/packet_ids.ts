@@ -52,6 +52,16 @@ export class PacketIdAllocator {
     return false;
   }
 
+  /** The identifier handed out last (0 before the first): the next is after it. */
+  get last(): number {
+    return this.#last;
+  }
+
+  /** Continues the turn after `last` (a restored session). */
+  set last(id: number) {
+    this.#last = id;
+  }
+
   /**
    * The next free identifier (the caller puts it in its map), or
    * `undefined` when all 65,535 are in use.

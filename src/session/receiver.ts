@@ -117,6 +117,16 @@ export class Receiver {
     this.#unansweredQoS2 = 0;
   }
 
+  /** The QoS 2 identifiers awaiting their PUBREL, ascending (session state, for a snapshot). */
+  awaitingReleaseIds(): number[] {
+    return this.#awaitingRelease.keys().sort((a, b) => a - b);
+  }
+
+  /** Takes back the QoS 2 identifiers of a snapshot. */
+  restore(awaitingRelease: readonly number[]): void {
+    for (const id of awaitingRelease) this.#awaitingRelease.set(id, true);
+  }
+
   /** Forgets every QoS 2 identifier (the session ended or was not resumed). */
   clear(): void {
     this.#awaitingRelease.clear();

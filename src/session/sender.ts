@@ -21,6 +21,7 @@ import { IdTable } from "./id_table.ts";
 import type { OutboundTopicAliases } from "./outbound_aliases.ts";
 import { fitsWithin } from "./packet_size.ts";
 import type { PacketIdAllocator } from "./packet_ids.ts";
+import type { RestoredMessage } from "./snapshot.ts";
 import type {
   ApplicationMessage,
   DroppedEvent,
@@ -204,13 +205,18 @@ export class Sender {
         this.#drop(oldest, "queue-full");
       }
     }
+    this.#push(entry);
+    return true;
+  }
+
+  /** Puts an entry at the back of its queue. */
+  #push(entry: Outgoing): void {
     this.#bytes += entry.size;
     const expiresAt = entry.expiresAt;
     if (expiresAt !== undefined && expiresAt < this.#earliestExpiry) {
       this.#earliestExpiry = expiresAt;
     }
     (entry.qos === 0 ? this.#qos0 : this.#qos12).push(entry);
-    return true;
   }
 
   /** Whether one more message of `size` bytes is past a queue limit. */
@@ -313,6 +319,40 @@ export class Sender {
     if (entry.stage === RELEASED) {
       this.#complete(entry, entry.pubrecCode ?? 0, undefined);
     } else this.#drop(entry, reason);
+  }
+
+  /**
+   * Takes back the messages of a snapshot, into a sender that holds none:
+   * those in flight in the order of resending, the queued ones in order.
+   * The queue limits are not applied: nothing saved is lost (they apply to
+   * the messages added next).
+   */
+  restore(messages: readonly RestoredMessage[]): void {
+    for (const saved of messages) {
+      const entry: Outgoing = {
+        id: saved.id,
+        message: saved.message,
+        qos: saved.qos,
+        retain: saved.retain,
+        subscriptionIdentifiers: saved.subscriptionIdentifiers,
+        size: saved.size,
+        expiresAt: saved.expiresAt,
+        seq: ++this.#seq,
+        packetId: saved.packetId,
+        stage: saved.stage,
+        sent: false,
+        expiryInterval: saved.expiryInterval,
+        order: 0,
+      };
+      if (saved.pubrecCode !== undefined) entry.pubrecCode = saved.pubrecCode;
+      if (entry.stage === QUEUED) {
+        this.#push(entry);
+      } else {
+        this.#bytes += entry.size;
+        entry.order = ++this.#order;
+        this.#inFlight.set(entry.packetId, entry);
+      }
+    }
   }
 
   /** The messages in flight and queued, in order (for taking a session over). */

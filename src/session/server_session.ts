@@ -52,6 +52,14 @@ import {
 } from "./report.ts";
 import { Sender } from "./sender.ts";
 import {
+  messageSnapshot,
+  outgoingSnapshot,
+  readServerSnapshot,
+  type ServerSessionSnapshot,
+  SNAPSHOT_FORMAT,
+  type SubscriptionSnapshot,
+} from "./snapshot.ts";
+import {
   addSubscriptions,
   answerPacket,
   checkRequestAnswer,
@@ -487,6 +495,211 @@ export class ServerSession {
       result.set(filter, stored.qos);
     }
     return result;
+  }
+
+  /**
+   * The session state (MQTT 5.0 section 4.1) as plain data, to save it and
+   * go on after the broker's process restarts with
+   * {@linkcode ServerSession.restore}: the Client Identifier, the
+   * subscriptions with their options, the QoS 1 and 2 messages in flight
+   * to the client with their stage and Packet Identifier, the messages
+   * queued for it, the QoS 2 Packet Identifiers received and not yet
+   * released, when the session expires, and the Will waiting for its Will
+   * Delay Interval.
+   *
+   * Of a connected session, the deadlines are as if its connection ended
+   * at its last input (a restart ends it): the session expires its Session
+   * Expiry Interval later, its Will is published its Will Delay Interval
+   * later (section 3.1.2.5). What belongs to the network connection is not
+   * in it, as it does not outlive the connection: Topic Alias mappings
+   * [MQTT-3.3.2-7], the Keep Alive, the client's limits from its CONNECT,
+   * the packets and events not yet polled, requests and messages the
+   * application has not answered (`manualAcknowledgement`: the client
+   * sends them again). Take it between calls, after draining
+   * {@linkcode pollTransmit} and {@linkcode pollEvent}.
+   *
+   * The snapshot is structured-clone-able (numbers, strings, booleans,
+   * arrays, plain objects and `Uint8Array`s), and `format: 1`. Its times
+   * are in the milliseconds the session was given as `now`: for deadlines
+   * that count the downtime, give a clock that does not restart, such as
+   * `Date.now()`. It shares the messages' payloads with the session (do
+   * not change them); it costs nothing until called.
+   *
+   * @returns The session state, a new object each call.
+   * @throws {MqttError} 0x82 for a session without session state: `"new"`
+   * or `"connecting"` (not accepted yet), or `"closed"` (its state ended or
+   * went to the session that took it over).
+   *
+   * @example A broker restarts: the session, restored, is taken over
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ServerSession } from "@mqtt/codec/session";
+   *
+   * const connect = {
+   *   type: "connect",
+   *   protocolVersion: 5,
+   *   clientId: "c",
+   *   cleanStart: false,
+   *   keepAlive: 60,
+   *   sessionExpiryInterval: 3600,
+   * } as const;
+   * const session = new ServerSession();
+   * session.handlePacket(connect, 0);
+   * session.accept({}, 0);
+   * session.handlePacket({
+   *   type: "subscribe",
+   *   packetId: 1,
+   *   subscriptions: [{ topicFilter: "a/#", qos: 1 }],
+   * }, 1);
+   * const saved = structuredClone(session.snapshot());
+   *
+   * // A new process:
+   * const previous = ServerSession.restore(saved);
+   * const next = new ServerSession();
+   * next.handlePacket(connect, 60_000);
+   * next.accept({ previous }, 60_000);
+   * assertEquals(next.pollTransmit(), { type: "connack", sessionPresent: true, reasonCode: 0 });
+   * assertEquals([...next.subscriptions.keys()], ["a/#"]);
+   * ```
+   */
+  snapshot(): ServerSessionSnapshot {
+    const state = this.#state;
+    if (state !== "connected" && state !== "disconnected") {
+      throw new MqttError(
+        `ServerSession.snapshot: a ${state} session holds no session state (section 4.1)`,
+        PROTOCOL_ERROR,
+      );
+    }
+    const core = this.#core;
+    let expiresAt = core.expiresAt;
+    let willAt = core.willAt;
+    if (state === "connected") {
+      // The deadlines #close would set, were the connection to end now.
+      const now = this.#now;
+      const expiry = core.expiryInterval;
+      expiresAt = expiry === SESSION_NEVER_EXPIRES
+        ? undefined
+        : now + expiry * 1000;
+      const will = core.will;
+      if (will !== undefined) {
+        const delay = this.#rules.willDelay ? will.willDelayInterval ?? 0 : 0;
+        willAt = expiry === 0 ? now : now + delay * 1000;
+      }
+    }
+    const subscriptions: SubscriptionSnapshot[] = [];
+    for (const [topicFilter, stored] of core.subscriptions) {
+      const subscription: SubscriptionSnapshot = {
+        topicFilter,
+        qos: stored.qos,
+        noLocal: stored.noLocal,
+        retainAsPublished: stored.retainAsPublished,
+      };
+      if (stored.subscriptionIdentifier !== undefined) {
+        subscription.subscriptionIdentifier = stored.subscriptionIdentifier;
+      }
+      subscriptions.push(subscription);
+    }
+    const snapshot: ServerSessionSnapshot = {
+      format: SNAPSHOT_FORMAT,
+      role: "server",
+      protocolVersion: this.#rules.version,
+      clientId: this.#clientId,
+      lastPacketId: core.ids.last,
+      subscriptions,
+      messages: [...core.sender].map(outgoingSnapshot),
+      awaitingRelease: core.receiver.awaitingReleaseIds(),
+    };
+    if (expiresAt !== undefined) snapshot.expiresAt = expiresAt;
+    if (core.will !== undefined && willAt !== undefined) {
+      const message: Will = messageSnapshot(core.will);
+      if (core.will.willDelayInterval !== undefined) {
+        message.willDelayInterval = core.will.willDelayInterval;
+      }
+      snapshot.will = { message, publishAt: willAt };
+    }
+    return snapshot;
+  }
+
+  /**
+   * A session from a {@linkcode snapshot}, disconnected (the process that
+   * held it lost the connection), waiting, as any disconnected session, for
+   * its client to connect again: pass it as `previous` to
+   * {@linkcode accept}, which resumes it (Session Present 1) and sends
+   * again what was in flight [MQTT-4.4.0-1], or ends it for a Clean Start.
+   * Deadlines that passed during the downtime run first: at `accept`, or
+   * at {@linkcode handleTimeout} (keep polling {@linkcode pollTimeout}): a
+   * Will whose delay passed is published, an expired session ends.
+   * Messages may be delivered to it meanwhile, as to any disconnected
+   * session.
+   *
+   * @param snapshot What {@linkcode snapshot} gave (or a clone of it).
+   * @param options The server's options, as for the constructor (the
+   * queue and subscription limits apply to what comes next: nothing saved
+   * is dropped for them).
+   * @returns The restored session, in state `"disconnected"`.
+   * @throws {MqttError} For invalid options; for a snapshot that is not
+   * one (0x81, naming the field: a wrong format or type, a Packet
+   * Identifier out of range or used twice, an invalid message or topic
+   * filter). Nothing is restored then.
+   *
+   * @example A Will whose delay passed while the broker was down
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { ServerSession } from "@mqtt/codec/session";
+   *
+   * const session = ServerSession.restore({
+   *   format: 1,
+   *   role: "server",
+   *   protocolVersion: 5,
+   *   clientId: "c",
+   *   expiresAt: 3_600_000,
+   *   will: {
+   *     message: { topic: "status/c", payload: new Uint8Array(), qos: 0, retain: false },
+   *     publishAt: 10_000,
+   *   },
+   *   lastPacketId: 0,
+   *   subscriptions: [],
+   *   messages: [],
+   *   awaitingRelease: [],
+   * });
+   * assertEquals(session.pollTimeout(), 10_000);
+   * session.handleTimeout(60_000);
+   * assertEquals(session.pollEvent()?.type, "will");
+   * ```
+   */
+  static restore(
+    snapshot: ServerSessionSnapshot,
+    options: ServerSessionOptions = {},
+  ): ServerSession {
+    const session = new ServerSession(options);
+    const saved = readServerSnapshot(
+      snapshot,
+      versionRules,
+      "ServerSession.restore",
+    );
+    session.#rules = versionRules(saved.protocolVersion);
+    session.#clientId = saved.clientId;
+    session.#state = "disconnected";
+    const core = session.#core;
+    core.accepted = true;
+    core.expiresAt = saved.expiresAt;
+    core.expiryInterval = saved.expiresAt === undefined
+      ? SESSION_NEVER_EXPIRES
+      : 0;
+    core.will = saved.will?.message;
+    core.willAt = saved.will?.publishAt;
+    for (const subscription of saved.subscriptions) {
+      core.subscriptions.set(subscription.topicFilter, {
+        qos: subscription.qos,
+        noLocal: subscription.noLocal,
+        retainAsPublished: subscription.retainAsPublished,
+        subscriptionIdentifier: subscription.subscriptionIdentifier,
+      });
+    }
+    core.ids.last = saved.lastPacketId;
+    core.sender.restore(saved.messages);
+    core.receiver.restore(saved.awaitingRelease);
+    return session;
   }
 
   // ---------------------------------------------------------------- inputs

@@ -4,8 +4,11 @@
  * router, through links that carry packets as objects (or, in some runs,
  * through encode and decode). fast-check drives random interleavings of
  * publications, packet deliveries, connection cuts (packets in flight
- * lost), half-open connections taken over by a reconnecting client, and
- * time (keep alive). Then everything is reconnected and delivered, and:
+ * lost), half-open connections taken over by a reconnecting client, time
+ * (keep alive), and process restarts: a client's, or the broker's, whose
+ * sessions are saved with `snapshot()`, cloned with `structuredClone` and
+ * restored, their connections lost. Then everything is reconnected and
+ * delivered, and:
  *
  * - no Packet Identifier is reused while in flight, on either side;
  * - never more QoS 1 and 2 messages in flight than the receiver's Receive
@@ -28,6 +31,7 @@ import {
 } from "../../mod.ts";
 import {
   ClientSession,
+  type ClientSessionOptions,
   type DisconnectedEvent,
   ServerSession,
   type ServerSessionOptions,
@@ -52,6 +56,8 @@ type Action =
   | { kind: "cut"; client: number }
   | { kind: "halfOpen"; client: number }
   | { kind: "reconnect"; client: number }
+  | { kind: "restartClient"; client: number }
+  | { kind: "restartBroker" }
   | { kind: "tick"; ms: number };
 
 const actionArbitrary: fc.Arbitrary<Action> = fc.oneof(
@@ -103,6 +109,17 @@ const actionArbitrary: fc.Arbitrary<Action> = fc.oneof(
   {
     weight: 1,
     arbitrary: fc.record({
+      kind: fc.constant("restartClient" as const),
+      client: fc.nat(1),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant("restartBroker" as const) }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
       kind: fc.constant("tick" as const),
       ms: fc.constantFrom(0, 100, 1_000, 6_000, 16_000),
     }),
@@ -118,6 +135,9 @@ const coverage = {
   sessionPresent: 0,
   qos2Resend: 0,
   topicAlias: 0,
+  /** Restarts that saved a message in flight or a QoS 2 identifier received. */
+  clientRestartInFlight: 0,
+  brokerRestartInFlight: 0,
 };
 
 /** What a sender has sent and not yet seen completed, by Packet Identifier. */
@@ -193,7 +213,9 @@ class FlightTracker {
 interface Client {
   readonly index: number;
   readonly id: string;
-  readonly session: ClientSession;
+  readonly options: ClientSessionOptions;
+  /** Replaced when the client's process restarts. */
+  session: ClientSession;
   readonly tracker: FlightTracker;
   link: Link | undefined;
 }
@@ -246,10 +268,8 @@ class World {
       maximumQueuedMessages: Infinity,
       maximumQueuedBytes: Infinity,
     };
-    this.clients = ["publisher", "subscriber"].map((id, index) => ({
-      index,
-      id,
-      session: new ClientSession({
+    this.clients = ["publisher", "subscriber"].map((id, index) => {
+      const options: ClientSessionOptions = {
         protocolVersion: config.version,
         clientId: id,
         keepAlive: KEEP_ALIVE,
@@ -261,14 +281,25 @@ class World {
             topicAliasMaximum: config.aliases ? 2 : 0,
           }
           : {}),
-      }),
+      };
+      return this.#newClient(index, id, options);
+    });
+  }
+
+  #newClient(index: number, id: string, options: ClientSessionOptions): Client {
+    const v5 = this.config.version === 5;
+    return {
+      index,
+      id,
+      options,
+      session: new ClientSession(options),
       // MQTT 3.1.1 has no Receive Maximum: the default (65,535) applies.
       tracker: new FlightTracker(
         `client ${id}`,
         v5 ? SERVER_RECEIVE_MAXIMUM : 65_535,
       ),
       link: undefined,
-    }));
+    };
   }
 
   /** Version 3.1.1 has no Receive Maximum: the default applies to the broker's sends. */
@@ -373,6 +404,64 @@ class World {
     link.toClient.length = 0;
     link.clientOpen = false;
     link.client.session.connectionLost(this.now);
+    this.pump();
+  }
+
+  /**
+   * The client's process restarts: its session is saved, cloned and
+   * restored; its connection is gone (the server learns of it once the
+   * packets already sent have arrived), and what was on the way to it is
+   * lost.
+   */
+  restartClient(client: Client): void {
+    const snapshot = structuredClone(client.session.snapshot());
+    if (snapshot.messages.some((m) => m.stage !== "queued")) {
+      coverage.clientRestartInFlight++;
+    }
+    const link = client.link;
+    if (link !== undefined) {
+      link.toClient.length = 0;
+      link.clientOpen = false;
+    }
+    client.session = ClientSession.restore(snapshot, client.options);
+    this.pump();
+  }
+
+  /**
+   * The broker's process restarts: every session of the registry is saved,
+   * cloned and restored; every connection is gone, with what was on its
+   * way; the clients learn of it.
+   */
+  restartBroker(): void {
+    const snapshots = [...this.registry].map(([id, session]) =>
+      [id, structuredClone(session.snapshot())] as const
+    );
+    if (
+      snapshots.some(([, s]) =>
+        s.awaitingRelease.length > 0 ||
+        s.messages.some((m) => m.stage !== "queued")
+      )
+    ) {
+      coverage.brokerRestartInFlight++;
+    }
+    for (const link of this.links) {
+      link.toServer.length = 0;
+      link.toClient.length = 0;
+      link.serverOpen = false; // the old ServerSession is gone with the process
+      if (link.clientOpen) {
+        link.clientOpen = false;
+        link.client.session.connectionLost(this.now);
+      }
+    }
+    this.links.length = 0;
+    for (const client of this.clients) client.link = undefined;
+    this.registry.clear();
+    for (const [id, snapshot] of snapshots) {
+      this.registry.set(
+        id,
+        ServerSession.restore(snapshot, this.serverOptions),
+      );
+    }
     this.pump();
   }
 
@@ -584,6 +673,10 @@ class World {
         return;
       case "reconnect":
         return this.connect(client!);
+      case "restartClient":
+        return this.restartClient(client!);
+      case "restartBroker":
+        return this.restartBroker();
       case "tick":
         return this.tick(action.ms);
     }
@@ -689,7 +782,7 @@ describe("ClientSession and ServerSession against each other", () => {
     );
   });
 
-  it("exercised resends, takeovers, keep-alive timeouts and Topic Aliases", () => {
+  it("exercised resends, takeovers, keep-alive timeouts, Topic Aliases and restarts with messages in flight", () => {
     for (const [what, count] of Object.entries(coverage)) {
       assert(count > 0, `no run exercised ${what}`);
     }
