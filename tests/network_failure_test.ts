@@ -39,23 +39,13 @@ import { AutoClient } from "./support/auto_client.ts";
 import {
   type BrokerName,
   BROKERS,
+  OUR_FAILURE_TEST_ARGS,
   type RunningBroker,
 } from "./support/brokers.ts";
 import { FlakyProxy } from "./support/flaky_proxy.ts";
 import { FAILURE_TEST_CONFIG } from "./support/mosquitto.ts";
 import { Process } from "./support/process.ts";
 
-/**
- * Our broker with the queue limits of FAILURE_TEST_CONFIG's mosquitto (no
- * queue limit there): a subscriber that falls behind a publisher across the
- * cuts must not lose messages to a queue cap, on either broker. Our broker's
- * limits are inclusive of what is in flight; 20,000 messages of a few bytes
- * each fit with room to spare.
- */
-const OUR_FAILURE_TEST_ARGS = [
-  ...["--max-queued", "1000000"],
-  ...["--max-queued-bytes", String(256 * 1024 * 1024)],
-];
 const CLIENT = new URL("../examples/client.ts", import.meta.url).pathname;
 /** Issue 10's count for every run, when asked for (20,000). */
 const COUNT_SET = Deno.env.get("NETWORK_TEST_COUNT");
