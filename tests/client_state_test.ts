@@ -12,16 +12,16 @@
  * The runs of both brokers go at once.
  */
 
-import { assert, assertEquals } from "@std/assert";
-import { afterAll, beforeAll, describe, it } from "@std/testing/bdd";
+import { describe } from "@std/testing/bdd";
 import { AutoClient } from "./support/auto_client.ts";
+import type { RunningBroker } from "./support/brokers.ts";
 import {
-  type BrokerName,
-  BROKERS,
-  OUR_FAILURE_TEST_ARGS,
-  type RunningBroker,
-} from "./support/brokers.ts";
-import { FAILURE_TEST_CONFIG } from "./support/mosquitto.ts";
+  checkCountRun,
+  type CountRun,
+  type Finished,
+  runOnBothBrokers,
+} from "./support/client_runs.ts";
+import { seededRandom } from "./support/flaky_proxy.ts";
 import { waitUntil } from "./support/net.ts";
 import { Process } from "./support/process.ts";
 
@@ -44,23 +44,8 @@ const SCENARIOS: Scenario[] = [
 ];
 
 /** What a scenario found. */
-interface Outcome {
-  topic: string;
+interface Outcome extends CountRun {
   kills: number;
-  published: { code: number; lines: string[]; stderr: string };
-  received: { code: number; lines: string[]; stderr: string };
-}
-
-/** A small seeded generator (mulberry32): the kill points of a run. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
 }
 
 /** Lines that print a received message. */
@@ -77,7 +62,7 @@ async function runKilled(
   args: string[],
   progress: (process: Process) => number,
   killPoints: number[],
-): Promise<{ code: number; lines: string[]; stderr: string }> {
+): Promise<Finished> {
   for (const point of killPoints) {
     const process = client(args);
     try {
@@ -127,7 +112,7 @@ async function run(
       ...["--sub", topic, "--id", subscriberId, "--no-clean-start"],
     ];
     const publisherArgs = [...common, "--pub", topic, "--id", `${prefix}-pub`];
-    const random = seeded(seed);
+    const random = seededRandom(seed);
     const kills = 2 + Math.floor(random() * 2);
     if (killed === "publisher") {
       const subscriber = client(subscriberArgs);
@@ -168,69 +153,25 @@ async function run(
   }
 }
 
-function check(outcome: Outcome, { qos }: Scenario): void {
-  const { published, received } = outcome;
-  assertEquals(published.code, 0, `publisher: ${published.stderr}`);
-  assertEquals(
-    published.lines.at(-1),
-    `published ${COUNT} messages to ${outcome.topic}`,
-  );
-  assertEquals(received.code, 0, `subscriber: ${received.stderr}`);
-  const match = received.lines.at(-1)?.match(
-    /^received (\d+) messages \((\d+) duplicates\)$/,
-  );
-  assert(match, `the subscriber's last line: ${received.lines.at(-1)}`);
-  assertEquals(Number(match[1]), COUNT, "every message, none lost");
-  if (qos === 2) assertEquals(Number(match[2]), 0, "duplicates");
-}
-
 describe("examples/client.ts --state, killed with SIGKILL and started again", {
+  // Brokers and processes are stopped by runOnBothBrokers and run().
   sanitizeOps: false,
   sanitizeResources: false,
 }, () => {
-  const names: BrokerName[] = ["ours", "mosquitto"];
-  const brokers: RunningBroker[] = [];
-  const runs = new Map<string, Promise<Outcome | { error: unknown }>>();
-
-  beforeAll(async () => {
-    for (const name of names) {
-      const broker = await BROKERS[name]({
-        config: [...FAILURE_TEST_CONFIG],
-        args: [...OUR_FAILURE_TEST_ARGS],
-      });
-      brokers.push(broker);
-      for (const [index, scenario] of SCENARIOS.entries()) {
-        runs.set(
-          `${name} ${scenario.name}`,
-          run(broker, scenario, index + 1).catch((error) => ({ error })),
-        );
-      }
-    }
-  });
-
-  afterAll(async () => {
-    await Promise.all(runs.values());
-    await Promise.all(brokers.map((broker) => broker.stop()));
-  });
-
-  for (const name of names) {
-    for (const scenario of SCENARIOS) {
-      const what = scenario.qos === 2
-        ? "each message received exactly once"
-        : "none lost, duplicates counted";
-      it(
-        `against ${name}: QoS ${scenario.qos}, the ${scenario.killed} killed 2 or 3 times: ${what}`,
-        async () => {
-          const outcome = await runs.get(`${name} ${scenario.name}`)!;
-          if ("error" in outcome) throw outcome.error;
-          console.log(
-            `${name} ${scenario.name}: ${outcome.kills} kills; ${
-              outcome.received.lines.at(-1)
-            }`,
-          );
-          check(outcome, scenario);
-        },
+  runOnBothBrokers(
+    SCENARIOS,
+    run,
+    ({ qos, killed }) =>
+      `QoS ${qos}, the ${killed} killed 2 or 3 times: ${
+        qos === 2
+          ? "each message received exactly once"
+          : "none lost, duplicates counted"
+      }`,
+    (outcome, { name, qos }) => {
+      console.log(
+        `${name}: ${outcome.kills} kills; ${outcome.received.lines.at(-1)}`,
       );
-    }
-  }
+      checkCountRun(outcome, qos, COUNT);
+    },
+  );
 });
