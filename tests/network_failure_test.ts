@@ -33,29 +33,18 @@
  * queue limit, passes).
  */
 
-import { assert, assertEquals, assertGreater } from "@std/assert";
-import { afterAll, beforeAll, describe, it } from "@std/testing/bdd";
+import { assertGreater } from "@std/assert";
+import { describe } from "@std/testing/bdd";
 import { AutoClient } from "./support/auto_client.ts";
+import type { RunningBroker } from "./support/brokers.ts";
 import {
-  type BrokerName,
-  BROKERS,
-  type RunningBroker,
-} from "./support/brokers.ts";
+  checkCountRun,
+  type CountRun,
+  runOnBothBrokers,
+} from "./support/client_runs.ts";
 import { FlakyProxy } from "./support/flaky_proxy.ts";
-import { FAILURE_TEST_CONFIG } from "./support/mosquitto.ts";
 import { Process } from "./support/process.ts";
 
-/**
- * Our broker with the queue limits of FAILURE_TEST_CONFIG's mosquitto (no
- * queue limit there): a subscriber that falls behind a publisher across the
- * cuts must not lose messages to a queue cap, on either broker. Our broker's
- * limits are inclusive of what is in flight; 20,000 messages of a few bytes
- * each fit with room to spare.
- */
-const OUR_FAILURE_TEST_ARGS = [
-  ...["--max-queued", "1000000"],
-  ...["--max-queued-bytes", String(256 * 1024 * 1024)],
-];
 const CLIENT = new URL("../examples/client.ts", import.meta.url).pathname;
 /** Issue 10's count for every run, when asked for (20,000). */
 const COUNT_SET = Deno.env.get("NETWORK_TEST_COUNT");
@@ -94,11 +83,8 @@ const PROXY = {
 const TIME_LIMIT_MS = 300_000;
 
 /** What a run found. */
-interface Outcome {
-  topic: string;
+interface Outcome extends CountRun {
   cuts: number;
-  published: { code: number; lines: string[]; stderr: string };
-  received: { code: number; lines: string[]; stderr: string };
 }
 
 /**
@@ -165,71 +151,26 @@ async function run(
 
 /** Checks a run: every message published and received, QoS 2 exactly once. */
 function check(outcome: Outcome, { qos, count }: RunKind): void {
-  const { published, received } = outcome;
-  assertEquals(published.code, 0, `publisher: ${published.stderr}`);
-  assertEquals(
-    published.lines.at(-1),
-    `published ${count} messages to ${outcome.topic}`,
-  );
-  assertEquals(received.code, 0, `subscriber: ${received.stderr}`);
-  const match = received.lines.at(-1)?.match(
-    /^received (\d+) messages \((\d+) duplicates\)$/,
-  );
-  assert(match, `the subscriber's last line: ${received.lines.at(-1)}`);
-  assertEquals(Number(match[1]), count, "every message, none lost");
-  // Exactly once at QoS 2; QoS 1 may deliver some twice.
-  if (qos === 2) assertEquals(Number(match[2]), 0, "duplicates");
+  checkCountRun(outcome, qos, count);
   assertGreater(outcome.cuts, 0, "the network failed");
 }
 
 describe("the example client on a failing network", {
-  // Brokers and proxies are stopped by afterAll and run().
+  // Brokers and proxies are stopped by runOnBothBrokers and run().
   sanitizeOps: false,
   sanitizeResources: false,
 }, () => {
-  const names: BrokerName[] = ["ours", "mosquitto"];
-  const brokers: RunningBroker[] = [];
-  /** The runs, started together: settled here, reported by each test. */
-  const runs = new Map<string, Promise<Outcome | { error: unknown }>>();
-  const key = (name: BrokerName, kind: RunKind) =>
-    `${name} ${kind.version} ${kind.qos}`;
-
-  beforeAll(async () => {
-    for (const name of names) {
-      const broker = await BROKERS[name]({
-        config: [...FAILURE_TEST_CONFIG],
-        args: [...OUR_FAILURE_TEST_ARGS],
-      });
-      brokers.push(broker);
-      for (const [seed, kind] of KINDS.entries()) {
-        runs.set(
-          key(name, kind),
-          run(broker, kind, seed + 1).catch((error) => ({ error })),
-        );
-      }
-    }
-  });
-
-  afterAll(async () => {
-    await Promise.all(runs.values());
-    await Promise.all(brokers.map((broker) => broker.stop()));
-  });
-
-  for (const name of names) {
-    for (const kind of KINDS) {
-      const what = kind.qos === 2
-        ? "each received exactly once"
-        : "none lost, some received twice";
-      it(
-        `against ${name}: ${kind.count} QoS ${kind.qos} messages, MQTT ${
-          kind.version === 5 ? "5.0" : "3.1.1"
-        }, through connections cut every 0.2 to 1.5 s: ${what}`,
-        async () => {
-          const outcome = await runs.get(key(name, kind))!;
-          if ("error" in outcome) throw outcome.error;
-          check(outcome, kind);
-        },
-      );
-    }
-  }
+  runOnBothBrokers(
+    KINDS,
+    run,
+    (kind) =>
+      `${kind.count} QoS ${kind.qos} messages, MQTT ${
+        kind.version === 5 ? "5.0" : "3.1.1"
+      }, through connections cut every 0.2 to 1.5 s: ${
+        kind.qos === 2
+          ? "each received exactly once"
+          : "none lost, some received twice"
+      }`,
+    check,
+  );
 });

@@ -29,6 +29,7 @@ import {
   type ClientEvent,
   ClientSession,
   type ClientSessionOptions,
+  type ClientSessionSnapshot,
   type DisconnectedEvent,
   type PublishedEvent,
 } from "../../src/entries/session.ts";
@@ -70,6 +71,23 @@ export interface ClientOptions extends ClientSessionOptions {
   now?: () => number;
   /** A number in [0, 1) for the back-off's jitter (default `Math.random`). */
   random?: () => number;
+  /**
+   * A session saved by an earlier process (`ClientSession.snapshot()`):
+   * the client goes on with it (`ClientSession.restore`) instead of a new
+   * one. Its times are in the milliseconds of `now`: give a clock that
+   * survives the restart (`Date.now`).
+   */
+  restore?: ClientSessionSnapshot;
+  /**
+   * Write-ahead: saves the state (the session's snapshot, and whatever the
+   * application keeps with it) before the packets that follow from it are
+   * written, so that a process killed at any moment restarts from a state
+   * the broker has seen no more than (section 4.1). Called after the
+   * session's outputs are drained, once per batch of packets: the packets
+   * that the session gives while a save runs wait for the next one. A save
+   * that fails (rejects) stops the client with nothing more written.
+   */
+  save?: (session: ClientSession) => Promise<void>;
   /** Every packet, as it is read ("in") or handed to the writer ("out"). */
   onPacket?: (direction: "in" | "out", packet: Packet) => void;
   /** Every event of the session, after the client has handled it. */
@@ -163,6 +181,10 @@ export class Client {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #pumping = false;
   #stopping = false;
+  /** With `save`: the packets given by the session and not yet saved, with their connection. */
+  #unsaved: [Connection, Packet][] = [];
+  /** With `save`: the save (and then the writing of its packets) running. */
+  #saving: Promise<void> | undefined;
   /** Wakes the reconnection loop from its back-off when the client stops. */
   #wake: (() => void) | undefined;
 
@@ -185,9 +207,13 @@ export class Client {
       onPacket: _onPacket,
       onEvent: _onEvent,
       onRetry: _onRetry,
+      restore,
+      save: _save,
       ...sessionOptions
     } = options;
-    this.session = new ClientSession(sessionOptions);
+    this.session = restore === undefined
+      ? new ClientSession(sessionOptions)
+      : ClientSession.restore(restore, sessionOptions);
     this.#options = options;
     this.#now = now ?? (() => performance.now());
     this.#dial = dial ??
@@ -342,6 +368,9 @@ export class Client {
       });
       this.#wake = undefined;
     }
+    // Closed means no save is running any more (the application may then
+    // remove what was saved).
+    while (this.#saving !== undefined) await this.#saving;
     this.#finish();
     return this.#lastDisconnect;
   }
@@ -440,6 +469,45 @@ export class Client {
   #write(packet: Packet): void {
     const connection = this.#connection;
     if (connection === undefined || connection.closed) return;
+    if (this.#options.save === undefined) {
+      this.#send(connection, packet);
+      return;
+    }
+    this.#unsaved.push([connection, packet]);
+    this.#saving ??= this.#saveAndSend(this.#options.save);
+  }
+
+  /**
+   * Write-ahead: saves, then writes the packets the saved state includes;
+   * again while more came meanwhile. Group commit: one save per batch,
+   * however many packets the session gave during the previous save.
+   */
+  async #saveAndSend(
+    save: (session: ClientSession) => Promise<void>,
+  ): Promise<void> {
+    try {
+      while (this.#unsaved.length > 0) {
+        // Let the pump that gave the packets finish first: the state saved
+        // then includes its events too (a message the application counted).
+        await Promise.resolve();
+        const batch = this.#unsaved;
+        this.#unsaved = [];
+        await save(this.session);
+        for (const [connection, packet] of batch) {
+          this.#send(connection, packet);
+        }
+      }
+    } catch {
+      // Nothing that the saved state does not include may go out.
+      this.#unsaved = [];
+      this.#stop();
+      this.#close(this.#connection, false);
+    } finally {
+      this.#saving = undefined;
+    }
+  }
+
+  #send(connection: Connection, packet: Packet): void {
     this.#options.onPacket?.("out", packet);
     // A write that fails is the connection failing, which the reading loop
     // reports; the session keeps what must be sent again.
@@ -511,7 +579,9 @@ export class Client {
       reader.cancel().catch(() => {});
     };
     const timer = setTimeout(cancel, CLOSE_GRACE);
-    writer.close().catch(() => {}).finally(cancel);
+    // The last packets (a DISCONNECT) may still be waiting for their save.
+    Promise.resolve(this.#saving).then(() => writer.close()).catch(() => {})
+      .finally(cancel);
   }
 
   // ------------------------------------------------------------- commands

@@ -21,6 +21,7 @@ import {
   memoryLink,
   type ScriptedConnection,
 } from "../support/scripted_broker.ts";
+import { waitUntil } from "../support/net.ts";
 import { bytes, text } from "../support/test_client.ts";
 
 /** Whether a promise has settled, looked at after the microtasks have run. */
@@ -207,5 +208,96 @@ describe("Client (examples/client/client.ts)", () => {
     assertInstanceOf(error, MqttError);
     assertEquals(error.reasonCode, 0x86);
     assertEquals(attempts.length, 1);
+  });
+
+  describe("save (write-ahead)", () => {
+    it("no packet is written before the save that includes it has resolved; a QoS 2 message's event comes before that save, its PUBREC after", async () => {
+      const { links, dial } = dialler();
+      const log: string[] = [];
+      let release = Promise.withResolvers<void>();
+      const client = new Client({
+        dial,
+        onPacket: (direction, packet) =>
+          direction === "out" && log.push(`write ${packet.type}`),
+        onEvent: (event) => log.push(`event ${event.type}`),
+        save: async (session) => {
+          log.push(`save [${session.snapshot().awaitingRelease}]`);
+          await release.promise;
+          log.push("saved");
+        },
+      });
+      const connecting = links[0].accept();
+      await waitUntil(() => log.length > 0, "the first save");
+      assertEquals(log, ["save []"], "the CONNECT waits for the save");
+      release.resolve();
+      await connecting;
+      await client.ready;
+
+      log.length = 0;
+      release = Promise.withResolvers();
+      await links[0].send({
+        type: "publish",
+        topic: "t",
+        payload: bytes("m"),
+        qos: 2,
+        retain: false,
+        dup: false,
+        packetId: 7,
+      });
+      await waitUntil(() => log.includes("save [7]"), "the save of the PUBREC");
+      assertEquals(log, ["event message", "save [7]"]);
+      release.resolve();
+      assertEquals((await links[0].expect("pubrec")).packetId, 7);
+      assertEquals(log, ["event message", "save [7]", "saved", "write pubrec"]);
+      await client.disconnect();
+    });
+
+    it("packets given while a save runs go out after the next one, together (one save per batch)", async () => {
+      const { links, dial } = dialler();
+      let saves = 0;
+      let release = Promise.withResolvers<void>();
+      const client = new Client({
+        dial,
+        save: async () => {
+          saves++;
+          await release.promise;
+        },
+      });
+      release.resolve();
+      await links[0].accept();
+      await client.ready;
+      release = Promise.withResolvers();
+      const before = saves;
+      const publishing = ["a", "b", "c"].map((payload) =>
+        client.publish("t", payload, { qos: 1 })
+      );
+      await waitUntil(() => saves === before + 1, "the save of the batch");
+      release.resolve();
+      for (const payload of ["a", "b", "c"]) {
+        const publish = await links[0].expect("publish");
+        assertEquals(text(publish.payload), payload);
+        await links[0].send({ type: "puback", packetId: publish.packetId! });
+      }
+      await Promise.all(publishing);
+      assertEquals(saves - before, 1, "one save for the three PUBLISH");
+      await client.disconnect();
+    });
+
+    it("a save that fails stops the client with nothing more written", async () => {
+      const { links, dial } = dialler();
+      let fail = false;
+      const client = new Client({
+        dial,
+        save: () =>
+          fail ? Promise.reject(new Error("disk full")) : Promise.resolve(),
+      });
+      await links[0].accept();
+      await client.ready;
+      fail = true;
+      const publishing = client.publish("t", "m", { qos: 1 });
+      assertEquals(await links[0].untilClosed(), [], "no PUBLISH");
+      await assertRejects(() => publishing, MqttError);
+      await client.closed;
+    });
   });
 });

@@ -21,6 +21,18 @@ import { startMosquitto } from "./mosquitto.ts";
 import { waitUntil } from "./net.ts";
 import { Process } from "./process.ts";
 
+/**
+ * Our broker with the queue limits of FAILURE_TEST_CONFIG's mosquitto (no
+ * queue limit there): a subscriber that falls behind a publisher across the
+ * cuts must not lose messages to a queue cap, on either broker. Our broker's
+ * limits are inclusive of what is in flight; 20,000 messages of a few bytes
+ * each fit with room to spare.
+ */
+export const OUR_FAILURE_TEST_ARGS: readonly string[] = [
+  ...["--max-queued", "1000000"],
+  ...["--max-queued-bytes", String(256 * 1024 * 1024)],
+];
+
 /** The two brokers under test. */
 export type BrokerName = "ours" | "mosquitto";
 
