@@ -22,6 +22,10 @@ import {
 } from "../../src/entries/session.ts";
 import type { ClientEvent } from "../../src/entries/session.ts";
 import { drain, NO_STATE } from "../support/sessions.ts";
+import {
+  assertEachThrowsMqttError,
+  type MisuseCall,
+} from "../support/assertions.ts";
 
 const text = new TextEncoder();
 const CONNACK: ConnackPacket = {
@@ -938,7 +942,7 @@ describe("ClientSession: DISCONNECT and the end of a connection", () => {
 
   it("every entry refuses an argument of the wrong kind with an MqttError naming it, never a TypeError", () => {
     const session = connected({ manualAcknowledgement: true });
-    const calls: [string, () => unknown, string][] = [
+    const calls: MisuseCall[] = [
       ["new ClientSession(null)", () => new ClientSession(null!), "options"],
       ["new ClientSession(1)", () => new ClientSession(1 as never), "options"],
       ["acknowledge(null)", () => session.acknowledge(null!, 1), "answer"],
@@ -955,20 +959,7 @@ describe("ClientSession: DISCONNECT and the end of a connection", () => {
       ["disconnect(null)", () => session.disconnect(null!, 1), "request"],
       ["authenticate(null)", () => session.authenticate(null!, 1), "request"],
     ];
-    const wrong: string[] = [];
-    for (const [name, call, words] of calls) {
-      try {
-        call();
-        wrong.push(`${name}: no error`);
-      } catch (error) {
-        if (!(error instanceof MqttError)) {
-          wrong.push(`${name}: ${(error as Error).name}`);
-        } else if (!error.message.includes(words)) {
-          wrong.push(`${name}: ${error.message}`);
-        }
-      }
-    }
-    assertEquals(wrong, []);
+    assertEachThrowsMqttError(calls);
     assertEquals(session.state, "connected");
   });
 

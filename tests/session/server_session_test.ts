@@ -25,6 +25,10 @@ import {
   type ServerSubscribedEvent,
 } from "../../src/entries/session.ts";
 import { drain, NO_STATE } from "../support/sessions.ts";
+import {
+  assertEachThrowsMqttError,
+  type MisuseCall,
+} from "../support/assertions.ts";
 
 const text = new TextEncoder();
 
@@ -1643,7 +1647,7 @@ describe("ServerSession: state", () => {
     };
     const session = accepted({ manualAcknowledgement: true });
     subscribe(session, [{ topicFilter: "a", qos: 1 }]);
-    const calls: [string, () => unknown, string][] = [
+    const calls: MisuseCall[] = [
       ["new ServerSession(null)", () => new ServerSession(null!), "options"],
       ["accept(null)", () => connecting().accept(null!, 0), "options"],
       ["reject(null)", () => connecting().reject(null!, 0), "options"],
@@ -1690,20 +1694,7 @@ describe("ServerSession: state", () => {
       ["disconnect(null)", () => session.disconnect(null!, 0), "request"],
       ["authenticate(null)", () => session.authenticate(null!, 0), "request"],
     ];
-    const wrong: string[] = [];
-    for (const [name, call, words] of calls) {
-      try {
-        call();
-        wrong.push(`${name}: no error`);
-      } catch (error) {
-        if (!(error instanceof MqttError)) {
-          wrong.push(`${name}: ${(error as Error).name}`);
-        } else if (!error.message.includes(words)) {
-          wrong.push(`${name}: ${error.message}`);
-        }
-      }
-    }
-    assertEquals(wrong, []);
+    assertEachThrowsMqttError(calls);
     assertEquals(session.state, "connected");
     assertEquals(packets(session), []);
   });
