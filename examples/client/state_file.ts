@@ -22,7 +22,9 @@ const BYTES = "$bytes";
 
 /**
  * A state file at `path`, written by "write FILE.tmp, fsync, rename over
- * FILE": a rename is atomic, so that FILE is always a whole state.
+ * FILE, fsync the directory": a rename is atomic, so that FILE is always a
+ * whole state, and the directory's fsync makes the rename itself durable
+ * (without it a power loss could bring back the previous FILE).
  */
 export class StateFile<Application> {
   /** The file's path. */
@@ -78,6 +80,7 @@ export class StateFile<Application> {
       file.close();
     }
     await Deno.rename(this.#temporary, this.path);
+    await syncDirectory(this.path);
   }
 
   /** Removes the file (the session is complete), if there is one. */
@@ -85,5 +88,26 @@ export class StateFile<Application> {
     await Deno.remove(this.path).catch((error) => {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     });
+  }
+}
+
+/**
+ * Flushes the directory holding `path`, so that a rename in it is on disk.
+ * Where a directory cannot be opened to sync (Windows), the rename stays
+ * atomic, and only a power loss could undo it.
+ */
+async function syncDirectory(path: string): Promise<void> {
+  const slash = path.lastIndexOf("/");
+  const directory = slash < 0 ? "." : slash === 0 ? "/" : path.slice(0, slash);
+  let handle: Deno.FsFile;
+  try {
+    handle = await Deno.open(directory, { read: true });
+  } catch {
+    return;
+  }
+  try {
+    await handle.sync();
+  } finally {
+    handle.close();
   }
 }
