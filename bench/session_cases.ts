@@ -22,6 +22,7 @@ import { decode, encode, type Packet, type PublishPacket } from "../mod.ts";
 import {
   type ApplicationMessage,
   ClientSession,
+  type ClientSessionSnapshot,
   ServerSession,
 } from "../src/entries/session.ts";
 import type { Case } from "./cases.ts";
@@ -134,5 +135,97 @@ function cases(qos: 1 | 2): Case[] {
   ];
 }
 
-/** The session cases: QoS 1 and QoS 2 exchanges, each with the codec alone on the same packets. */
-export const SESSION_CASES: Case[] = [...cases(1), ...cases(2)];
+/**
+ * A client holding 1,000 QoS 1 messages of the small PUBLISH, 100 of them
+ * in flight (sent, not acknowledged) and 900 queued: what a process saves
+ * to survive a restart.
+ */
+function loadedClient(): ClientSession {
+  const client = new ClientSession({
+    clientId: "bench",
+    keepAlive: 0,
+    maximumInFlight: 100,
+  });
+  client.connectionOpened(0);
+  client.pollTransmit(); // the CONNECT
+  client.handlePacket(
+    { type: "connack", sessionPresent: false, reasonCode: 0 },
+    0,
+  );
+  for (let i = 0; i < 1_000; i++) client.publish(message(1), 0);
+  while (client.pollTransmit() !== undefined) {
+    // the 100 PUBLISH packets in flight
+  }
+  return client;
+}
+
+/**
+ * Saving and restoring that client (`snapshot()`, then
+ * `ClientSession.restore`), next to what storing the same state costs
+ * anyway: a `structuredClone` of the snapshot (what IndexedDB or Deno KV
+ * does with it), and encoding the 1,000 PUBLISH packets the messages are.
+ */
+function snapshotCases(): Case[] {
+  const group = "session-snapshot";
+  const options = { clientId: "bench", keepAlive: 0, maximumInFlight: 100 };
+  // Made on first use, not when the module loads: a loaded session built
+  // before the exchanges above are timed makes them 2 to 3 times slower
+  // (measured), as their code then also serves other shapes.
+  let fixture:
+    | {
+      client: ClientSession;
+      snapshot: ClientSessionSnapshot;
+      packets: PublishPacket[];
+    }
+    | undefined;
+  const loaded = () => {
+    if (fixture !== undefined) return fixture;
+    const client = loadedClient();
+    fixture = {
+      client,
+      snapshot: client.snapshot(),
+      packets: Array.from({ length: 1_000 }, (_, i) => ({
+        ...published,
+        qos: 1,
+        packetId: i + 1,
+      })),
+    };
+    return fixture;
+  };
+  const make = (name: string, fn: () => void, baseline = false): Case => ({
+    group,
+    name: `${group}/${name}`,
+    baseline,
+    fn,
+    async: false,
+    slow: false,
+  });
+  return [
+    make("ours", () => {
+      sink += ClientSession.restore(loaded().client.snapshot(), options).stats
+        .queuedMessages;
+    }, true),
+    make("snapshot", () => {
+      sink += loaded().client.snapshot().messages.length;
+    }),
+    make("structuredClone", () => {
+      sink += structuredClone(loaded().snapshot).messages.length;
+    }),
+    make("encode", () => {
+      const { packets } = loaded();
+      for (let i = 0; i < packets.length; i++) {
+        sink += encode(packets[i]).length;
+      }
+    }),
+  ];
+}
+
+/**
+ * The session cases: QoS 1 and QoS 2 exchanges, each with the codec alone
+ * on the same packets, and saving and restoring a loaded session.
+ */
+export const SESSION_CASES: Case[] = [
+  ...cases(1),
+  ...cases(2),
+  ...snapshotCases(),
+];
