@@ -4,6 +4,7 @@
  * ```sh
  * deno run -A --cpu-prof --cpu-prof-dir=/tmp/prof bench/profile.ts decode-mix-v5/ours 3
  * deno run -A --v8-flags=--prof bench/profile.ts encode-small/ours
+ * deno run -A --cpu-prof --cpu-prof-dir=/tmp/prof bench/profile.ts session-qos1/ours
  * ```
  *
  * The arguments are the case's name and the seconds to run (default 3).
@@ -12,10 +13,13 @@
  */
 
 import { CODEC_CASES, streamCases } from "./cases.ts";
+import { SESSION_CASES } from "./session_cases.ts";
 
 const [name, seconds = "3"] = Deno.args;
 const cases = name?.startsWith("read-") || name?.startsWith("write-")
   ? streamCases()
+  : name?.startsWith("session-")
+  ? SESSION_CASES
   : CODEC_CASES;
 const found = cases.find((c) => c.name === name);
 if (found === undefined) {
