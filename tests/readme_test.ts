@@ -93,6 +93,7 @@ const EXPECTED_KINDS = [
   "tcp-client on deno",
   "tcp-client on node",
   "tcp-client on node20",
+  "ws-client on bun",
   "ws-client on chromium",
   "ws-client on deno",
   "ws-server on bun",
@@ -666,7 +667,7 @@ export default {
     const servers = (["deno", "bun", "workerd"] as const).flatMap((runtime) =>
       snippetsOf("ws-server", runtime).map((snippet) => ({ snippet, runtime }))
     );
-    const clients = (["deno", "chromium"] as const).flatMap((runtime) =>
+    const clients = (["deno", "chromium", "bun"] as const).flatMap((runtime) =>
       snippetsOf("ws-client", runtime).map((snippet) => ({ snippet, runtime }))
     );
 
