@@ -326,6 +326,27 @@ describe("DESIGN.md: encode and decode", () => {
     );
   });
 
+  it("no input, not even one that is not a Uint8Array, makes decode throw anything but MqttError", () => {
+    const inputs: unknown[] = [
+      null,
+      undefined,
+      "\xc0\x00",
+      [0xc0, 0],
+      new Uint8Array([0xc0, 0]).buffer,
+      new DataView(new ArrayBuffer(2)),
+      new Uint16Array([0xc0]),
+      { length: 2, 0: 0xc0, 1: 0 },
+    ];
+    for (const input of inputs) {
+      assertThrowsMqttError(() => decode(input as Uint8Array));
+    }
+    for (const options of [{ protocolVersion: 6 }, { maximumPacketSize: -1 }]) {
+      assertThrowsMqttError(() =>
+        decode(packet(0xc0), options as { protocolVersion: Version })
+      );
+    }
+  });
+
   it("no input makes decode hang or allocate for lengths it only claims", () => {
     const claims = [
       // A remaining length of 268,435,455 in a 5-byte input.
@@ -1227,6 +1248,10 @@ describe("DESIGN.md: what MQTT 3.1.1 cannot carry makes encode throw", () => {
       new Uint8Array([0xe0, 0]),
     );
     assertEquals(encode(decode(CONNECT_4), { protocolVersion: 4 }), CONNECT_4);
+    // A decoded MQTT 5 SUBSCRIBE whose options are the defaults loses
+    // nothing in 3.1.1, so a bridge can forward it.
+    const five = decode(packet(0x82, [0, 1], [0], str("a"), [1]));
+    assertEquals(encode(five, { protocolVersion: 4 }), SUBSCRIBE_4);
   });
 });
 
