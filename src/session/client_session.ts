@@ -1299,7 +1299,7 @@ export class ClientSession {
    * ```
    */
   pollTransmit(): Packet | undefined {
-    if (this.#state === "connected") {
+    if (this.#requests.waiting > 0 && this.#state === "connected") {
       this.#requests.assignIdentifiers(this.#server);
     }
     let packet = this.#transmit.shift();

@@ -76,6 +76,11 @@ export class RequestTable {
     return this.#inFlight.size + this.#waiting.length;
   }
 
+  /** How many requests wait for a Packet Identifier. */
+  get waiting(): number {
+    return this.#waiting.length;
+  }
+
   /**
    * Adds a request under the id of its event, and gives it an identifier
    * if one is free (sent at once when `server` is known).

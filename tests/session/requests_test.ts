@@ -129,7 +129,7 @@ describe("RequestTable", () => {
     table.add(2, unsubscribe("second"), server());
     table.add(3, subscribe("third"), server());
     assertEquals(sent, []);
-    assertEquals(table.size, 3);
+    assertEquals([table.size, table.waiting], [3, 3]);
 
     publishes.delete(9);
     table.assignIdentifiers(server());
@@ -141,6 +141,7 @@ describe("RequestTable", () => {
       ["unsubscribe", 4],
       ["subscribe", 5],
     ]);
+    assertEquals([table.size, table.waiting], [3, 0]);
     assertEquals(
       (sent[0] as SubscribePacket).subscriptions[0].topicFilter,
       "first",
