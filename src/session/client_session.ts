@@ -21,9 +21,7 @@ import type {
   Packet,
   ProtocolVersion,
   PublishPacket,
-  SubackPacket,
   SubscribePacket,
-  UnsubackPacket,
   UnsubscribePacket,
   UserProperties,
   Will,
@@ -38,6 +36,7 @@ import { OutboundTopicAliases } from "./outbound_aliases.ts";
 import { fitsWithin, publishSizeBound } from "./packet_size.ts";
 import { PacketIdAllocator } from "./packet_ids.ts";
 import { Receiver } from "./receiver.ts";
+import { RequestTable } from "./requests.ts";
 import {
   disconnectedEvent,
   disconnectReason,
@@ -49,7 +48,6 @@ import {
   type ClientSessionSnapshot,
   outgoingSnapshot,
   readClientSnapshot,
-  type RequestSnapshot,
   SNAPSHOT_FORMAT,
 } from "./snapshot.ts";
 import type {
@@ -162,13 +160,6 @@ export interface ClientSessionOptions extends SessionOptions {
  */
 export type ClientSessionState = "disconnected" | "connecting" | "connected";
 
-/** A SUBSCRIBE or UNSUBSCRIBE waiting for its answer, or for a Packet Identifier. */
-interface Request {
-  readonly id: number;
-  /** Its `packetId` is set when it gets an identifier. */
-  readonly packet: SubscribePacket | UnsubscribePacket;
-}
-
 /**
  * The client side of an MQTT 5.0, 3.1.1 or 3.1 session as a deterministic state
  * machine without I/O ("sans-I/O"): it takes packets, commands and the time,
@@ -250,13 +241,8 @@ export class ClientSession {
   readonly #ids = new PacketIdAllocator();
   readonly #sender: Sender;
   readonly #receiver: Receiver;
-  /** Every SUBSCRIBE and UNSUBSCRIBE not yet answered, by Packet Identifier, in order. */
-  readonly #requests = new Map<number, Request>();
-  /**
-   * Requests made while all 65,535 Packet Identifiers were in use, in
-   * order: each gets one as one is freed [MQTT-2.2.1-3].
-   */
-  readonly #waiting = new Deque<Request>();
+  /** Every SUBSCRIBE and UNSUBSCRIBE not yet answered. */
+  readonly #requests: RequestTable;
 
   #clientId: string;
   #sessionExpiryInterval: number;
@@ -369,7 +355,12 @@ export class ClientSession {
       emit,
       ids: this.#ids,
     });
-    this.#ids.track(this.#requests);
+    this.#requests = new RequestTable({
+      rules,
+      ids: this.#ids,
+      transmit: (packet) => this.#transmit.push(packet),
+      emit,
+    });
     this.#receiver = new Receiver({
       strictReceiveMaximum: shared.strictReceiveMaximum,
       manualAcknowledgement: shared.manualAcknowledgement,
@@ -481,7 +472,7 @@ export class ClientSession {
       this.#receiver,
       this.#ids,
       0,
-      this.#requests.size + this.#waiting.length,
+      this.#requests.size,
     );
   }
 
@@ -537,13 +528,6 @@ export class ClientSession {
    * ```
    */
   snapshot(): ClientSessionSnapshot {
-    const requests: RequestSnapshot[] = [];
-    for (const request of this.#requests.values()) {
-      requests.push(requestSnapshot(request, true));
-    }
-    for (const request of this.#waiting) {
-      requests.push(requestSnapshot(request, false));
-    }
     return {
       format: SNAPSHOT_FORMAT,
       role: "client",
@@ -556,7 +540,7 @@ export class ClientSession {
       lastPacketId: this.#ids.last,
       messages: [...this.#sender].map(outgoingSnapshot),
       awaitingRelease: this.#receiver.awaitingReleaseIds(),
-      requests,
+      requests: this.#requests.snapshot(),
     };
   }
 
@@ -627,10 +611,7 @@ export class ClientSession {
     session.#ids.last = saved.lastPacketId;
     session.#sender.restore(saved.messages);
     session.#receiver.restore(saved.awaitingRelease);
-    for (const { id, packetId, packet } of saved.requests) {
-      if (packetId === undefined) session.#waiting.push({ id, packet });
-      else session.#requests.set(packetId, { id, packet });
-    }
+    session.#requests.restore(saved.requests);
     return session;
   }
 
@@ -1164,7 +1145,7 @@ export class ClientSession {
     if (this.#state === "disconnected") return;
     if (expiry !== undefined) this.#setSessionExpiry(expiry);
     if (this.#state === "connected") {
-      this.#assignIdentifiers();
+      this.#requests.assignIdentifiers(this.#server);
       for (let next; (next = this.#sender.next(now)) !== undefined;) {
         this.#transmit.push(next);
       }
@@ -1318,8 +1299,8 @@ export class ClientSession {
    * ```
    */
   pollTransmit(): Packet | undefined {
-    if (this.#waiting.length > 0 && this.#state === "connected") {
-      this.#assignIdentifiers();
+    if (this.#requests.waiting > 0 && this.#state === "connected") {
+      this.#requests.assignIdentifiers(this.#server);
     }
     let packet = this.#transmit.shift();
     if (packet === undefined && this.#state === "connected") {
@@ -1397,56 +1378,9 @@ export class ClientSession {
   #request(packet: SubscribePacket | UnsubscribePacket, where: string): number {
     const server = this.#server;
     if (server !== undefined) fitOrRefuse(packet, server, where, "server");
-    const request: Request = { id: ++this.#lastId, packet };
-    this.#waiting.push(request);
-    this.#assignIdentifiers();
-    return request.id;
-  }
-
-  /**
-   * Gives the waiting requests, in order, the Packet Identifiers that are
-   * free (none in use by another packet, [MQTT-2.2.1-3]), and sends them
-   * when connected. The rest wait for an acknowledgement to free one.
-   */
-  #assignIdentifiers(): void {
-    const waiting = this.#waiting;
-    while (waiting.length > 0) {
-      const packetId = this.#ids.allocate();
-      if (packetId === undefined) return;
-      const request = waiting.shift()!;
-      request.packet.packetId = packetId;
-      this.#requests.set(packetId, request);
-      if (this.#state === "connected") this.#sendRequest(request);
-    }
-  }
-
-  /**
-   * Sends a request as it is (its User Properties are the application's
-   * data, never left out). One too large for the server's Maximum Packet
-   * Size, which a CONNACK can announce after the request was made, is
-   * answered with 0x95 for every filter and the error, and its identifier
-   * freed: never sent, never left waiting [MQTT-3.2.2-15].
-   */
-  #sendRequest(request: Request): void {
-    const packet = request.packet;
-    try {
-      this.#transmit.push(
-        fitOrRefuse(packet, this.#server!, packet.type, "server"),
-      );
-    } catch (error) {
-      if (!(error instanceof MqttError)) throw error;
-      this.#requests.delete(packet.packetId);
-      const count = packet.type === "subscribe"
-        ? packet.subscriptions.length
-        : packet.topicFilters.length;
-      const reasonCodes = new Array<number>(count).fill(error.reasonCode);
-      this.#events.push({
-        type: packet.type === "subscribe" ? "subscribed" : "unsubscribed",
-        id: request.id,
-        reasonCodes,
-        error,
-      });
-    }
+    const id = ++this.#lastId;
+    this.#requests.add(id, packet, server);
+    return id;
   }
 
   /** Queues a control packet, fitted to the server's limits. */
@@ -1479,7 +1413,7 @@ export class ClientSession {
         return this.#receiver.handlePubrel(packet);
       case "suback":
       case "unsuback":
-        return this.#handleAnswer(packet);
+        return this.#requests.answer(packet);
       case "pingresp":
         this.#pingSentAt = undefined;
         return;
@@ -1578,10 +1512,7 @@ export class ClientSession {
       sessionLost,
       connack,
     });
-    // Requests not answered on an earlier connection go again, then the
-    // ones waiting for an identifier.
-    for (const request of this.#requests.values()) this.#sendRequest(request);
-    this.#assignIdentifiers();
+    this.#requests.resend(server);
   }
 
   #handleAuth(packet: AuthPacket): void {
@@ -1607,46 +1538,6 @@ export class ClientSession {
     this.#close("peer", packet.reasonCode ?? 0, packet);
   }
 
-  #handleAnswer(packet: SubackPacket | UnsubackPacket): void {
-    const request = this.#requests.get(packet.packetId);
-    const expected = packet.type === "suback" ? "subscribe" : "unsubscribe";
-    if (request === undefined || request.packet.type !== expected) {
-      throw new MqttError(
-        `${packet.type.toUpperCase()}: Packet Identifier ${packet.packetId} answers no ${expected.toUpperCase()} in flight [MQTT-2.2.1-6]`,
-        PROTOCOL_ERROR,
-      );
-    }
-    const count = request.packet.type === "subscribe"
-      ? request.packet.subscriptions.length
-      : request.packet.topicFilters.length;
-    const codes = packet.reasonCodes;
-    const hasCodes = packet.type === "suback" || this.#rules.reasonCodes;
-    if (hasCodes && codes.length !== count) {
-      throw new MqttError(
-        `${packet.type.toUpperCase()}: ${codes.length} reason codes for ${count} topic filters ${
-          packet.type === "suback" ? "[MQTT-3.9.3-1]" : "[MQTT-3.11.3-1]"
-        }`,
-        PROTOCOL_ERROR,
-      );
-    }
-    this.#requests.delete(packet.packetId);
-    if (packet.type === "suback") {
-      this.#events.push({
-        type: "subscribed",
-        id: request.id,
-        reasonCodes: codes,
-        packet,
-      });
-    } else {
-      this.#events.push({
-        type: "unsubscribed",
-        id: request.id,
-        reasonCodes: codes,
-        packet,
-      });
-    }
-  }
-
   /** A violation by the server: DISCONNECT with its reason code (MQTT 5.0), then close. */
   #fail(error: MqttError): void {
     const code = disconnectReason(error);
@@ -1668,21 +1559,4 @@ export class ClientSession {
     this.#receiver.detach();
     this.#events.push(disconnectedEvent(initiator, reasonCode, packet, error));
   }
-}
-
-/** A request as a snapshot has it: a copy, without its Packet Identifier if it has none yet. */
-function requestSnapshot(request: Request, hasId: boolean): RequestSnapshot {
-  const { packetId, ...packet } = request.packet;
-  if (packet.userProperties !== undefined) {
-    packet.userProperties = packet.userProperties.map(([k, v]) => [k, v]);
-  }
-  const copy = packet.type === "subscribe"
-    ? {
-      ...packet,
-      subscriptions: packet.subscriptions.map((s) => ({ ...s })),
-    }
-    : { ...packet, topicFilters: [...packet.topicFilters] };
-  return hasId
-    ? { id: request.id, packetId, packet: copy }
-    : { id: request.id, packet: copy };
 }
