@@ -33,6 +33,7 @@ import * as readerEntry from "../src/entries/reader.ts";
 import * as writerEntry from "../src/entries/writer.ts";
 import * as primitives from "../src/entries/primitives.ts";
 import * as session from "../src/entries/session.ts";
+import { SPEC_REASON_CODES } from "./support/spec_reason_codes.ts";
 
 type Version = 3 | 4 | 5;
 type Fields = Record<string, unknown>;
@@ -540,57 +541,8 @@ describe("DESIGN.md: MqttError", () => {
   });
 });
 
-/** MQTT 5.0 section 2.4, Table 2-6, each name as a tester derives it. */
-const REASON_CODE_TABLE: [string, number][] = [
-  ["Success", 0x00],
-  ["NormalDisconnection", 0x00],
-  ["GrantedQoS0", 0x00],
-  ["GrantedQoS1", 0x01],
-  ["GrantedQoS2", 0x02],
-  ["DisconnectWithWillMessage", 0x04],
-  ["NoMatchingSubscribers", 0x10],
-  ["NoSubscriptionExisted", 0x11],
-  ["ContinueAuthentication", 0x18],
-  ["ReAuthenticate", 0x19],
-  ["UnspecifiedError", 0x80],
-  ["MalformedPacket", 0x81],
-  ["ProtocolError", 0x82],
-  ["ImplementationSpecificError", 0x83],
-  ["UnsupportedProtocolVersion", 0x84],
-  ["ClientIdentifierNotValid", 0x85],
-  ["BadUserNameOrPassword", 0x86],
-  ["NotAuthorized", 0x87],
-  ["ServerUnavailable", 0x88],
-  ["ServerBusy", 0x89],
-  ["Banned", 0x8a],
-  ["ServerShuttingDown", 0x8b],
-  ["BadAuthenticationMethod", 0x8c],
-  ["KeepAliveTimeout", 0x8d],
-  ["SessionTakenOver", 0x8e],
-  ["TopicFilterInvalid", 0x8f],
-  ["TopicNameInvalid", 0x90],
-  ["PacketIdentifierInUse", 0x91],
-  ["PacketIdentifierNotFound", 0x92],
-  ["ReceiveMaximumExceeded", 0x93],
-  ["TopicAliasInvalid", 0x94],
-  ["PacketTooLarge", 0x95],
-  ["MessageRateTooHigh", 0x96],
-  ["QuotaExceeded", 0x97],
-  ["AdministrativeAction", 0x98],
-  ["PayloadFormatInvalid", 0x99],
-  ["RetainNotSupported", 0x9a],
-  ["QoSNotSupported", 0x9b],
-  ["UseAnotherServer", 0x9c],
-  ["ServerMoved", 0x9d],
-  ["SharedSubscriptionsNotSupported", 0x9e],
-  ["ConnectionRateExceeded", 0x9f],
-  ["MaximumConnectTime", 0xa0],
-  ["SubscriptionIdentifiersNotSupported", 0xa1],
-  ["WildcardSubscriptionsNotSupported", 0xa2],
-];
-
 describe("DESIGN.md: ReasonCode", () => {
-  for (const [name, value] of REASON_CODE_TABLE) {
+  for (const [name, value] of SPEC_REASON_CODES) {
     it(`ReasonCode.${name} === 0x${value.toString(16).padStart(2, "0")}`, () => {
       assertStrictEquals((ReasonCode as Record<string, number>)[name], value);
     });
@@ -599,7 +551,7 @@ describe("DESIGN.md: ReasonCode", () => {
   it("has one constant per name of the table, and no other", () => {
     assertEquals(
       Object.keys(ReasonCode).sort(),
-      REASON_CODE_TABLE.map(([name]) => name).sort(),
+      SPEC_REASON_CODES.map(([name]) => name).sort(),
     );
   });
 

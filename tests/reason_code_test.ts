@@ -9,55 +9,7 @@ import { describe, it } from "@std/testing/bdd";
 import { isValidReasonCode, ReasonCode, reasonCodeName } from "../mod.ts";
 import type { PacketType } from "../mod.ts";
 import { packetTypes } from "./arbitraries.ts";
-
-/** Section 2.4, Table 2-6, every name in PascalCase. */
-const TABLE: [string, number][] = [
-  ["Success", 0x00],
-  ["NormalDisconnection", 0x00],
-  ["GrantedQoS0", 0x00],
-  ["GrantedQoS1", 0x01],
-  ["GrantedQoS2", 0x02],
-  ["DisconnectWithWillMessage", 0x04],
-  ["NoMatchingSubscribers", 0x10],
-  ["NoSubscriptionExisted", 0x11],
-  ["ContinueAuthentication", 0x18],
-  ["ReAuthenticate", 0x19],
-  ["UnspecifiedError", 0x80],
-  ["MalformedPacket", 0x81],
-  ["ProtocolError", 0x82],
-  ["ImplementationSpecificError", 0x83],
-  ["UnsupportedProtocolVersion", 0x84],
-  ["ClientIdentifierNotValid", 0x85],
-  ["BadUserNameOrPassword", 0x86],
-  ["NotAuthorized", 0x87],
-  ["ServerUnavailable", 0x88],
-  ["ServerBusy", 0x89],
-  ["Banned", 0x8a],
-  ["ServerShuttingDown", 0x8b],
-  ["BadAuthenticationMethod", 0x8c],
-  ["KeepAliveTimeout", 0x8d],
-  ["SessionTakenOver", 0x8e],
-  ["TopicFilterInvalid", 0x8f],
-  ["TopicNameInvalid", 0x90],
-  ["PacketIdentifierInUse", 0x91],
-  ["PacketIdentifierNotFound", 0x92],
-  ["ReceiveMaximumExceeded", 0x93],
-  ["TopicAliasInvalid", 0x94],
-  ["PacketTooLarge", 0x95],
-  ["MessageRateTooHigh", 0x96],
-  ["QuotaExceeded", 0x97],
-  ["AdministrativeAction", 0x98],
-  ["PayloadFormatInvalid", 0x99],
-  ["RetainNotSupported", 0x9a],
-  ["QoSNotSupported", 0x9b],
-  ["UseAnotherServer", 0x9c],
-  ["ServerMoved", 0x9d],
-  ["SharedSubscriptionsNotSupported", 0x9e],
-  ["ConnectionRateExceeded", 0x9f],
-  ["MaximumConnectTime", 0xa0],
-  ["SubscriptionIdentifiersNotSupported", 0xa1],
-  ["WildcardSubscriptionsNotSupported", 0xa2],
-];
+import { SPEC_REASON_CODES as TABLE } from "./support/spec_reason_codes.ts";
 
 /** The codes each packet may carry in MQTT 5.0, from each packet's section. */
 const VALID_5: Partial<Record<PacketType, number[]>> = {
