@@ -114,13 +114,11 @@ function codecExchange(qos: 1 | 2): () => void {
   };
 }
 
-function cases(qos: 1 | 2): Case[] {
-  const group = `session-qos${qos}`;
-  const make = (
-    name: string,
-    fn: () => void,
-    baseline = false,
-  ): Case => ({
+/** Makes the synchronous cases of one group (`baseline` marks its "ours"). */
+function caseMaker(
+  group: string,
+): (name: string, fn: () => void, baseline?: boolean) => Case {
+  return (name, fn, baseline = false) => ({
     group,
     name: `${group}/${name}`,
     baseline,
@@ -128,6 +126,10 @@ function cases(qos: 1 | 2): Case[] {
     async: false,
     slow: false,
   });
+}
+
+function cases(qos: 1 | 2): Case[] {
+  const make = caseMaker(`session-qos${qos}`);
   return [
     make("ours", sessionExchange(qos, false), true),
     make("codec", codecExchange(qos)),
@@ -166,7 +168,6 @@ function loadedClient(): ClientSession {
  * does with it), and encoding the 1,000 PUBLISH packets the messages are.
  */
 function snapshotCases(): Case[] {
-  const group = "session-snapshot";
   const options = { clientId: "bench", keepAlive: 0, maximumInFlight: 100 };
   // Made on first use, not when the module loads: a loaded session built
   // before the exchanges above are timed makes them 2 to 3 times slower
@@ -192,14 +193,7 @@ function snapshotCases(): Case[] {
     };
     return fixture;
   };
-  const make = (name: string, fn: () => void, baseline = false): Case => ({
-    group,
-    name: `${group}/${name}`,
-    baseline,
-    fn,
-    async: false,
-    slow: false,
-  });
+  const make = caseMaker("session-snapshot");
   return [
     make("ours", () => {
       sink += ClientSession.restore(loaded().client.snapshot(), options).stats
