@@ -385,7 +385,7 @@ export class Sender {
         return { type: "pubrel", packetId: entry.packetId };
       }
       // A resent PUBLISH has DUP set [MQTT-3.3.1-1].
-      const packet = this.#publish(entry, limits, true, now, true);
+      const packet = this.#publish(entry, limits, true, now);
       if (packet !== undefined) return packet;
       // Too large for this connection's peer: discarded as if sent
       // [MQTT-3.1.2-25].
@@ -427,7 +427,7 @@ export class Sender {
         this.#drop(entry, "not-supported");
         continue;
       }
-      const packet = this.#publish(entry, limits, false, now, false);
+      const packet = this.#publish(entry, limits, false, now);
       if (packet === undefined) {
         this.#bytes -= entry.size;
         this.#drop(entry, "too-large");
@@ -443,15 +443,15 @@ export class Sender {
 
   /**
    * Builds the PUBLISH of an entry, or returns `undefined` when it does not
-   * fit the peer's Maximum Packet Size. A QoS 1/2 entry gets its Packet
-   * Identifier here and goes in flight.
+   * fit the peer's Maximum Packet Size. A QoS 1/2 entry sent the first
+   * time (not `dup`, a resend) gets its Packet Identifier here and goes in
+   * flight.
    */
   #publish(
     entry: Outgoing,
     limits: SenderLimits,
     dup: boolean,
     now: number,
-    resend: boolean,
   ): PublishPacket | undefined {
     const message = entry.message;
     const packet: PublishPacket = {
@@ -512,7 +512,7 @@ export class Sender {
       aliases!.assign(message.topic, alias);
     }
     if (entry.qos > 0) {
-      if (!resend) {
+      if (!dup) {
         const id = this.#options.ids.allocate();
         if (id === undefined) {
           // Cannot happen: next() takes a QoS 1/2 message only with an
