@@ -201,8 +201,7 @@ export class Sender {
       while (this.#isFull(entry.size)) {
         const oldest = this.#qos0.shift();
         if (oldest === undefined) return false;
-        this.#bytes -= oldest.size;
-        this.#drop(oldest, "queue-full");
+        this.#discard(oldest, "queue-full");
       }
     }
     this.#push(entry);
@@ -248,8 +247,7 @@ export class Sender {
     );
     this.#earliestExpiry = earliest;
     for (const entry of dropped) {
-      this.#bytes -= entry.size;
-      this.#drop(entry, "expired");
+      this.#discard(entry, "expired");
     }
   }
 
@@ -391,8 +389,7 @@ export class Sender {
       // [MQTT-3.1.2-25].
       this.#inFlight.delete(entry.packetId);
       this.#active--;
-      this.#bytes -= entry.size;
-      this.#drop(entry, "too-large");
+      this.#discard(entry, "too-large");
     }
     for (;;) {
       const first = this.#qos0.peek();
@@ -415,22 +412,19 @@ export class Sender {
         return undefined;
       }
       if (entry.expiresAt !== undefined && now >= entry.expiresAt) {
-        this.#bytes -= entry.size;
-        this.#drop(entry, "expired");
+        this.#discard(entry, "expired");
         continue;
       }
       if (
         entry.qos > limits.maximumQoS ||
         (entry.retain && !limits.retainAvailable)
       ) {
-        this.#bytes -= entry.size;
-        this.#drop(entry, "not-supported");
+        this.#discard(entry, "not-supported");
         continue;
       }
       const packet = this.#publish(entry, limits, false, now);
       if (packet === undefined) {
-        this.#bytes -= entry.size;
-        this.#drop(entry, "too-large");
+        this.#discard(entry, "too-large");
         continue;
       }
       if (entry.qos === 0) {
@@ -614,6 +608,12 @@ export class Sender {
     };
     if (packet !== undefined) event.packet = packet;
     this.#options.emit(event);
+  }
+
+  /** Drops a message the sender holds: its bytes no longer count. */
+  #discard(entry: Outgoing, reason: DropReason): void {
+    this.#bytes -= entry.size;
+    this.#drop(entry, reason);
   }
 
   #drop(entry: Outgoing, reason: DropReason): void {
