@@ -114,12 +114,13 @@ function isErrorLike(value: unknown): boolean {
 
 /**
  * Errors of a source or sink that mean this side closed the connection
- * itself, while a read or write was pending: Deno's `Interrupted` (the
- * resource was closed under a pending read, as closing a `Deno.Conn`'s
- * `writable` does) and `BadResource` (read from a connection already
- * closed), and the `AbortError` of a stream aborted here (Node's
- * `Readable.toWeb` after `destroy()` or an aborted `Writable.toWeb`), and
- * the reason of an abort made here (see `abortingWith`).
+ * itself, while a read or write was pending, recognised by their names
+ * only (this module uses no runtime's API): `Interrupted` (a resource
+ * closed under a pending read, as closing a TCP connection's writable side
+ * does in Deno) and `BadResource` (a read from a connection already
+ * closed), the `AbortError` of a stream aborted here (a Node socket's web
+ * stream after it was destroyed or aborted), and the reason of an abort
+ * made here (see `abortingWith`).
  */
 export function closedByThisSide(error: unknown): boolean {
   if (typeof error !== "object" || error === null) return false;

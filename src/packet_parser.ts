@@ -118,23 +118,21 @@ export interface PacketParserOptions {
  * assertEquals(types, ["pingreq", "puback"]);
  * ```
  *
- * @example A Node.js server, callback style
+ * @example A WebSocket client, callback style (any runtime's `WebSocket`)
  * ```ts ignore
- * import { createServer } from "node:net";
  * import { MqttError, PacketParser } from "@mqtt/codec";
  *
- * createServer((socket) => {
- *   const parser = new PacketParser();
- *   socket.on("data", (chunk) => {
- *     try {
- *       for (const packet of parser.parse(chunk)) console.log(packet.type);
- *     } catch (error) {
- *       if (!(error instanceof MqttError)) throw error;
- *       socket.destroy(); // after a DISCONNECT with error.reasonCode in MQTT 5
- *     }
- *   });
- *   socket.on("end", () => parser.end());
- * }).listen(1883);
+ * const socket = new WebSocket("ws://127.0.0.1:8080", "mqtt");
+ * socket.binaryType = "arraybuffer";
+ * const parser = new PacketParser();
+ * socket.addEventListener("message", (event) => {
+ *   try {
+ *     for (const packet of parser.parse(event.data)) console.log(packet.type);
+ *   } catch (error) {
+ *     if (!(error instanceof MqttError)) throw error;
+ *     socket.close(1002); // after a DISCONNECT with error.reasonCode in MQTT 5
+ *   }
+ * });
  * ```
  */
 export class PacketParser {

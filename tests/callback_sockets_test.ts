@@ -25,6 +25,7 @@ import { encode, type ProtocolVersion, ReasonCode } from "../mod.ts";
 import { buildBundle } from "../scripts/build_bundle.ts";
 import { delay, waitUntil, withTimeout } from "./support/net.ts";
 import { installedRuntime, ROOT } from "./support/runtimes.ts";
+import { mqttJsExchange } from "./support/mqttjs_exchange.ts";
 import {
   type Address,
   bytes,
@@ -445,37 +446,6 @@ async function ourExchange(address: Address, protocolVersion: ProtocolVersion) {
   assertEquals(await client.untilClosed(), []);
 }
 
-/** MQTT.js's exchange in one protocol version. */
-async function mqttJsExchange(address: Address, protocolVersion: 4 | 5) {
-  const client = await withTimeout(
-    mqtt.connectAsync(mqttJsUrl(address), {
-      protocolVersion,
-      clientId: `mqttjs-${protocolVersion}`,
-      reconnectPeriod: 0,
-      keepalive: 30,
-    }),
-    "MQTT.js to connect",
-  );
-  try {
-    const messages: [string, string, number][] = [];
-    const packets: string[] = [];
-    client.on("message", (topic, payload, packet) => {
-      messages.push([topic, new TextDecoder().decode(payload), packet.qos]);
-    });
-    client.on("packetreceive", (packet) => void packets.push(packet.cmd));
-    const granted = await client.subscribeAsync("mqttjs/#", { qos: 1 });
-    assertEquals(granted.map((g) => g.qos), [1]);
-    await client.publishAsync("mqttjs/a", "zero", { qos: 0 });
-    await client.publishAsync("mqttjs/b", "one", { qos: 1 }); // its PUBACK
-    await waitUntil(() => messages.length === 2, "both messages");
-    assertEquals(messages, [["mqttjs/a", "zero", 0], ["mqttjs/b", "one", 1]]);
-    client.sendPing();
-    await waitUntil(() => packets.includes("pingresp"), "PINGRESP");
-  } finally {
-    await client.endAsync(); // DISCONNECT, then close
-  }
-}
-
 for (const row of SERVERS) {
   describe({
     name: `the push parser: ${row.name}`,
@@ -517,7 +487,7 @@ for (const row of SERVERS) {
       });
 
       it(`MQTT.js, MQTT ${version}: subscribes, gets its QoS 0 and 1 messages back, pings, disconnects`, async () => {
-        await mqttJsExchange(server.address, version);
+        await mqttJsExchange(mqttJsUrl(server.address), version);
         await endedWith(version);
       });
     }

@@ -13,11 +13,11 @@
 
 import { assertEquals, assertStringIncludes } from "@std/assert";
 import { afterAll, beforeAll, describe, it } from "@std/testing/bdd";
-import mqtt from "mqtt";
 import { encode, type ProtocolVersion, ReasonCode } from "../mod.ts";
 import { buildBundle } from "../scripts/build_bundle.ts";
-import { delay, waitUntil, withTimeout } from "./support/net.ts";
+import { delay, withTimeout } from "./support/net.ts";
 import { installedRuntime } from "./support/runtimes.ts";
+import { mqttJsExchange } from "./support/mqttjs_exchange.ts";
 import { bytes, TestClient, text } from "./support/test_client.ts";
 import { startWorkerd, type Workerd } from "./support/workerd.ts";
 import { CLOSE_ORDERS } from "./support/close_orders.mjs";
@@ -243,41 +243,7 @@ describe({
   describe("MQTT.js", () => {
     for (const protocolVersion of [5, 4] as const) {
       it(`MQTT ${protocolVersion}: subscribes, gets its QoS 0 and 1 messages back, pings, disconnects`, async () => {
-        const client = await withTimeout(
-          mqtt.connectAsync(mqttUrl, {
-            protocolVersion,
-            clientId: `mqttjs-${protocolVersion}`,
-            reconnectPeriod: 0,
-            keepalive: 30,
-          }),
-          "MQTT.js to connect",
-        );
-        try {
-          const messages: [string, string, number][] = [];
-          const packets: string[] = [];
-          client.on("message", (topic, payload, packet) => {
-            messages.push([
-              topic,
-              new TextDecoder().decode(payload),
-              packet.qos,
-            ]);
-          });
-          client.on("packetreceive", (packet) => void packets.push(packet.cmd));
-          const granted = await client.subscribeAsync("mqttjs/#", { qos: 1 });
-          assertEquals(granted.map((g) => g.qos), [1]);
-          await client.publishAsync("mqttjs/a", "zero", { qos: 0 });
-          // Resolves on the Worker's PUBACK.
-          await client.publishAsync("mqttjs/b", "one", { qos: 1 });
-          await waitUntil(() => messages.length === 2, "both messages");
-          assertEquals(messages, [
-            ["mqttjs/a", "zero", 0],
-            ["mqttjs/b", "one", 1],
-          ]);
-          client.sendPing();
-          await waitUntil(() => packets.includes("pingresp"), "PINGRESP");
-        } finally {
-          await client.endAsync(); // DISCONNECT, then close
-        }
+        await mqttJsExchange(mqttUrl, protocolVersion);
         await allConnectionsEnded();
       });
     }

@@ -752,6 +752,12 @@ export function readServerSnapshot(
   const protocolVersion = snapshot.protocolVersion as ProtocolVersion;
   const rules = rulesOf(protocolVersion);
   const clientId = read.string(snapshot.clientId, ".clientId");
+  // An accepted session always has one: the client's, or the one the
+  // server assigned to an empty CONNECT's [MQTT-3.1.3-6] (and snapshot()
+  // refuses a session not accepted yet).
+  if (clientId === "") {
+    read.fail(".clientId", "a Client Identifier, not empty", clientId);
+  }
   // A Client Identifier a CONNECT of its version can carry.
   read.within(".clientId", () =>
     checkPacket(

@@ -650,6 +650,13 @@ describe("restore of a snapshot that is not one", () => {
     return session.snapshot();
   })();
 
+  it("[MQTT-3.1.3-6] refuses a server snapshot with an empty Client Identifier: an accepted session always has one", () => {
+    const bad = { ...serverBase, clientId: "" };
+    const error = assertThrows(() => ServerSession.restore(bad), MqttError);
+    assert(error.message.includes("snapshot.clientId"), error.message);
+    assertEquals(error.reasonCode, 0x81);
+  });
+
   it("gives an MqttError or a working session for any mutation, never anything else", () => {
     const clientPaths = paths(base);
     const serverPaths = paths(serverBase);
