@@ -277,6 +277,7 @@ export class TopicMap<T> {
       } else if (level === "+") {
         if (node.children === undefined) continue;
         for (const child of node.children.values()) {
+          // A first-level "+" does not match a $ topic [MQTT-4.7.2-1].
           if (depth === 0 && child.level.charCodeAt(0) === DOLLAR) continue;
           nodes.push(child);
           depths.push(depth + 1);

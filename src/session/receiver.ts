@@ -208,7 +208,7 @@ export class Receiver {
       type,
       packetId: entry.packetId,
     };
-    let reasonCode = answer.reasonCode ?? 0;
+    const reasonCode = answer.reasonCode ?? 0;
     if (!isValidReasonCode(type, reasonCode)) {
       throw new MqttError(
         `acknowledge: ${reasonCode} is not a ${type.toUpperCase()} reason code (section ${
@@ -217,6 +217,8 @@ export class Receiver {
         PROTOCOL_ERROR,
       );
     }
+    // MQTT 3.1.1 cannot refuse a message: without reason codes it is
+    // acknowledged positively (3.1.1 [MQTT-3.3.5-2]).
     if (rules.reasonCodes) {
       if (reasonCode !== 0) packet.reasonCode = reasonCode;
       if (answer.reasonString !== undefined) {
@@ -230,10 +232,6 @@ export class Receiver {
       ) {
         checkPacket(packet, rules, "acknowledge"); // now, not when written
       }
-    } else {
-      // MQTT 3.1.1 cannot refuse a message: it is acknowledged positively
-      // (3.1.1 [MQTT-3.3.5-2]).
-      reasonCode = 0;
     }
     entry.answer = packet;
     this.#unansweredById.delete(answer.id);

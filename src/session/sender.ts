@@ -201,8 +201,7 @@ export class Sender {
       while (this.#isFull(entry.size)) {
         const oldest = this.#qos0.shift();
         if (oldest === undefined) return false;
-        this.#bytes -= oldest.size;
-        this.#drop(oldest, "queue-full");
+        this.#discard(oldest, "queue-full");
       }
     }
     this.#push(entry);
@@ -248,8 +247,7 @@ export class Sender {
     );
     this.#earliestExpiry = earliest;
     for (const entry of dropped) {
-      this.#bytes -= entry.size;
-      this.#drop(entry, "expired");
+      this.#discard(entry, "expired");
     }
   }
 
@@ -385,14 +383,13 @@ export class Sender {
         return { type: "pubrel", packetId: entry.packetId };
       }
       // A resent PUBLISH has DUP set [MQTT-3.3.1-1].
-      const packet = this.#publish(entry, limits, true, now, true);
+      const packet = this.#publish(entry, limits, true, now);
       if (packet !== undefined) return packet;
       // Too large for this connection's peer: discarded as if sent
       // [MQTT-3.1.2-25].
       this.#inFlight.delete(entry.packetId);
       this.#active--;
-      this.#bytes -= entry.size;
-      this.#drop(entry, "too-large");
+      this.#discard(entry, "too-large");
     }
     for (;;) {
       const first = this.#qos0.peek();
@@ -415,22 +412,19 @@ export class Sender {
         return undefined;
       }
       if (entry.expiresAt !== undefined && now >= entry.expiresAt) {
-        this.#bytes -= entry.size;
-        this.#drop(entry, "expired");
+        this.#discard(entry, "expired");
         continue;
       }
       if (
         entry.qos > limits.maximumQoS ||
         (entry.retain && !limits.retainAvailable)
       ) {
-        this.#bytes -= entry.size;
-        this.#drop(entry, "not-supported");
+        this.#discard(entry, "not-supported");
         continue;
       }
-      const packet = this.#publish(entry, limits, false, now, false);
+      const packet = this.#publish(entry, limits, false, now);
       if (packet === undefined) {
-        this.#bytes -= entry.size;
-        this.#drop(entry, "too-large");
+        this.#discard(entry, "too-large");
         continue;
       }
       if (entry.qos === 0) {
@@ -443,15 +437,15 @@ export class Sender {
 
   /**
    * Builds the PUBLISH of an entry, or returns `undefined` when it does not
-   * fit the peer's Maximum Packet Size. A QoS 1/2 entry gets its Packet
-   * Identifier here and goes in flight.
+   * fit the peer's Maximum Packet Size. A QoS 1/2 entry sent the first
+   * time (not `dup`, a resend) gets its Packet Identifier here and goes in
+   * flight.
    */
   #publish(
     entry: Outgoing,
     limits: SenderLimits,
     dup: boolean,
     now: number,
-    resend: boolean,
   ): PublishPacket | undefined {
     const message = entry.message;
     const packet: PublishPacket = {
@@ -512,7 +506,7 @@ export class Sender {
       aliases!.assign(message.topic, alias);
     }
     if (entry.qos > 0) {
-      if (!resend) {
+      if (!dup) {
         const id = this.#options.ids.allocate();
         if (id === undefined) {
           // Cannot happen: next() takes a QoS 1/2 message only with an
@@ -614,6 +608,12 @@ export class Sender {
     };
     if (packet !== undefined) event.packet = packet;
     this.#options.emit(event);
+  }
+
+  /** Drops a message the sender holds: its bytes no longer count. */
+  #discard(entry: Outgoing, reason: DropReason): void {
+    this.#bytes -= entry.size;
+    this.#drop(entry, reason);
   }
 
   #drop(entry: Outgoing, reason: DropReason): void {
