@@ -8,9 +8,7 @@
 import { checkMaximumOption, checkVersionOption } from "./codec.ts";
 import { MqttError } from "./error.ts";
 import type { ProtocolVersion } from "./packet.ts";
-
-const UNSPECIFIED_ERROR = 0x80;
-const PROTOCOL_ERROR = 0x82;
+import { ReasonCode } from "./reason_code.ts";
 
 /** The options of a parser, checked. */
 export interface ParserOptions {
@@ -40,7 +38,7 @@ export function checkParserOptions(
   if (typeof copy !== "boolean") {
     throw new MqttError(
       `${where}: copyPayloads must be true or false, got ${typeof copy}`,
-      PROTOCOL_ERROR,
+      ReasonCode.ProtocolError,
     );
   }
   return { version, maximum, copy };
@@ -88,7 +86,7 @@ export function notBytes(chunk: unknown, where: string): MqttError {
         ? " (MQTT travels as bytes: over WebSocket in binary messages only [MQTT-6.0.0-1])"
         : ""
     }`,
-    PROTOCOL_ERROR,
+    ReasonCode.ProtocolError,
   );
 }
 
@@ -154,7 +152,7 @@ export function connectionError(
   if (error instanceof MqttError) return error;
   return new MqttError(
     `${what}: ${describeError(error)}`,
-    UNSPECIFIED_ERROR,
+    ReasonCode.UnspecifiedError,
     { cause: error },
   );
 }

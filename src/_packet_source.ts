@@ -21,8 +21,7 @@ import type {
   ReadableStreamLike,
   ReadableStreamReaderLike,
 } from "./stream_like.ts";
-
-const PROTOCOL_ERROR = 0x82;
+import { ReasonCode } from "./reason_code.ts";
 
 /**
  * Packets of a byte stream, one read at a time. How the stream's end maps
@@ -71,7 +70,7 @@ export class PacketSource {
         `${where}: expected a ReadableStream, got ${
           readable === null ? "null" : typeof readable
         }`,
-        PROTOCOL_ERROR,
+        ReasonCode.ProtocolError,
       );
     }
     try {
@@ -79,7 +78,7 @@ export class PacketSource {
     } catch (error) {
       throw new MqttError(
         `${where}: the stream is locked: another reader holds it`,
-        PROTOCOL_ERROR,
+        ReasonCode.ProtocolError,
         { cause: error },
       );
     }

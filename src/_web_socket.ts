@@ -9,14 +9,7 @@
 import { describeError } from "./_common.ts";
 import { packetSize } from "./codec.ts";
 import { MqttError } from "./error.ts";
-
-const UNSPECIFIED_ERROR = 0x80;
-const MALFORMED = 0x81;
-const PROTOCOL_ERROR = 0x82;
-const IMPLEMENTATION_SPECIFIC = 0x83;
-const UNSUPPORTED_VERSION = 0x84;
-const SERVER_SHUTTING_DOWN = 0x8b;
-const PACKET_TOO_LARGE = 0x95;
+import { ReasonCode } from "./reason_code.ts";
 
 /**
  * The subprotocols MQTT travels in: "mqtt" (MQTT 5.0 and 3.1.1, section 6,
@@ -54,16 +47,16 @@ export interface Closing {
 export function closingFor(reasonCode: number): Closing {
   const reason = `MQTT reason code 0x${reasonCode.toString(16)}`;
   switch (reasonCode) {
-    case MALFORMED:
-    case PROTOCOL_ERROR:
-    case UNSUPPORTED_VERSION:
+    case ReasonCode.MalformedPacket:
+    case ReasonCode.ProtocolError:
+    case ReasonCode.UnsupportedProtocolVersion:
       return { code: CloseCode.ProtocolError, reason };
-    case PACKET_TOO_LARGE:
+    case ReasonCode.PacketTooLarge:
       return { code: CloseCode.MessageTooBig, reason };
-    case SERVER_SHUTTING_DOWN:
+    case ReasonCode.ServerShuttingDown:
       return { code: CloseCode.GoingAway, reason };
-    case UNSPECIFIED_ERROR:
-    case IMPLEMENTATION_SPECIFIC:
+    case ReasonCode.UnspecifiedError:
+    case ReasonCode.ImplementationSpecificError:
       return { code: CloseCode.InternalError, reason };
     default:
       return reasonCode < 0x80
@@ -129,7 +122,7 @@ export function closedError(
     }`;
   return new MqttError(
     `${name}: ${how}`,
-    UNSPECIFIED_ERROR,
+    ReasonCode.UnspecifiedError,
     cause === undefined ? undefined : { cause },
   );
 }
@@ -160,7 +153,7 @@ export function notOpened(
     }${reason === "" ? "" : ` ${JSON.stringify(reason)}`}${
       cause === undefined ? "" : `: ${describeError(cause)}`
     })`,
-    UNSPECIFIED_ERROR,
+    ReasonCode.UnspecifiedError,
     cause === undefined ? undefined : { cause },
   );
 }
@@ -171,7 +164,7 @@ export function subprotocolError(name: string, protocol: string): MqttError {
     `${name}: the server did not agree on the subprotocol "mqtt" (it chose ${
       protocol === "" ? "none" : JSON.stringify(protocol)
     }); MQTT over WebSocket needs it [MQTT-6.0.0-3] [MQTT-6.0.0-4]`,
-    PROTOCOL_ERROR,
+    ReasonCode.ProtocolError,
   );
 }
 
@@ -179,7 +172,7 @@ export function subprotocolError(name: string, protocol: string): MqttError {
 export function textMessageError(name: string): MqttError {
   return new MqttError(
     `${name}: a text message was received; MQTT travels in binary messages only [MQTT-6.0.0-1]`,
-    PROTOCOL_ERROR,
+    ReasonCode.ProtocolError,
   );
 }
 

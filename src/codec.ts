@@ -26,13 +26,9 @@ import {
   protocolOf,
   SUPPORTED_VERSIONS,
 } from "./protocol.ts";
+import { ReasonCode } from "./reason_code.ts";
 
 export { PACKET_NAMES };
-
-const MALFORMED = 0x81;
-const PROTOCOL_ERROR = 0x82;
-const UNSUPPORTED_PROTOCOL_VERSION = 0x84;
-const PACKET_TOO_LARGE = 0x95;
 
 /**
  * The largest packet MQTT can frame: a 1-byte type, a 4-byte Remaining
@@ -109,7 +105,7 @@ export function checkVersionOption(
     `${where}: protocolVersion must be ${SUPPORTED_VERSIONS}, got ${
       describe(value)
     }`,
-    UNSUPPORTED_PROTOCOL_VERSION,
+    ReasonCode.UnsupportedProtocolVersion,
   );
 }
 
@@ -141,7 +137,7 @@ export function checkMaximumOption(value: unknown, where: string): number {
       `${where}: maximumPacketSize must be a positive integer, got ${
         describe(value)
       }`,
-      PROTOCOL_ERROR,
+      ReasonCode.ProtocolError,
     );
   }
   return Math.min(value, MAXIMUM_PACKET_SIZE);
@@ -178,7 +174,7 @@ export function packetSize(
   if (!(bytes instanceof Uint8Array)) {
     throw new MqttError(
       `packetSize: expected a Uint8Array, got ${describe(bytes)}`,
-      MALFORMED,
+      ReasonCode.MalformedPacket,
     );
   }
   if (
@@ -189,14 +185,14 @@ export function packetSize(
       `packetSize: offset ${describe(offset)} and end ${
         describe(end)
       } must be integers with 0 <= offset and end <= the buffer's length ${bytes.length}`,
-      MALFORMED,
+      ReasonCode.MalformedPacket,
     );
   }
   if (offset >= end) return -1;
   if (bytes[offset] < 0x10) {
     throw new MqttError(
       `Fixed header: packet type 0 is reserved and forbidden (section 2.1.2) at byte offset ${offset}`,
-      MALFORMED,
+      ReasonCode.MalformedPacket,
     );
   }
   const length = readVariableByteInteger(bytes, offset + 1, end);
@@ -206,7 +202,7 @@ export function packetSize(
       `${PACKET_NAMES[bytes[offset] >> 4]}: Remaining Length ${
         problemOf(length)
       } at byte offset ${offset + 1}`,
-      MALFORMED,
+      ReasonCode.MalformedPacket,
     );
   }
   return 1 + vbiLength(length) + length;
@@ -259,7 +255,7 @@ function decodeWith(
     return c.fail(
       "Packet type",
       "0 is reserved and forbidden (section 2.1.2)",
-      MALFORMED,
+      ReasonCode.MalformedPacket,
       start,
     );
   }
@@ -273,7 +269,7 @@ function decodeWith(
       `must be ${codec.flags.toString(2).padStart(4, "0")}, got ${
         flags.toString(2).padStart(4, "0")
       } ${flagsRule(code, protocol)}`,
-      MALFORMED,
+      ReasonCode.MalformedPacket,
       start,
     );
   }
@@ -281,7 +277,7 @@ function decodeWith(
     c.fail(
       "Packet type",
       `15 (AUTH) does not exist in ${protocol.label}, where it is reserved ${protocol.rules.reservedType}`,
-      MALFORMED,
+      ReasonCode.MalformedPacket,
       start,
     );
   }
@@ -328,7 +324,7 @@ export function decode(bytes: Uint8Array, options?: DecodeOptions): Packet {
       `decode: expected a Uint8Array, got ${
         bytes === null ? "null" : typeof bytes
       }`,
-      MALFORMED,
+      ReasonCode.MalformedPacket,
     );
   }
   const protocol = protocolOption(
@@ -341,7 +337,7 @@ export function decode(bytes: Uint8Array, options?: DecodeOptions): Packet {
       `${
         bytes.length === 0 ? "decode" : PACKET_NAMES[bytes[0] >> 4]
       }: the fixed header is cut off after ${bytes.length} byte(s) at byte offset ${bytes.length}`,
-      MALFORMED,
+      ReasonCode.MalformedPacket,
     );
   }
   const maximumOption = ownOption(options, "maximumPacketSize");
@@ -353,7 +349,7 @@ export function decode(bytes: Uint8Array, options?: DecodeOptions): Packet {
       `${
         PACKET_NAMES[bytes[0] >> 4]
       }: the packet is ${size} bytes, above the maximum packet size of ${maximum} at byte offset 0`,
-      PACKET_TOO_LARGE,
+      ReasonCode.PacketTooLarge,
     );
   }
   if (size !== bytes.length) {
@@ -365,7 +361,7 @@ export function decode(bytes: Uint8Array, options?: DecodeOptions): Packet {
         : `${PACKET_NAMES[bytes[0] >> 4]}: ${
           bytes.length - size
         } byte(s) follow the end of the packet at byte offset ${size}`,
-      MALFORMED,
+      ReasonCode.MalformedPacket,
     );
   }
   return decodeWith(bytes, 0, size, protocol);
@@ -440,7 +436,7 @@ export function encodeInto(
   if (!(target instanceof Uint8Array)) {
     throw new MqttError(
       `encodeInto: target must be a Uint8Array, got ${describe(target)}`,
-      MALFORMED,
+      ReasonCode.MalformedPacket,
     );
   }
   return encodePacket(packet, options, target, "encodeInto");
@@ -461,7 +457,7 @@ function encodePacket(
       `${what}: expected a packet object, got ${
         packet === null ? "null" : typeof packet
       }`,
-      MALFORMED,
+      ReasonCode.MalformedPacket,
     );
   }
   const type = isOwn(packet, "type") ? packet.type : undefined;
@@ -469,7 +465,7 @@ function encodePacket(
   if (codec === undefined) {
     throw new MqttError(
       `${what} (${protocol.label}): unknown packet type ${describe(type)}`,
-      PROTOCOL_ERROR,
+      ReasonCode.ProtocolError,
     );
   }
   return codec.encode(packet, protocol, into);

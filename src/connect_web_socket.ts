@@ -26,8 +26,7 @@ import {
   type WebSocketStreamsOptions,
   wrapWebSocket,
 } from "./web_socket_streams.ts";
-
-const UNSPECIFIED_ERROR = 0x80;
+import { ReasonCode } from "./reason_code.ts";
 
 /**
  * Options of {@linkcode connectWebSocket}.
@@ -271,7 +270,7 @@ async function overStream(
       } catch (failure) {
         throw new MqttError(
           `${name}: cannot send: ${describeError(failure)}`,
-          UNSPECIFIED_ERROR,
+          ReasonCode.UnspecifiedError,
           { cause: failure },
         );
       }
@@ -290,7 +289,7 @@ async function overStream(
 function openingFailed(name: string, cause: unknown): MqttError {
   return new MqttError(
     `${name}: the connection could not be opened: ${describeError(cause)}`,
-    UNSPECIFIED_ERROR,
+    ReasonCode.UnspecifiedError,
     { cause },
   );
 }

@@ -8,8 +8,7 @@
 import { encode, encodeInto } from "./codec.ts";
 import { MqttError } from "./error.ts";
 import type { Packet, PacketType, ProtocolVersion } from "./packet.ts";
-
-const PACKET_TOO_LARGE = 0x95;
+import { ReasonCode } from "./reason_code.ts";
 
 /**
  * The packets whose Reason String and User Properties the sender must leave
@@ -68,7 +67,8 @@ export function encodeWithin(
     // Past the protocol's own limit the Remaining Length cannot be written;
     // dropping the droppable properties may still bring the packet under.
     if (
-      !(error instanceof MqttError) || error.reasonCode !== PACKET_TOO_LARGE
+      !(error instanceof MqttError) ||
+      error.reasonCode !== ReasonCode.PacketTooLarge
     ) {
       throw error;
     }
@@ -95,7 +95,7 @@ export function encodeWithin(
     `${packet.type.toUpperCase()}: the packet is ${bytes.length} bytes, above the peer's maximum packet size of ${maximum}${
       droppable ? ` even without its Reason String and User Properties` : ""
     } [MQTT-3.1.2-24] [MQTT-3.2.2-15]${droppable ? ` ${rules}` : ""}`,
-    PACKET_TOO_LARGE,
+    ReasonCode.PacketTooLarge,
   );
 }
 

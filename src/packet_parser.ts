@@ -20,10 +20,7 @@ import {
 } from "./codec.ts";
 import { MqttError } from "./error.ts";
 import type { Packet, ProtocolVersion } from "./packet.ts";
-
-const UNSPECIFIED_ERROR = 0x80;
-const MALFORMED = 0x81;
-const PACKET_TOO_LARGE = 0x95;
+import { ReasonCode } from "./reason_code.ts";
 
 /**
  * A split packet up to this size gets a buffer of its exact size as soon as
@@ -299,7 +296,7 @@ export class PacketParser {
     if (this.#ended) {
       throw new MqttError(
         "PacketParser: cannot push: end() was called, the stream is over",
-        UNSPECIFIED_ERROR,
+        ReasonCode.UnspecifiedError,
       );
     }
     if (this.#failed) return; // nothing after the error can be read
@@ -560,7 +557,7 @@ export class PacketParser {
       `${
         PACKET_NAMES[first >> 4]
       }: the packet is ${size} bytes, above the maximum packet size of ${this.#maximum} at byte offset 0`,
-      PACKET_TOO_LARGE,
+      ReasonCode.PacketTooLarge,
     );
   }
 
@@ -664,7 +661,7 @@ export class PacketParser {
       : `${name}: the stream ended inside the fixed header after ${headLength} byte(s): at least 1 more byte is missing`;
     return locatedError(
       `${message}, at byte offset ${at} of the stream`,
-      MALFORMED,
+      ReasonCode.MalformedPacket,
     );
   }
 }

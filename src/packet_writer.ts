@@ -13,9 +13,7 @@ import type {
   WritableStreamLike,
   WritableStreamWriterLike,
 } from "./stream_like.ts";
-
-const UNSPECIFIED_ERROR = 0x80;
-const PROTOCOL_ERROR = 0x82;
+import { ReasonCode } from "./reason_code.ts";
 
 /**
  * Packets written while the sink is busy are joined into chunks of up to
@@ -212,7 +210,7 @@ export class PacketWriter {
         `PacketWriter: expected a WritableStream, got ${
           writable === null ? "null" : typeof writable
         }`,
-        PROTOCOL_ERROR,
+        ReasonCode.ProtocolError,
       );
     }
     try {
@@ -220,7 +218,7 @@ export class PacketWriter {
     } catch (error) {
       throw new MqttError(
         "PacketWriter: the stream is locked: another writer holds it",
-        PROTOCOL_ERROR,
+        ReasonCode.ProtocolError,
         { cause: error },
       );
     }
@@ -385,7 +383,7 @@ export class PacketWriter {
       return Promise.reject(
         new MqttError(
           "PacketWriter: cannot write: the writer is closed",
-          UNSPECIFIED_ERROR,
+          ReasonCode.UnspecifiedError,
         ),
       );
     }
@@ -463,7 +461,7 @@ export class PacketWriter {
       return Promise.reject(
         new MqttError(
           "PacketWriter: cannot close: the writer was aborted",
-          UNSPECIFIED_ERROR,
+          ReasonCode.UnspecifiedError,
         ),
       );
     }
@@ -514,7 +512,7 @@ export class PacketWriter {
     this.#closed = true;
     this.#aborted = true;
     this.#rejectBatches(
-      new MqttError("PacketWriter: aborted", UNSPECIFIED_ERROR, {
+      new MqttError("PacketWriter: aborted", ReasonCode.UnspecifiedError, {
         cause: reason,
       }),
     );

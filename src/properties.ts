@@ -36,9 +36,8 @@ import {
 } from "./primitives/variable_byte_integer.ts";
 import { measureUtf8 } from "./primitives/utf8.ts";
 import { MQTT_5_0, type Protocol } from "./protocol.ts";
+import { ReasonCode } from "./reason_code.ts";
 
-const MALFORMED = 0x81;
-const PROTOCOL_ERROR = 0x82;
 const WILDCARD_PROBLEM =
   "contains a wildcard character, but is used as a Topic Name [MQTT-3.3.2-14]";
 
@@ -158,7 +157,7 @@ function readByteFlag(
     c.fail(
       definition.field,
       `must be 0 or 1, got ${value} (section ${definition.section})`,
-      PROTOCOL_ERROR,
+      ReasonCode.ProtocolError,
       at,
     );
   }
@@ -175,7 +174,7 @@ function checkNonZero(
     c.fail(
       definition.field,
       `must not be 0 (section ${definition.section})`,
-      PROTOCOL_ERROR,
+      ReasonCode.ProtocolError,
       at,
     );
   }
@@ -194,7 +193,7 @@ function integerSize(
       where,
       definition.field,
       definition.rule,
-      PROTOCOL_ERROR,
+      ReasonCode.ProtocolError,
     );
     return bytes;
   };
@@ -258,7 +257,7 @@ const VBI: DataType<number> = {
         where,
         definition.field,
         definition.rule,
-        PROTOCOL_ERROR,
+        ReasonCode.ProtocolError,
       ),
     );
   },
@@ -272,7 +271,7 @@ const UTF8: DataType<string> = {
     if (definition.id === RESPONSE_TOPIC) {
       const problem = responseTopicProblem(value);
       if (problem !== undefined) {
-        c.fail(definition.field, problem, MALFORMED, at);
+        c.fail(definition.field, problem, ReasonCode.MalformedPacket, at);
       }
     }
     return value;
@@ -535,7 +534,7 @@ export function decodeProperties(
     c.fail(
       "Property Length",
       `announces ${length} bytes but the packet has ${c.end - c.pos} left`,
-      MALFORMED,
+      ReasonCode.MalformedPacket,
       c.pos - vbiLength(length),
     );
   }
@@ -557,7 +556,7 @@ export function decodeProperties(
         PROPERTIES.some((d) => d.id === id)
           ? "is not allowed in this packet (section 2.2.2.2)"
           : "is unknown (section 2.2.2.2)",
-        MALFORMED,
+        ReasonCode.MalformedPacket,
         at,
       );
     }
@@ -567,7 +566,7 @@ export function decodeProperties(
       c.fail(
         definition.field,
         `(${hex(id)}) appears more than once (section ${definition.section})`,
-        PROTOCOL_ERROR,
+        ReasonCode.ProtocolError,
         at,
       );
     }

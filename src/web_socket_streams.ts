@@ -24,9 +24,7 @@ import {
   textMessageError,
 } from "./_web_socket.ts";
 import { MqttError } from "./error.ts";
-
-const UNSPECIFIED_ERROR = 0x80;
-const PROTOCOL_ERROR = 0x82;
+import { ReasonCode } from "./reason_code.ts";
 
 // The ready states, without needing a global WebSocket (a socket may come
 // from a library, such as "ws" on Node).
@@ -343,7 +341,7 @@ export function wrapWebSocket(
         const ended = error ??
           new MqttError(
             `${name}: cannot send: the connection is closed`,
-            UNSPECIFIED_ERROR,
+            ReasonCode.UnspecifiedError,
           );
         if (!wasOpen) opened.reject(ended);
         writableController?.error(ended);
@@ -361,7 +359,7 @@ export function wrapWebSocket(
         opened.reject(
           new MqttError(
             `${name}: the connection is already closed`,
-            UNSPECIFIED_ERROR,
+            ReasonCode.UnspecifiedError,
           ),
         );
       }
@@ -383,7 +381,7 @@ export function wrapWebSocket(
           `${name}: cannot send: the connection is ${
             socket.readyState === CONNECTING ? "not open" : "closed"
           }`,
-          UNSPECIFIED_ERROR,
+          ReasonCode.UnspecifiedError,
         );
       }
       socket.send(chunk);
@@ -508,7 +506,7 @@ function checkSocket(socket: unknown): void {
     }`;
   throw new MqttError(
     `webSocketStreams: expected a WebSocket with events (addEventListener), got ${what}. A socket whose messages go to callbacks (Bun's ServerWebSocket, a Durable Object's hibernatable WebSocket) needs no streams: push each message into a PacketParser and send what encode() makes`,
-    PROTOCOL_ERROR,
+    ReasonCode.ProtocolError,
   );
 }
 
@@ -521,6 +519,6 @@ function checkHighWaterMark(value: unknown): number {
     `webSocketStreams: highWaterMark must be a number of bytes, got ${
       describeError(value)
     }`,
-    PROTOCOL_ERROR,
+    ReasonCode.ProtocolError,
   );
 }

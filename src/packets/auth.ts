@@ -13,8 +13,8 @@ import type { Protocol } from "../protocol.ts";
 import { decodeReasonPacket, encodeReasonPacket } from "./layouts.ts";
 import { type PacketCodec, packetCodec } from "./packet_codec.ts";
 import { isOwn } from "./shape.ts";
+import { ReasonCode } from "../reason_code.ts";
 
-const PROTOCOL_ERROR = 0x82;
 const METHOD_RULE = "(section 3.15.2.2.2)";
 
 /** Decodes an AUTH; the codec has refused it already where the version has none. */
@@ -26,7 +26,7 @@ function decodeAuth(c: Cursor): AuthPacket {
     c.fail(
       "Authentication Method",
       `is missing ${METHOD_RULE}`,
-      PROTOCOL_ERROR,
+      ReasonCode.ProtocolError,
       start,
     );
   }
@@ -45,7 +45,7 @@ function encodeAuth(
       where,
       "type",
       `AUTH does not exist in ${protocol.label}, where type 15 is reserved ${protocol.rules.reservedType}`,
-      PROTOCOL_ERROR,
+      ReasonCode.ProtocolError,
     );
   }
   // Checked first, on a throwaway encoding: a failed encode leaves `into` untouched.
@@ -64,7 +64,7 @@ function encodeAuth(
       where,
       "authenticationMethod",
       `must be present unless the AUTH is empty ${METHOD_RULE}`,
-      PROTOCOL_ERROR,
+      ReasonCode.ProtocolError,
     );
   }
   return encodeReasonPacket(

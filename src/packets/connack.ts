@@ -21,9 +21,7 @@ import {
   shape,
   writeFoundProperties,
 } from "./shape.ts";
-
-const MALFORMED = 0x81;
-const PROTOCOL_ERROR = 0x82;
+import { ReasonCode } from "../reason_code.ts";
 
 const FIELDS = shape(
   "a CONNACK packet",
@@ -41,7 +39,7 @@ function decodeConnack(c: Cursor): ConnackPacket {
     c.fail(
       "Connect Acknowledge Flags",
       `has reserved bits set ${protocol.rules.connackReserved}`,
-      MALFORMED,
+      ReasonCode.MalformedPacket,
       flagsAt,
     );
   }
@@ -56,7 +54,7 @@ function decodeConnack(c: Cursor): ConnackPacket {
     c.fail(
       "Session Present",
       `must be 0 with a non-zero reason code ${protocol.rules.sessionPresent}`,
-      PROTOCOL_ERROR,
+      ReasonCode.ProtocolError,
       codeAt,
     );
   }
@@ -88,7 +86,7 @@ function encodeConnack(
       where,
       "sessionPresent",
       `must be false: ${protocol.label} has no Session Present ${protocol.rules.connackReserved}`,
-      PROTOCOL_ERROR,
+      ReasonCode.ProtocolError,
     );
   }
   if (sessionPresent && reasonCode !== 0) {
@@ -96,7 +94,7 @@ function encodeConnack(
       where,
       "sessionPresent",
       `must be false with a non-zero reason code ${protocol.rules.sessionPresent}`,
-      PROTOCOL_ERROR,
+      ReasonCode.ProtocolError,
     );
   }
   const remainingLength = 2 + propertiesSize(size, protocol);

@@ -34,11 +34,7 @@ import {
   shape,
   writeFoundProperties,
 } from "./shape.ts";
-
-const MALFORMED = 0x81;
-const PROTOCOL_ERROR = 0x82;
-const UNSUPPORTED_PROTOCOL_VERSION = 0x84;
-const CLIENT_IDENTIFIER_NOT_VALID = 0x85;
+import { ReasonCode } from "../reason_code.ts";
 
 const FLAG_RESERVED = 0x01;
 const FLAG_CLEAN_START = 0x02;
@@ -124,7 +120,7 @@ function decodeConnect(c: Cursor): ConnectPacket {
       `must be "MQTT", got ${
         JSON.stringify(protocolName)
       } ${MQTT_5_0.rules.protocolName}`,
-      UNSUPPORTED_PROTOCOL_VERSION,
+      ReasonCode.UnsupportedProtocolVersion,
       nameAt,
     );
   }
@@ -139,7 +135,7 @@ function decodeConnect(c: Cursor): ConnectPacket {
       `${level} is not supported with Protocol Name ${
         JSON.stringify(protocolName)
       }: only ${SUPPORTED_VERSIONS} are ${MQTT_5_0.rules.protocolLevel}`,
-      UNSUPPORTED_PROTOCOL_VERSION,
+      ReasonCode.UnsupportedProtocolVersion,
       levelAt,
     );
   }
@@ -151,7 +147,7 @@ function decodeConnect(c: Cursor): ConnectPacket {
     c.fail(
       "Connect Flags",
       `has the reserved bit set ${rules.connectReserved}`,
-      MALFORMED,
+      ReasonCode.MalformedPacket,
       flagsAt,
     );
   }
@@ -162,18 +158,23 @@ function decodeConnect(c: Cursor): ConnectPacket {
     c.fail(
       "Will QoS",
       `must be 0 without a Will ${rules.willQoSWithoutWill}`,
-      MALFORMED,
+      ReasonCode.MalformedPacket,
       flagsAt,
     );
   }
   if (willQoS === 3) {
-    c.fail("Will QoS", `must not be 3 ${rules.willQoS3}`, MALFORMED, flagsAt);
+    c.fail(
+      "Will QoS",
+      `must not be 3 ${rules.willQoS3}`,
+      ReasonCode.MalformedPacket,
+      flagsAt,
+    );
   }
   if (!hasWill && willRetain) {
     c.fail(
       "Will Retain",
       `must be 0 without a Will ${rules.willRetainWithoutWill}`,
-      MALFORMED,
+      ReasonCode.MalformedPacket,
       flagsAt,
     );
   }
@@ -183,7 +184,7 @@ function decodeConnect(c: Cursor): ConnectPacket {
     c.fail(
       "Password Flag",
       `is set without the User Name Flag ${rules.passwordWithoutUsername}`,
-      MALFORMED,
+      ReasonCode.MalformedPacket,
       flagsAt,
     );
   }
@@ -206,7 +207,7 @@ function decodeConnect(c: Cursor): ConnectPacket {
       c.fail(
         "Authentication Data",
         "is present without an Authentication Method (section 3.1.2.11.10)",
-        PROTOCOL_ERROR,
+        ReasonCode.ProtocolError,
         propertiesAt,
       );
     }
@@ -223,7 +224,7 @@ function decodeConnect(c: Cursor): ConnectPacket {
     c.fail(
       "Client Identifier",
       problem,
-      CLIENT_IDENTIFIER_NOT_VALID,
+      ReasonCode.ClientIdentifierNotValid,
       clientIdAt,
     );
   }
@@ -234,7 +235,7 @@ function decodeConnect(c: Cursor): ConnectPacket {
     will.topic = c.utf8("Will Topic");
     const problem = topicNameProblem(will.topic, rules.willTopic);
     if (problem !== undefined) {
-      c.fail("Will Topic", problem, MALFORMED, topicAt);
+      c.fail("Will Topic", problem, ReasonCode.MalformedPacket, topicAt);
     }
     will.payload = c.binary("Will Payload");
     will.qos = willQoS as 0 | 1 | 2;
@@ -263,7 +264,7 @@ function encodeConnect(
       `must be ${SUPPORTED_VERSIONS}, got ${
         describe(version)
       } ${MQTT_5_0.rules.protocolLevel}`,
-      UNSUPPORTED_PROTOCOL_VERSION,
+      ReasonCode.UnsupportedProtocolVersion,
     );
   }
   const where = protocol.where.connect;
@@ -294,7 +295,7 @@ function encodeConnect(
       where,
       "clientId",
       clientIdProblemText,
-      CLIENT_IDENTIFIER_NOT_VALID,
+      ReasonCode.ClientIdentifierNotValid,
     );
   }
   const name = protocol.protocolName;
@@ -310,7 +311,7 @@ function encodeConnect(
       where,
       "authenticationData",
       "needs an authenticationMethod (section 3.1.2.11.10)",
-      PROTOCOL_ERROR,
+      ReasonCode.ProtocolError,
     );
   }
   remainingLength += propertiesSize(size, protocol);

@@ -10,10 +10,7 @@ import type { PacketType } from "../packet.ts";
 import type { Cursor } from "../primitives/cursor.ts";
 import { checkInteger, describe, encodeError } from "../primitives/writer.ts";
 import type { Protocol } from "../protocol.ts";
-import { reasonCodeName } from "../reason_code.ts";
-
-const MALFORMED = 0x81;
-const PROTOCOL_ERROR = 0x82;
+import { ReasonCode, reasonCodeName } from "../reason_code.ts";
 
 /** Reads a Packet Identifier: a non-zero Two Byte Integer. */
 export function readPacketId(c: Cursor, type: PacketType): number {
@@ -23,7 +20,7 @@ export function readPacketId(c: Cursor, type: PacketType): number {
     c.fail(
       "Packet Identifier",
       `must not be 0 ${c.protocol.packetIdRules[type]}`,
-      PROTOCOL_ERROR,
+      ReasonCode.ProtocolError,
       at,
     );
   }
@@ -43,7 +40,7 @@ export function checkPacketId(
     protocol.where[type],
     "packetId",
     protocol.packetIdRules[type],
-    PROTOCOL_ERROR,
+    ReasonCode.ProtocolError,
   );
 }
 
@@ -76,7 +73,7 @@ export function readReasonCode(
       `0x${code.toString(16).padStart(2, "0")} is not valid in this packet${
         citation(c.protocol, type)
       }`,
-      MALFORMED,
+      ReasonCode.MalformedPacket,
       at,
     );
   }
@@ -103,7 +100,7 @@ export function checkReasonCode(
           citation(protocol, type)
         }`
         : `must be a number, got ${describe(value)}`,
-      MALFORMED,
+      ReasonCode.MalformedPacket,
     );
   }
   return value;

@@ -47,9 +47,7 @@ import {
   shape,
   writeFoundProperties,
 } from "./shape.ts";
-
-const MALFORMED = 0x81;
-const PROTOCOL_ERROR = 0x82;
+import { ReasonCode } from "../reason_code.ts";
 
 // ---------------------------------------------------------------------------
 // PUBLISH acknowledgements
@@ -147,7 +145,7 @@ function reasonCodeOf(
       `other than ${
         type === "disconnect" ? "Normal disconnection" : "Success"
       } cannot be carried by ${protocol.label}`,
-      PROTOCOL_ERROR,
+      ReasonCode.ProtocolError,
     );
   }
   return 0;
@@ -191,7 +189,7 @@ export function decodeAckList<T extends AckListPacket["type"]>(
     c.fail(
       "Payload",
       "must hold at least one reason code, one per topic filter (sections 3.9.3, 3.11.3)",
-      PROTOCOL_ERROR,
+      ReasonCode.ProtocolError,
     );
   }
   while (c.pos < c.end) packet.reasonCodes.push(readReasonCode(c, type));
@@ -229,7 +227,7 @@ export function encodeAckList(
           where,
           `reasonCodes[${i}]`,
           `other than Success cannot be carried by ${protocol.label}`,
-          PROTOCOL_ERROR,
+          ReasonCode.ProtocolError,
         );
       }
     }
@@ -245,7 +243,7 @@ export function encodeAckList(
       where,
       "reasonCodes",
       "must hold one reason code per topic filter, at least one (sections 3.9.3, 3.11.3)",
-      PROTOCOL_ERROR,
+      ReasonCode.ProtocolError,
     );
   }
   const remainingLength = 2 + propertiesSize(size, protocol) + codes.length;
@@ -345,7 +343,9 @@ export function readTopicFilter(c: Cursor): string {
   const at = c.pos;
   const filter = c.utf8("Topic Filter");
   const problem = topicFilterProblem(filter, c.protocol.version);
-  if (problem !== undefined) c.fail("Topic Filter", problem, MALFORMED, at);
+  if (problem !== undefined) {
+    c.fail("Topic Filter", problem, ReasonCode.MalformedPacket, at);
+  }
   return filter;
 }
 
@@ -379,7 +379,7 @@ export function readFilterListStart(
       `must hold at least one Topic Filter ${
         atLeastOneRule(packet.type, c.protocol)
       }`,
-      PROTOCOL_ERROR,
+      ReasonCode.ProtocolError,
     );
   }
 }
@@ -398,7 +398,7 @@ export function checkFilterList(
       `must hold at least one ${
         type === "subscribe" ? "subscription" : "topic filter"
       } ${atLeastOneRule(type, protocol)}`,
-      PROTOCOL_ERROR,
+      ReasonCode.ProtocolError,
     );
   }
   return list;

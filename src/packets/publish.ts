@@ -26,9 +26,8 @@ import {
   writeFoundProperties,
 } from "./shape.ts";
 import { type PacketCodec, packetCodec } from "./packet_codec.ts";
+import { ReasonCode } from "../reason_code.ts";
 
-const MALFORMED = 0x81;
-const PROTOCOL_ERROR = 0x82;
 const EMPTY = new Uint8Array(0);
 
 const FIELDS = shape(
@@ -44,11 +43,21 @@ const { dup: DUP, packetId: PACKET_ID } = FIELDS.bits;
 function decodePublish(c: Cursor, flags: number): PublishPacket {
   const qos = (flags >> 1) & 3;
   if (qos === 3) {
-    c.fail("QoS", "must not be 3 [MQTT-3.3.1-4]", MALFORMED, c.base);
+    c.fail(
+      "QoS",
+      "must not be 3 [MQTT-3.3.1-4]",
+      ReasonCode.MalformedPacket,
+      c.base,
+    );
   }
   const dup = (flags & 8) !== 0;
   if (dup && qos === 0) {
-    c.fail("DUP flag", "must be 0 for QoS 0 [MQTT-3.3.1-2]", MALFORMED, c.base);
+    c.fail(
+      "DUP flag",
+      "must be 0 for QoS 0 [MQTT-3.3.1-2]",
+      ReasonCode.MalformedPacket,
+      c.base,
+    );
   }
   const protocol = c.protocol;
   const topicAt = c.pos;
@@ -56,7 +65,7 @@ function decodePublish(c: Cursor, flags: number): PublishPacket {
   if (topic.length > 0 || !protocol.emptyTopicWithAlias) {
     const problem = topicNameProblem(topic);
     if (problem !== undefined) {
-      c.fail("Topic Name", problem, MALFORMED, topicAt);
+      c.fail("Topic Name", problem, ReasonCode.MalformedPacket, topicAt);
     }
   }
   const packet: PublishPacket = {
@@ -74,7 +83,7 @@ function decodePublish(c: Cursor, flags: number): PublishPacket {
       c.fail(
         "Topic Name",
         "is empty and there is no Topic Alias (section 3.3.2.1)",
-        PROTOCOL_ERROR,
+        ReasonCode.ProtocolError,
         topicAt,
       );
     }
@@ -117,7 +126,7 @@ function encodePublish(
       where,
       "topic",
       "is empty and there is no topicAlias (section 3.3.2.1)",
-      PROTOCOL_ERROR,
+      ReasonCode.ProtocolError,
     );
   }
   let packetId = 0;
@@ -132,7 +141,7 @@ function encodePublish(
       where,
       "packetId",
       `must be absent for QoS 0 ${protocol.rules.packetIdWithQoS0}`,
-      PROTOCOL_ERROR,
+      ReasonCode.ProtocolError,
     );
   }
   const payload = checkBytes(

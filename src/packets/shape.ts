@@ -24,9 +24,7 @@ import {
   writeProperties,
 } from "../properties.ts";
 import type { Protocol } from "../protocol.ts";
-
-const MALFORMED = 0x81;
-const PROTOCOL_ERROR = 0x82;
+import { ReasonCode } from "../reason_code.ts";
 
 const hasOwnProperty = Object.prototype.hasOwnProperty;
 
@@ -190,7 +188,7 @@ function bitOf(
     }) is not a property ${shape.label} may carry (section 2.2.2.2)${
       hintFor(key, shape)
     }`,
-    MALFORMED,
+    ReasonCode.MalformedPacket,
   );
 }
 
@@ -208,7 +206,7 @@ function noProperties(
     where,
     path + key,
     `is an MQTT 5.0 property, which ${protocol.label} cannot carry`,
-    PROTOCOL_ERROR,
+    ReasonCode.ProtocolError,
   );
 }
 
@@ -303,7 +301,7 @@ function unknownField(
     where,
     path + key,
     `is not a field of ${shape.label}${hint}`,
-    MALFORMED,
+    ReasonCode.MalformedPacket,
   );
 }
 

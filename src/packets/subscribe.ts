@@ -32,9 +32,7 @@ import {
   shape,
   writeFoundProperties,
 } from "./shape.ts";
-
-const MALFORMED = 0x81;
-const PROTOCOL_ERROR = 0x82;
+import { ReasonCode } from "../reason_code.ts";
 
 const FIELDS = shape(
   "a SUBSCRIBE packet",
@@ -71,7 +69,7 @@ function decodeSubscribe(c: Cursor): SubscribePacket {
         c.fail(
           "Requested QoS",
           `must be 0, 1 or 2 with the reserved bits 0 ${protocol.rules.requestedQoS}`,
-          MALFORMED,
+          ReasonCode.MalformedPacket,
           at,
         );
       }
@@ -82,7 +80,7 @@ function decodeSubscribe(c: Cursor): SubscribePacket {
       c.fail(
         "Subscription Options",
         "has reserved bits 6 and 7 set [MQTT-3.8.3-5]",
-        MALFORMED,
+        ReasonCode.MalformedPacket,
         at,
       );
     }
@@ -90,7 +88,7 @@ function decodeSubscribe(c: Cursor): SubscribePacket {
       c.fail(
         "Subscription Options",
         "has a Maximum QoS of 3 (section 3.8.3.1)",
-        PROTOCOL_ERROR,
+        ReasonCode.ProtocolError,
         at,
       );
     }
@@ -99,7 +97,7 @@ function decodeSubscribe(c: Cursor): SubscribePacket {
       c.fail(
         "Subscription Options",
         "has a Retain Handling of 3 (section 3.8.3.1)",
-        PROTOCOL_ERROR,
+        ReasonCode.ProtocolError,
         at,
       );
     }
@@ -108,7 +106,7 @@ function decodeSubscribe(c: Cursor): SubscribePacket {
       c.fail(
         "Subscription Options",
         "set No Local on a Shared Subscription [MQTT-3.8.3-4]",
-        PROTOCOL_ERROR,
+        ReasonCode.ProtocolError,
         at,
       );
     }
@@ -156,7 +154,7 @@ function optionsByte(
       where,
       `${field}.retainHandling`,
       `must be 0, 1 or 2, got ${describe(retainHandling)} (section 3.8.3.1)`,
-      PROTOCOL_ERROR,
+      ReasonCode.ProtocolError,
     );
   }
   if (!protocol.subscriptionOptions) {
@@ -165,7 +163,7 @@ function optionsByte(
         where,
         field,
         `has subscription options other than QoS, which ${protocol.label} cannot carry`,
-        PROTOCOL_ERROR,
+        ReasonCode.ProtocolError,
       );
     }
     return qos;
@@ -175,7 +173,7 @@ function optionsByte(
       where,
       `${field}.noLocal`,
       "must be false on a Shared Subscription [MQTT-3.8.3-4]",
-      PROTOCOL_ERROR,
+      ReasonCode.ProtocolError,
     );
   }
   return qos | (noLocal ? 4 : 0) | (retainAsPublished ? 8 : 0) |

@@ -18,8 +18,7 @@ import {
   readVariableByteInteger,
   vbiLength,
 } from "./variable_byte_integer.ts";
-
-const MALFORMED = 0x81;
+import { ReasonCode } from "../reason_code.ts";
 
 /** Reads the fields of one packet, front to back. */
 export class Cursor {
@@ -60,7 +59,7 @@ export class Cursor {
   fail(
     field: string,
     problem: string,
-    reasonCode: number = MALFORMED,
+    reasonCode: number = ReasonCode.MalformedPacket,
     at: number = this.pos,
   ): never {
     throw new MqttError(
@@ -140,7 +139,7 @@ export class Cursor {
         protocol.forbidsNullCharacter
           ? `is not well-formed UTF-8 or contains U+0000 ${rules.utf8WellFormed} ${rules.utf8NoNull}`
           : `is not well-formed UTF-8 ${rules.utf8WellFormed}`,
-        MALFORMED,
+        ReasonCode.MalformedPacket,
         at,
       );
     }

@@ -7,8 +7,7 @@
  */
 
 import { MqttError } from "../error.ts";
-
-const MALFORMED = 0x81;
+import { ReasonCode } from "../reason_code.ts";
 
 /** The error for a value of `dataType` that cannot be read or written at `offset`. */
 export function dataTypeError(
@@ -18,7 +17,7 @@ export function dataTypeError(
 ): MqttError {
   return new MqttError(
     `${dataType}: ${problem} at byte offset ${offset}`,
-    MALFORMED,
+    ReasonCode.MalformedPacket,
   );
 }
 
@@ -103,7 +102,7 @@ export function checkRange(
       `${dataType}: must be an integer from 0 to ${max}, got ${
         describe(value)
       }`,
-      MALFORMED,
+      ReasonCode.MalformedPacket,
     );
   }
   return value;

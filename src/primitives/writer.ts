@@ -17,10 +17,9 @@ import {
   vbiLength,
   writeVariableByteInteger,
 } from "./variable_byte_integer.ts";
+import { ReasonCode } from "../reason_code.ts";
 
 export { describe };
-
-const MALFORMED = 0x81;
 
 /** Writes the fields of one packet into a buffer sized for it. */
 export class ByteWriter {
@@ -111,7 +110,7 @@ export function encodeError(
   where: string,
   field: string,
   problem: string,
-  reasonCode: number = MALFORMED,
+  reasonCode: number = ReasonCode.MalformedPacket,
 ): MqttError {
   return new MqttError(`${where}: ${field} ${problem}`, reasonCode);
 }
@@ -124,7 +123,7 @@ export function checkInteger(
   where: string,
   field: string,
   rule = "",
-  reasonCode: number = MALFORMED,
+  reasonCode: number = ReasonCode.MalformedPacket,
 ): number {
   if (
     typeof value !== "number" || !Number.isInteger(value) || value < min ||

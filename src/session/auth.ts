@@ -9,8 +9,7 @@ import { MqttError } from "../error.ts";
 import type { AuthPacket } from "../packet.ts";
 import { checkPacket, describe } from "./validate.ts";
 import type { VersionRules } from "./version.ts";
-
-const PROTOCOL_ERROR = 0x82;
+import { ReasonCode } from "../reason_code.ts";
 
 /**
  * The AUTH this side sends for `request`, with the CONNECT's method filled
@@ -30,7 +29,7 @@ export function authPacket(
   if (method === undefined) {
     throw new MqttError(
       `${where}: the CONNECT had no Authentication Method ${noMethodRule}`,
-      PROTOCOL_ERROR,
+      ReasonCode.ProtocolError,
     );
   }
   const packet: AuthPacket = {
@@ -60,7 +59,7 @@ export function checkAuth(
   if (method === undefined) {
     throw new MqttError(
       `AUTH: the CONNECT had no Authentication Method ${noMethodRule}`,
-      PROTOCOL_ERROR,
+      ReasonCode.ProtocolError,
     );
   }
   if (packet.authenticationMethod !== method) {
@@ -68,7 +67,7 @@ export function checkAuth(
       `AUTH: the Authentication Method must be ${
         describe(method)
       } as in the CONNECT [MQTT-4.12.0-5]`,
-      PROTOCOL_ERROR,
+      ReasonCode.ProtocolError,
     );
   }
   return packet.reasonCode ?? 0;
@@ -78,6 +77,6 @@ export function checkAuth(
 export function unexpectedAuth(code: number): MqttError {
   return new MqttError(
     `AUTH: reason code ${describe(code)} is not expected now (section 4.12)`,
-    PROTOCOL_ERROR,
+    ReasonCode.ProtocolError,
   );
 }

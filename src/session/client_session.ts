@@ -76,12 +76,7 @@ import {
   type VersionRules,
   versionRules,
 } from "./version.ts";
-
-const PROTOCOL_ERROR = 0x82;
-const KEEP_ALIVE_TIMEOUT = 0x8d;
-const UNSPECIFIED_ERROR = 0x80;
-const CONTINUE_AUTHENTICATION = 0x18;
-const RE_AUTHENTICATE = 0x19;
+import { ReasonCode } from "../reason_code.ts";
 
 /**
  * Options of a {@linkcode ClientSession}: what its CONNECT says (named as
@@ -641,7 +636,7 @@ export class ClientSession {
     if (this.#state !== "disconnected") {
       throw new MqttError(
         `connectionOpened: the session is ${this.#state}; call connectionLost() first`,
-        PROTOCOL_ERROR,
+        ReasonCode.ProtocolError,
       );
     }
     const cleanStart = this.#cleanStartNext;
@@ -786,11 +781,11 @@ export class ClientSession {
       if (now >= this.#connectDeadline) {
         this.#close(
           "local",
-          UNSPECIFIED_ERROR,
+          ReasonCode.UnspecifiedError,
           undefined,
           new MqttError(
             `no CONNACK within connectTimeout (${this.#options.connectTimeout} ms)`,
-            UNSPECIFIED_ERROR,
+            ReasonCode.UnspecifiedError,
           ),
         );
       }
@@ -804,11 +799,11 @@ export class ClientSession {
       // Network Connection" (section 3.1.2.10).
       this.#close(
         "local",
-        KEEP_ALIVE_TIMEOUT,
+        ReasonCode.KeepAliveTimeout,
         undefined,
         new MqttError(
           `no answer to PINGREQ within ${this.#pingTimeout()} ms`,
-          KEEP_ALIVE_TIMEOUT,
+          ReasonCode.KeepAliveTimeout,
         ),
       );
       return;
@@ -1127,7 +1122,7 @@ export class ClientSession {
     if (packet.serverReference !== undefined) {
       throw new MqttError(
         `${where}: a Server Reference is for servers to send (section 3.14.2.2.5)`,
-        PROTOCOL_ERROR,
+        ReasonCode.ProtocolError,
       );
     }
     const expiry = packet.sessionExpiryInterval;
@@ -1139,7 +1134,7 @@ export class ClientSession {
     ) {
       throw new MqttError(
         `${where}: the Session Expiry Interval was 0 in the CONNECT, so it cannot become ${expiry} (section 3.14.2.2.2)`,
-        PROTOCOL_ERROR,
+        ReasonCode.ProtocolError,
       );
     }
     if (this.#state === "disconnected") return;
@@ -1204,18 +1199,18 @@ export class ClientSession {
       "[MQTT-4.12.0-7]",
     );
     const code = packet.reasonCode ?? 0;
-    if (code === CONTINUE_AUTHENTICATION) {
+    if (code === ReasonCode.ContinueAuthentication) {
       if (!this.#authStepDue) {
         throw new MqttError(
           `${where}: Continue authentication (0x18) answers an AUTH from the server, and none is waiting [MQTT-4.12.0-3]`,
-          PROTOCOL_ERROR,
+          ReasonCode.ProtocolError,
         );
       }
-    } else if (code === RE_AUTHENTICATE) {
+    } else if (code === ReasonCode.ReAuthenticate) {
       if (this.#state !== "connected" || this.#reauthenticating) {
         throw new MqttError(
           `${where}: Re-authenticate (0x19) needs a connected session without a re-authentication under way [MQTT-4.12.1-1]`,
-          PROTOCOL_ERROR,
+          ReasonCode.ProtocolError,
         );
       }
     } else {
@@ -1223,14 +1218,14 @@ export class ClientSession {
         `${where}: a client sends AUTH with 0x18 or 0x19, got ${
           describe(code)
         } (section 4.12)`,
-        PROTOCOL_ERROR,
+        ReasonCode.ProtocolError,
       );
     }
     const server = this.#server;
     const fitted = server === undefined
       ? packet
       : fitOrRefuse(packet, server, where, "server");
-    if (code === CONTINUE_AUTHENTICATION) this.#authStepDue = false;
+    if (code === ReasonCode.ContinueAuthentication) this.#authStepDue = false;
     else this.#reauthenticating = true;
     this.#transmit.push(fitted);
   }
@@ -1396,7 +1391,7 @@ export class ClientSession {
       if (packet.type === "disconnect") return this.#handleDisconnect(packet);
       throw new MqttError(
         `${packet.type.toUpperCase()}: received before the CONNACK [MQTT-3.2.0-1]`,
-        PROTOCOL_ERROR,
+        ReasonCode.ProtocolError,
       );
     }
     switch (packet.type) {
@@ -1424,12 +1419,12 @@ export class ClientSession {
       case "connack":
         throw new MqttError(
           "CONNACK: a second CONNACK on one connection [MQTT-3.2.0-2]",
-          PROTOCOL_ERROR,
+          ReasonCode.ProtocolError,
         );
       default:
         throw new MqttError(
           `${packet.type.toUpperCase()}: a server does not send this packet (section 2.1.2)`,
-          PROTOCOL_ERROR,
+          ReasonCode.ProtocolError,
         );
     }
   }
@@ -1451,7 +1446,7 @@ export class ClientSession {
           : `CONNACK: the Authentication Method must be ${
             describe(method)
           } as in the CONNECT [MQTT-4.12.0-5]`,
-        PROTOCOL_ERROR,
+        ReasonCode.ProtocolError,
       );
     }
     // MQTT 3.1 has no Session Present: a resumed session is assumed.
@@ -1463,7 +1458,7 @@ export class ClientSession {
         `CONNACK: Session Present after a Clean Start ${
           rule(rules, "[MQTT-3.2.2-2]", "[MQTT-3.2.2-1]")
         }`,
-        PROTOCOL_ERROR,
+        ReasonCode.ProtocolError,
       );
     }
     const sessionLost = this.#resumeRequested && !sessionPresent;
@@ -1522,7 +1517,7 @@ export class ClientSession {
       "[MQTT-4.12.0-6]",
     );
     const underWay = this.#state === "connecting" || this.#reauthenticating;
-    if (code === CONTINUE_AUTHENTICATION && underWay) {
+    if (code === ReasonCode.ContinueAuthentication && underWay) {
       this.#authStepDue = true;
     } else if (code === 0 && this.#reauthenticating) {
       this.#reauthenticating = false;

@@ -24,11 +24,7 @@ import type { PeerLimits } from "./control.ts";
 import type { ServerSettings } from "./server_options.ts";
 import { checkInteger, checkPacket } from "./validate.ts";
 import { connectReturnCode, type VersionRules } from "./version.ts";
-
-const PROTOCOL_ERROR = 0x82;
-const CLIENT_ID_INVALID = 0x85;
-const RETAIN_NOT_SUPPORTED = 0x9a;
-const QOS_NOT_SUPPORTED = 0x9b;
+import { ReasonCode } from "../reason_code.ts";
 
 /** The server's limits that a CONNACK announces. */
 export type ConnackLimits = Pick<
@@ -86,10 +82,10 @@ export function connectRefusal(
     connect.clientId === "" && !connect.cleanStart &&
     !rules.emptyClientIdResumes
   ) {
-    return CLIENT_ID_INVALID; // 3.1.1 [MQTT-3.1.3-8]: return code 2
+    return ReasonCode.ClientIdentifierNotValid; // 3.1.1 [MQTT-3.1.3-8]: return code 2
   }
   if (will !== undefined && will.qos > limits.maximumQoS) {
-    return QOS_NOT_SUPPORTED; // [MQTT-3.2.2-12]
+    return ReasonCode.QoSNotSupported; // [MQTT-3.2.2-12]
   }
   const maximumKeepAlive = limits.maximumKeepAlive;
   if (
@@ -98,10 +94,10 @@ export function connectRefusal(
   ) {
     // No Server Keep Alive to tell the client: a Keep Alive we would not
     // grant is refused, return code 2 (as mosquitto's max_keepalive).
-    return CLIENT_ID_INVALID;
+    return ReasonCode.ClientIdentifierNotValid;
   }
   if (will?.retain === true && !limits.retainAvailable) {
-    return RETAIN_NOT_SUPPORTED; // [MQTT-3.2.2-13]
+    return ReasonCode.RetainNotSupported; // [MQTT-3.2.2-13]
   }
   return undefined;
 }
@@ -119,7 +115,7 @@ export function acceptedClientId(
     if (typeof assigned !== "string" || assigned === "") {
       throw new MqttError(
         `${where}: the client sent an empty Client Identifier: give an assignedClientIdentifier [MQTT-3.1.3-6]`,
-        PROTOCOL_ERROR,
+        ReasonCode.ProtocolError,
       );
     }
     return assigned;
@@ -127,7 +123,7 @@ export function acceptedClientId(
   if (assigned !== undefined) {
     throw new MqttError(
       `${where}: assignedClientIdentifier is only for a client that sent an empty Client Identifier`,
-      PROTOCOL_ERROR,
+      ReasonCode.ProtocolError,
     );
   }
   return connect.clientId;

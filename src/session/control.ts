@@ -9,6 +9,7 @@ import type { Packet } from "../packet.ts";
 import type { Deque } from "./deque.ts";
 import { fitsWithin } from "./packet_size.ts";
 import type { VersionRules } from "./version.ts";
+import { ReasonCode } from "../reason_code.ts";
 
 /** What the peer accepts. */
 export interface PeerLimits {
@@ -23,8 +24,6 @@ export interface PeerLimits {
    */
   readonly problemInformation: boolean;
 }
-
-const PACKET_TOO_LARGE = 0x95;
 
 /**
  * The packets whose Reason String and User Properties the sender leaves out
@@ -137,6 +136,6 @@ export function fitOrRefuse(
         ? ", even without its Reason String and User Properties"
         : ""
     } ${peer === "server" ? "[MQTT-3.2.2-15]" : "[MQTT-3.1.2-24]"}`,
-    PACKET_TOO_LARGE,
+    ReasonCode.PacketTooLarge,
   );
 }

@@ -5,9 +5,7 @@
  */
 
 import { MqttError } from "../error.ts";
-
-const PROTOCOL_ERROR = 0x82;
-const TOPIC_ALIAS_INVALID = 0x94;
+import { ReasonCode } from "../reason_code.ts";
 
 /**
  * The Topic Alias mappings the peer set up on one network connection. A
@@ -37,7 +35,7 @@ export class InboundTopicAliases {
     if (alias < 1 || alias > this.#maximum) {
       throw new MqttError(
         `PUBLISH: Topic Alias ${alias} is not between 1 and the Topic Alias Maximum ${this.#maximum} (section 3.3.2.3.4)`,
-        TOPIC_ALIAS_INVALID,
+        ReasonCode.TopicAliasInvalid,
       );
     }
     if (topic.length > 0) {
@@ -48,7 +46,7 @@ export class InboundTopicAliases {
     if (known === undefined) {
       throw new MqttError(
         `PUBLISH: the topic name is empty and Topic Alias ${alias} has no mapping on this connection (section 3.3.2.3.4)`,
-        PROTOCOL_ERROR,
+        ReasonCode.ProtocolError,
       );
     }
     return known;

@@ -14,16 +14,12 @@ import type {
   PubrecPacket,
   PubrelPacket,
 } from "../packet.ts";
-import { isValidReasonCode } from "../reason_code.ts";
+import { isValidReasonCode, ReasonCode } from "../reason_code.ts";
 import { IdTable } from "./id_table.ts";
 import type { InboundTopicAliases } from "./inbound_aliases.ts";
 import type { Acknowledgement, MessageReceivedEvent } from "./types.ts";
 import { checkPacket, markChecked } from "./validate.ts";
 import type { VersionRules } from "./version.ts";
-
-const PROTOCOL_ERROR = 0x82;
-const PACKET_IDENTIFIER_NOT_FOUND = 0x92;
-const RECEIVE_MAXIMUM_EXCEEDED = 0x93;
 
 /** What the receiver does on the current network connection. */
 export interface ReceiverLimits {
@@ -168,7 +164,7 @@ export class Receiver {
     if (inFlight >= limits.receiveMaximum) {
       throw new MqttError(
         `PUBLISH: more than Receive Maximum (${limits.receiveMaximum}) QoS 1 and 2 messages unacknowledged (section 4.9)`,
-        RECEIVE_MAXIMUM_EXCEEDED,
+        ReasonCode.ReceiveMaximumExceeded,
       );
     }
     if (qos === 2) this.#awaitingRelease.set(packetId, true);
@@ -214,7 +210,7 @@ export class Receiver {
         `acknowledge: ${reasonCode} is not a ${type.toUpperCase()} reason code (section ${
           type === "puback" ? "3.4.2.1" : "3.5.2.1"
         })`,
-        PROTOCOL_ERROR,
+        ReasonCode.ProtocolError,
       );
     }
     // MQTT 3.1.1 cannot refuse a message: without reason codes it is
@@ -267,7 +263,7 @@ export class Receiver {
     if (this.#isUnanswered(packetId)) {
       throw new MqttError(
         `PUBREL: Packet Identifier ${packetId} was released before its PUBREC was sent (section 4.3.3)`,
-        PROTOCOL_ERROR,
+        ReasonCode.ProtocolError,
       );
     }
     const known = this.#awaitingRelease.delete(packetId);
@@ -277,7 +273,7 @@ export class Receiver {
         : {
           type: "pubcomp",
           packetId,
-          reasonCode: PACKET_IDENTIFIER_NOT_FOUND,
+          reasonCode: ReasonCode.PacketIdentifierNotFound,
         },
     );
   }

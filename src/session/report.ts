@@ -7,14 +7,11 @@
 
 import type { MqttError } from "../error.ts";
 import type { ConnackPacket, DisconnectPacket } from "../packet.ts";
-import { isValidReasonCode } from "../reason_code.ts";
+import { isValidReasonCode, ReasonCode } from "../reason_code.ts";
 import type { IdOwner } from "./packet_ids.ts";
 import type { Receiver } from "./receiver.ts";
 import type { Sender } from "./sender.ts";
 import type { DisconnectedEvent, Initiator, SessionStats } from "./types.ts";
-
-const UNSPECIFIED_ERROR = 0x80;
-const PROTOCOL_ERROR = 0x82;
 
 /**
  * Whether a reader's error is the connection failing (a reset, say), which
@@ -22,7 +19,7 @@ const PROTOCOL_ERROR = 0x82;
  * as `cause`, rather than bytes the peer got wrong.
  */
 export function isConnectionFailure(error: MqttError): boolean {
-  return error.reasonCode === UNSPECIFIED_ERROR;
+  return error.reasonCode === ReasonCode.UnspecifiedError;
 }
 
 /**
@@ -34,7 +31,7 @@ export function disconnectReason(error: MqttError): number {
   const code = error.reasonCode;
   return isValidReasonCode("disconnect", code) && code >= 0x80
     ? code
-    : PROTOCOL_ERROR;
+    : ReasonCode.ProtocolError;
 }
 
 /** A `disconnected` event, with only the fields that have a value. */

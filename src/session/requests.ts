@@ -20,8 +20,7 @@ import type { PacketIdAllocator } from "./packet_ids.ts";
 import type { RequestSnapshot, RestoredRequest } from "./snapshot.ts";
 import type { SubscribedEvent, UnsubscribedEvent } from "./types.ts";
 import type { VersionRules } from "./version.ts";
-
-const PROTOCOL_ERROR = 0x82;
+import { ReasonCode } from "../reason_code.ts";
 
 /** A SUBSCRIBE or UNSUBSCRIBE waiting for its answer, or for a Packet Identifier. */
 interface Request {
@@ -136,7 +135,7 @@ export class RequestTable {
     if (request === undefined || request.packet.type !== expected) {
       throw new MqttError(
         `${packet.type.toUpperCase()}: Packet Identifier ${packet.packetId} answers no ${expected.toUpperCase()} in flight [MQTT-2.2.1-6]`,
-        PROTOCOL_ERROR,
+        ReasonCode.ProtocolError,
       );
     }
     const count = filterCount(request.packet);
@@ -147,7 +146,7 @@ export class RequestTable {
         `${packet.type.toUpperCase()}: ${codes.length} reason codes for ${count} topic filters ${
           packet.type === "suback" ? "[MQTT-3.9.3-1]" : "[MQTT-3.11.3-1]"
         }`,
-        PROTOCOL_ERROR,
+        ReasonCode.ProtocolError,
       );
     }
     this.#inFlight.delete(packet.packetId);

@@ -29,9 +29,7 @@ import type {
   PublishedEvent,
 } from "./types.ts";
 import type { VersionRules } from "./version.ts";
-
-const PROTOCOL_ERROR = 0x82;
-const PACKET_IDENTIFIER_NOT_FOUND = 0x92;
+import { ReasonCode } from "../reason_code.ts";
 
 /** Waiting in a queue: no Packet Identifier yet. */
 export const QUEUED = 0;
@@ -553,7 +551,7 @@ export class Sender {
             ? {
               type: "pubrel",
               packetId: packet.packetId,
-              reasonCode: PACKET_IDENTIFIER_NOT_FOUND,
+              reasonCode: ReasonCode.PacketIdentifierNotFound,
             }
             : { type: "pubrel", packetId: packet.packetId };
         }
@@ -648,6 +646,6 @@ function wrongAck(
     : "PUBREC";
   return new MqttError(
     `${packet.type.toUpperCase()}: Packet Identifier ${packet.packetId} belongs to a QoS ${entry.qos} message waiting for a ${expected} (section 4.3)`,
-    PROTOCOL_ERROR,
+    ReasonCode.ProtocolError,
   );
 }

@@ -25,8 +25,7 @@ import {
   checkSessionOptions,
   describe,
 } from "./validate.ts";
-
-const PROTOCOL_ERROR = 0x82;
+import { ReasonCode } from "../reason_code.ts";
 
 /**
  * Options of a {@linkcode ServerSession}: the server's limits, announced in
@@ -129,7 +128,7 @@ export function serverSettings(options: ServerSessionOptions): ServerSettings {
   if (maximumQoS !== 0 && maximumQoS !== 1 && maximumQoS !== 2) {
     throw new MqttError(
       `${where}: maximumQoS must be 0, 1 or 2, got ${describe(maximumQoS)}`,
-      PROTOCOL_ERROR,
+      ReasonCode.ProtocolError,
     );
   }
   return {

@@ -25,7 +25,7 @@ import type {
   UserProperties,
   Will,
 } from "../packet.ts";
-import { isValidReasonCode } from "../reason_code.ts";
+import { isValidReasonCode, ReasonCode } from "../reason_code.ts";
 import { authPacket, checkAuth, unexpectedAuth } from "./auth.ts";
 import { fitOrRefuse, type PeerLimits, queueControlPacket } from "./control.ts";
 import {
@@ -90,17 +90,6 @@ import {
 } from "./validate.ts";
 import { rule, type VersionRules, versionRules } from "./version.ts";
 
-const MALFORMED = 0x81;
-const PROTOCOL_ERROR = 0x82;
-const UNSUPPORTED_PROTOCOL_VERSION = 0x84;
-const CLIENT_ID_INVALID = 0x85;
-const NORMAL_DISCONNECTION = 0x00;
-const KEEP_ALIVE_TIMEOUT = 0x8d;
-const SESSION_TAKEN_OVER = 0x8e;
-const QUOTA_EXCEEDED = 0x97;
-const CONTINUE_AUTHENTICATION = 0x18;
-const RE_AUTHENTICATE = 0x19;
-const PACKET_TOO_LARGE = 0x95;
 /** Packets a client may send before its CONNECT is decided, kept until then. */
 const EARLY_PACKETS = 64;
 
@@ -567,7 +556,7 @@ export class ServerSession {
     if (state !== "connected" && state !== "disconnected") {
       throw new MqttError(
         `ServerSession.snapshot: a ${state} session holds no session state (section 4.1)`,
-        PROTOCOL_ERROR,
+        ReasonCode.ProtocolError,
       );
     }
     const core = this.#core;
@@ -779,11 +768,11 @@ export class ServerSession {
           this.#state = "connecting";
           this.#close(
             "local",
-            PROTOCOL_ERROR,
+            ReasonCode.ProtocolError,
             undefined,
             new MqttError(
               `${packet.type.toUpperCase()}: the first packet must be a CONNECT [MQTT-3.1.0-1]`,
-              PROTOCOL_ERROR,
+              ReasonCode.ProtocolError,
             ),
           );
           return;
@@ -847,7 +836,10 @@ export class ServerSession {
     if (state === "new") {
       this.#state = "connecting";
       const code = error.reasonCode;
-      if (code === UNSUPPORTED_PROTOCOL_VERSION || code === CLIENT_ID_INVALID) {
+      if (
+        code === ReasonCode.UnsupportedProtocolVersion ||
+        code === ReasonCode.ClientIdentifierNotValid
+      ) {
         this.#rules = versionRules(4);
         this.#refuse(code, {}, error);
         return;
@@ -903,11 +895,11 @@ export class ServerSession {
         this.#state = "connecting";
         this.#close(
           "local",
-          KEEP_ALIVE_TIMEOUT,
+          ReasonCode.KeepAliveTimeout,
           undefined,
           new MqttError(
             `no CONNECT within connectTimeout (${this.#options.connectTimeout} ms) of the connection opening (section 3.1.4)`,
-            KEEP_ALIVE_TIMEOUT,
+            ReasonCode.KeepAliveTimeout,
           ),
         );
       }
@@ -931,12 +923,15 @@ export class ServerSession {
           `no packet from the client within 1.5 times its Keep Alive of ${
             this.#keepAlive() / 1000
           } s ${rule(this.#rules, "[MQTT-3.1.2-22]", "[MQTT-3.1.2-24]")}`,
-          KEEP_ALIVE_TIMEOUT,
+          ReasonCode.KeepAliveTimeout,
         );
         if (state === "connected" && this.#rules.serverDisconnect) {
-          this.#send({ type: "disconnect", reasonCode: KEEP_ALIVE_TIMEOUT });
+          this.#send({
+            type: "disconnect",
+            reasonCode: ReasonCode.KeepAliveTimeout,
+          });
         }
-        this.#close("local", KEEP_ALIVE_TIMEOUT, undefined, error);
+        this.#close("local", ReasonCode.KeepAliveTimeout, undefined, error);
       }
       return;
     }
@@ -1048,7 +1043,7 @@ export class ServerSession {
       if (!(previous instanceof ServerSession) || previous === this) {
         throw new MqttError(
           `${where}: previous must be another ServerSession`,
-          PROTOCOL_ERROR,
+          ReasonCode.ProtocolError,
         );
       }
       if (previous.#clientId !== clientId) {
@@ -1056,7 +1051,7 @@ export class ServerSession {
           `${where}: previous is the session of ${
             describe(previous.#clientId)
           }, not ${describe(clientId)}`,
-          PROTOCOL_ERROR,
+          ReasonCode.ProtocolError,
         );
       }
     }
@@ -1073,7 +1068,7 @@ export class ServerSession {
       fitOrRefuse(connack, this.#clientLimits(), where, "client");
     } catch (error) {
       if (!(error instanceof MqttError)) throw error;
-      this.#refuse(PACKET_TOO_LARGE, {}, error);
+      this.#refuse(ReasonCode.PacketTooLarge, {}, error);
       return;
     }
 
@@ -1164,7 +1159,7 @@ export class ServerSession {
           `${where}: ${
             describe(code)
           } is not a CONNACK reason code of 0x80 or above (section 3.2.2.2)`,
-          PROTOCOL_ERROR,
+          ReasonCode.ProtocolError,
         );
       }
     }
@@ -1227,11 +1222,12 @@ export class ServerSession {
     const due = connecting ? !this.#awaitingClientAuth : this.#authStepDue;
     if (
       !(connecting || reauthenticating) || !due ||
-      (code !== CONTINUE_AUTHENTICATION && !(code === 0 && reauthenticating))
+      (code !== ReasonCode.ContinueAuthentication &&
+        !(code === 0 && reauthenticating))
     ) {
       throw new MqttError(
         `authenticate: AUTH ${describe(code)} is not due now (section 4.12)`,
-        PROTOCOL_ERROR,
+        ReasonCode.ProtocolError,
       );
     }
     const fitted = fitOrRefuse(
@@ -1241,7 +1237,7 @@ export class ServerSession {
       "client",
     );
     if (code === 0) this.#reauthenticating = false;
-    this.#awaitingClientAuth = code === CONTINUE_AUTHENTICATION;
+    this.#awaitingClientAuth = code === ReasonCode.ContinueAuthentication;
     this.#authStepDue = false;
     this.#transmit.push(fitted);
   }
@@ -1290,7 +1286,7 @@ export class ServerSession {
     if (packet.sessionExpiryInterval !== undefined) {
       throw new MqttError(
         `${where}: a server does not send a Session Expiry Interval [MQTT-3.14.2-2]`,
-        PROTOCOL_ERROR,
+        ReasonCode.ProtocolError,
       );
     }
     const state = this.#state;
@@ -1307,7 +1303,7 @@ export class ServerSession {
       where,
     );
     if (state === "connected" && rules.serverDisconnect) this.#send(packet);
-    this.#close("local", packet.reasonCode ?? NORMAL_DISCONNECTION);
+    this.#close("local", packet.reasonCode ?? ReasonCode.NormalDisconnection);
   }
 
   /**
@@ -1708,7 +1704,7 @@ export class ServerSession {
     if (this.#state !== "connecting" || this.#connect === undefined) {
       throw new MqttError(
         `${where}: no CONNECT waits for a decision (the session is ${this.#state})`,
-        PROTOCOL_ERROR,
+        ReasonCode.ProtocolError,
       );
     }
     return this.#connect;
@@ -1744,19 +1740,19 @@ export class ServerSession {
     if (packet.type === "connect") {
       throw new MqttError(
         "CONNECT: a second CONNECT [MQTT-3.1.0-2]",
-        PROTOCOL_ERROR,
+        ReasonCode.ProtocolError,
       );
     }
     if (this.#connect!.authenticationMethod !== undefined) {
       throw new MqttError(
         `${packet.type.toUpperCase()}: only AUTH and DISCONNECT may follow a CONNECT with an Authentication Method before the CONNACK [MQTT-3.1.2-30]`,
-        PROTOCOL_ERROR,
+        ReasonCode.ProtocolError,
       );
     }
     if (this.#early.length >= EARLY_PACKETS) {
       throw new MqttError(
         `${packet.type.toUpperCase()}: more than ${EARLY_PACKETS} packets before the CONNACK`,
-        QUOTA_EXCEEDED,
+        ReasonCode.QuotaExceeded,
       );
     }
     this.#early.push(packet);
@@ -1791,12 +1787,12 @@ export class ServerSession {
       case "connect":
         throw new MqttError(
           "CONNECT: a second CONNECT [MQTT-3.1.0-2]",
-          PROTOCOL_ERROR,
+          ReasonCode.ProtocolError,
         );
       default:
         throw new MqttError(
           `${packet.type.toUpperCase()}: a client does not send this packet (section 2.1.2)`,
-          PROTOCOL_ERROR,
+          ReasonCode.ProtocolError,
         );
     }
   }
@@ -1806,7 +1802,7 @@ export class ServerSession {
     if (packet.subscriptionIdentifiers !== undefined) {
       throw new MqttError(
         "PUBLISH: a client does not send Subscription Identifiers [MQTT-3.3.4-6]",
-        PROTOCOL_ERROR,
+        ReasonCode.ProtocolError,
       );
     }
     if (packet.qos > opts.maximumQoS) {
@@ -1944,14 +1940,14 @@ export class ServerSession {
   }
 
   #handleDisconnect(packet: DisconnectPacket): void {
-    const code = packet.reasonCode ?? NORMAL_DISCONNECTION;
+    const code = packet.reasonCode ?? ReasonCode.NormalDisconnection;
     const expiry = packet.sessionExpiryInterval;
     if (expiry !== undefined) {
       const connectExpiry = this.#connect!.sessionExpiryInterval ?? 0;
       if (connectExpiry === 0 && expiry !== 0) {
         throw new MqttError(
           `DISCONNECT: Session Expiry Interval ${expiry} after a CONNECT with 0 (section 3.14.2.2.2)`,
-          PROTOCOL_ERROR,
+          ReasonCode.ProtocolError,
         );
       }
       this.#core.expiryInterval = Math.min(
@@ -1961,7 +1957,7 @@ export class ServerSession {
     }
     // A normal disconnection deletes the Will [MQTT-3.1.2-10]; 0x04 and the
     // others keep it (3.1.1: every DISCONNECT deletes it, [MQTT-3.1.2-10]).
-    this.#willDeleted = code === NORMAL_DISCONNECTION;
+    this.#willDeleted = code === ReasonCode.NormalDisconnection;
     this.#transmit.drain();
     this.#close("peer", code, packet);
   }
@@ -1972,11 +1968,13 @@ export class ServerSession {
       this.#connect!.authenticationMethod,
       "[MQTT-4.12.0-7]",
     );
-    if (code === CONTINUE_AUTHENTICATION && this.#awaitingClientAuth) {
+    if (
+      code === ReasonCode.ContinueAuthentication && this.#awaitingClientAuth
+    ) {
       this.#awaitingClientAuth = false;
       this.#authStepDue = true;
     } else if (
-      code === RE_AUTHENTICATE && this.#state === "connected" &&
+      code === ReasonCode.ReAuthenticate && this.#state === "connected" &&
       !this.#reauthenticating
     ) {
       this.#reauthenticating = true;
@@ -2010,7 +2008,7 @@ export class ServerSession {
       const code = isValidReasonCode("connack", error.reasonCode) &&
           error.reasonCode >= 0x80
         ? error.reasonCode
-        : PROTOCOL_ERROR;
+        : ReasonCode.ProtocolError;
       this.#refuse(code, {}, error);
       return;
     }
@@ -2025,9 +2023,12 @@ export class ServerSession {
   #takenOver(now: number): void {
     this.#now = now;
     if (this.#state === "connected" && this.#rules.serverDisconnect) {
-      this.#send({ type: "disconnect", reasonCode: SESSION_TAKEN_OVER });
+      this.#send({
+        type: "disconnect",
+        reasonCode: ReasonCode.SessionTakenOver,
+      });
     }
-    this.#close("local", SESSION_TAKEN_OVER);
+    this.#close("local", ReasonCode.SessionTakenOver);
   }
 
   #close(
@@ -2107,7 +2108,7 @@ function checkDelivery(delivery: Delivery): void {
       `deliver: ${wrong[0]} must be ${wrong[1]} or absent, got ${
         describe(wrong[2])
       }`,
-      MALFORMED,
+      ReasonCode.MalformedPacket,
     );
   }
 }

@@ -16,14 +16,12 @@ import type {
   UnsubscribePacket,
   Will,
 } from "../packet.ts";
-import { isValidReasonCode } from "../reason_code.ts";
+import { isValidReasonCode, ReasonCode } from "../reason_code.ts";
 import { type Outgoing, PUBLISHED, QUEUED, RELEASED } from "./sender.ts";
 import type { ApplicationMessage } from "./types.ts";
 import { checkMessage, checkPacket, describe } from "./validate.ts";
 import type { VersionRules } from "./version.ts";
 
-const MALFORMED = 0x81;
-const UNSUPPORTED_PROTOCOL_VERSION = 0x84;
 /** The largest Four Byte Integer: a Session Expiry Interval, say. */
 const MAXIMUM_FOUR_BYTE_INTEGER = 0xffff_ffff;
 /** The largest Subscription Identifier (a Variable Byte Integer, section 3.8.2.1.2). */
@@ -328,7 +326,7 @@ class SnapshotReader {
       `${this.where}: snapshot${path} must be ${expected}, got ${
         Array.isArray(value) ? "an array" : describe(value)
       }`,
-      MALFORMED,
+      ReasonCode.MalformedPacket,
     );
   }
 
@@ -435,7 +433,7 @@ class SnapshotReader {
     if (version !== undefined && protocolVersion !== version) {
       throw new MqttError(
         `${this.where}: snapshot.protocolVersion is ${protocolVersion}, the options' protocolVersion ${version}`,
-        UNSUPPORTED_PROTOCOL_VERSION,
+        ReasonCode.UnsupportedProtocolVersion,
       );
     }
     return snapshot;

@@ -16,19 +16,12 @@ import type {
   UnsubackPacket,
   UnsubscribePacket,
 } from "../packet.ts";
-import { isValidReasonCode } from "../reason_code.ts";
+import { isValidReasonCode, ReasonCode } from "../reason_code.ts";
 import { isSharedSubscription, topicMatches } from "../topic.ts";
 import type { ServerSettings } from "./server_options.ts";
 import type { Acknowledgement, GrantedSubscription } from "./types.ts";
 import { checkPacket, describe } from "./validate.ts";
 import { rule, subackReturnCode, type VersionRules } from "./version.ts";
-
-const MALFORMED = 0x81;
-const PROTOCOL_ERROR = 0x82;
-const QUOTA_EXCEEDED = 0x97;
-const NO_SUBSCRIPTION_EXISTED = 0x11;
-const SHARED_SUBSCRIPTIONS_NOT_SUPPORTED = 0x9e;
-const WILDCARD_SUBSCRIPTIONS_NOT_SUPPORTED = 0xa2;
 
 /** A subscription as the session keeps it. */
 export interface StoredSubscription {
@@ -87,7 +80,7 @@ export function proposeReasonCodes(
   if (request.type === "unsubscribe") {
     return request.topicFilters.map((filter) =>
       rules.reasonCodes && !subscriptions.has(filter)
-        ? NO_SUBSCRIPTION_EXISTED
+        ? ReasonCode.NoSubscriptionExisted
         : 0
     );
   }
@@ -96,7 +89,7 @@ export function proposeReasonCodes(
   let added = 0;
   return request.subscriptions.map(({ topicFilter, qos }) => {
     if (isShared(topicFilter, rules) && !limits.sharedSubscriptionAvailable) {
-      return failure(SHARED_SUBSCRIPTIONS_NOT_SUPPORTED); // section 3.2.2.3.13
+      return failure(ReasonCode.SharedSubscriptionsNotSupported); // section 3.2.2.3.13
     }
     const filter = shareFilter(topicFilter, rules);
     if (
@@ -104,11 +97,11 @@ export function proposeReasonCodes(
       (filter.includes("+") || filter.includes("#"))
     ) {
       // [MQTT-3.8.3-2] (3.1.1), section 3.2.2.3.11
-      return failure(WILDCARD_SUBSCRIPTIONS_NOT_SUPPORTED);
+      return failure(ReasonCode.WildcardSubscriptionsNotSupported);
     }
     if (!subscriptions.has(topicFilter)) {
       if (subscriptions.size + added >= limits.maximumSubscriptions) {
-        return failure(QUOTA_EXCEEDED);
+        return failure(ReasonCode.QuotaExceeded);
       }
       added++;
     }
@@ -139,7 +132,7 @@ export function checkRequestAnswer(
       `acknowledge: ${type.toUpperCase()} needs ${count} valid reason codes, got ${
         describe(codes)
       } (section ${type === "suback" ? "3.9.3" : "3.11.3"})`,
-      PROTOCOL_ERROR,
+      ReasonCode.ProtocolError,
     );
   }
   if (
@@ -162,7 +155,7 @@ export function checkRequestAnswer(
         } is above the requested ${subscription.qos} for ${
           describe(subscription.topicFilter)
         } [MQTT-3.8.4-7]`,
-        PROTOCOL_ERROR,
+        ReasonCode.ProtocolError,
       );
     }
   });
@@ -216,7 +209,7 @@ export function addSubscriptions(
     const filter = subscription.topicFilter;
     const existed = subscriptions.has(filter);
     if (!existed && subscriptions.size >= limits.maximumSubscriptions) {
-      decided[i] = QUOTA_EXCEEDED;
+      decided[i] = ReasonCode.QuotaExceeded;
       return;
     }
     const stored: StoredSubscription = {
@@ -309,7 +302,7 @@ export function matchSubscriptions(
       if (typeof filter !== "string") {
         throw new MqttError(
           `deliver: topicFilters must hold strings, got ${describe(filter)}`,
-          MALFORMED,
+          ReasonCode.MalformedPacket,
         );
       }
       const subscription = subscriptions.get(filter);
@@ -343,7 +336,7 @@ export class PendingRequests {
         `${request.type.toUpperCase()}: Packet Identifier ${packetId} is in use by a request not answered yet ${
           rule(rules, "[MQTT-2.2.1-3]", "[MQTT-2.3.1-2]")
         }`,
-        PROTOCOL_ERROR,
+        ReasonCode.ProtocolError,
       );
     }
     this.#byId.set(id, request);

@@ -15,10 +15,7 @@ import { messageSize } from "./packet_size.ts";
 import { MAXIMUM_PACKET_ID } from "../defaults.ts";
 import type { ApplicationMessage, SessionOptions } from "./types.ts";
 import { isKnownVersion, type VersionRules } from "./version.ts";
-
-const MALFORMED = 0x81;
-const PROTOCOL_ERROR = 0x82;
-const TOPIC_NAME_INVALID = 0x90;
+import { ReasonCode } from "../reason_code.ts";
 
 /** A short description of a value, for messages. */
 export function describe(value: unknown): string {
@@ -37,7 +34,7 @@ export function checkNow(now: unknown, where: string): number {
       `${where}: now must be a finite number of milliseconds, got ${
         describe(now)
       }`,
-      PROTOCOL_ERROR,
+      ReasonCode.ProtocolError,
     );
   }
   return now;
@@ -57,7 +54,7 @@ export function checkObject(
   if (optional && value === undefined) return;
   throw new MqttError(
     `${where}: ${name} must be an object, got ${describe(value)}`,
-    MALFORMED,
+    ReasonCode.MalformedPacket,
   );
 }
 
@@ -68,7 +65,7 @@ export function checkAcknowledgement(answer: unknown): void {
   if (!Number.isInteger(id)) {
     throw new MqttError(
       `acknowledge: id must be the integer id of an event, got ${describe(id)}`,
-      MALFORMED,
+      ReasonCode.MalformedPacket,
     );
   }
 }
@@ -86,7 +83,7 @@ export function checkReaderError(error: unknown, where: string): void {
       `${where}: error must be the MqttError the reader threw, got ${
         describe(error)
       }`,
-      MALFORMED,
+      ReasonCode.MalformedPacket,
     );
   }
 }
@@ -101,7 +98,7 @@ function wrongField(
     `handlePacket: ${type.toUpperCase()} ${field} must be ${expected}, got ${
       describe(value)
     } (not a packet as the codec decodes it)`,
-    MALFORMED,
+    ReasonCode.MalformedPacket,
   );
 }
 
@@ -184,7 +181,7 @@ export function checkPacketShape(packet: unknown): void {
   ) {
     throw new MqttError(
       `handlePacket: expected a packet object, got ${describe(packet)}`,
-      MALFORMED,
+      ReasonCode.MalformedPacket,
     );
   }
   const p = packet as Record<string, unknown>;
@@ -309,7 +306,7 @@ export function checkInteger(
       `${where}: ${name} must be an integer from ${min} to ${max}, got ${
         describe(value)
       }`,
-      PROTOCOL_ERROR,
+      ReasonCode.ProtocolError,
     );
   }
   return value;
@@ -330,7 +327,7 @@ export function checkLimit(
       `${where}: ${name} must be a positive integer or Infinity, got ${
         describe(value)
       }`,
-      PROTOCOL_ERROR,
+      ReasonCode.ProtocolError,
     );
   }
   return value;
@@ -517,7 +514,7 @@ export function markChecked(message: ApplicationMessage): void {
 function refuseProperties(where: string): never {
   throw new MqttError(
     `${where}: MQTT 3.1.1 cannot carry message properties (payloadFormatIndicator, messageExpiryInterval, contentType, responseTopic, correlationData, userProperties)`,
-    PROTOCOL_ERROR,
+    ReasonCode.ProtocolError,
   );
 }
 
@@ -608,14 +605,14 @@ export function checkMessage(
   if (typeof message !== "object" || message === null) {
     throw new MqttError(
       `${where}: expected a message object, got ${describe(message)}`,
-      MALFORMED,
+      ReasonCode.MalformedPacket,
     );
   }
   const topic = message.topic;
   if (typeof topic !== "string") {
     throw new MqttError(
       `${where}: topic must be a string, got ${describe(topic)}`,
-      TOPIC_NAME_INVALID,
+      ReasonCode.TopicNameInvalid,
     );
   }
   if (topic !== lastValidTopic) {
@@ -631,7 +628,7 @@ export function checkMessage(
     if (problem !== undefined) {
       throw new MqttError(
         `${where}: topic ${describe(topic)} ${problem}`,
-        TOPIC_NAME_INVALID,
+        ReasonCode.TopicNameInvalid,
       );
     }
     lastValidTopic = topic;
@@ -641,20 +638,20 @@ export function checkMessage(
       `${where}: payload must be a Uint8Array, got ${
         describe(message.payload)
       }`,
-      MALFORMED,
+      ReasonCode.MalformedPacket,
     );
   }
   const qos: QoS = message.qos;
   if (qos !== 0 && qos !== 1 && qos !== 2) {
     throw new MqttError(
       `${where}: qos must be 0, 1 or 2, got ${describe(qos)} [MQTT-3.3.1-4]`,
-      MALFORMED,
+      ReasonCode.MalformedPacket,
     );
   }
   if (typeof message.retain !== "boolean") {
     throw new MqttError(
       `${where}: retain must be a boolean, got ${describe(message.retain)}`,
-      MALFORMED,
+      ReasonCode.MalformedPacket,
     );
   }
   let size = message.payload.length + topic.length;
