@@ -21,7 +21,6 @@ import { IdTable } from "./id_table.ts";
 import type { OutboundTopicAliases } from "./outbound_aliases.ts";
 import { fitsWithin } from "./packet_size.ts";
 import type { PacketIdAllocator } from "./packet_ids.ts";
-import type { RestoredMessage } from "./snapshot.ts";
 import type {
   ApplicationMessage,
   DroppedEvent,
@@ -72,6 +71,15 @@ export interface Outgoing {
    */
   order: number;
 }
+
+/**
+ * A message of a snapshot checked and ready for a sender: an outgoing
+ * message but for what the sender gives it (its place in the queues and in
+ * the order of resending, and whether it was sent on this connection).
+ */
+export type RestoredMessage = Readonly<
+  Omit<Outgoing, "seq" | "order" | "sent">
+>;
 
 /** What the sender may do on the current network connection. */
 export interface SenderLimits {

@@ -17,7 +17,13 @@ import type {
   Will,
 } from "../packet.ts";
 import { isValidReasonCode, ReasonCode } from "../reason_code.ts";
-import { type Outgoing, PUBLISHED, QUEUED, RELEASED } from "./sender.ts";
+import {
+  type Outgoing,
+  PUBLISHED,
+  QUEUED,
+  RELEASED,
+  type RestoredMessage,
+} from "./sender.ts";
 import type { ApplicationMessage } from "./types.ts";
 import { checkMessage, checkPacket, describe } from "./validate.ts";
 import type { VersionRules } from "./version.ts";
@@ -303,15 +309,6 @@ export function outgoingSnapshot(entry: Outgoing): OutgoingMessageSnapshot {
 }
 
 // ---------------------------------------------------------------- checks
-
-/**
- * A message of a snapshot checked and ready for a sender: an outgoing
- * message but for what the sender gives it (its place in the queues and in
- * the order of resending, and whether it was sent on this connection).
- */
-export type RestoredMessage = Readonly<
-  Omit<Outgoing, "seq" | "order" | "sent">
->;
 
 /**
  * Reads a snapshot, field by field, with the path of each field for the
