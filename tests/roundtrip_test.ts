@@ -142,4 +142,34 @@ describe("encodeInto", () => {
       "target",
     );
   });
+
+  it("leaves a target the packet fits untouched when a string is refused", () => {
+    const target = new Uint8Array(64).fill(0xee);
+    const small: Packet = {
+      type: "publish",
+      topic: "a/b",
+      payload: new Uint8Array(2),
+      qos: 0,
+      retain: false,
+      dup: false,
+      userProperties: [["k", "v"]],
+    };
+    for (
+      const invalid of [
+        { ...small, topic: "a/+" }, // [MQTT-3.3.2-2]
+        { ...small, topic: "a\0b" }, // [MQTT-1.5.4-2]
+        { ...small, userProperties: [["k", "v\0"]] }, // [MQTT-1.5.4-2]
+        { ...small, userProperties: [["k", "\ud800"]] }, // [MQTT-1.5.4-1]
+      ] satisfies Packet[]
+    ) {
+      assertThrows(() => encodeInto(invalid, target), MqttError);
+      assertEquals(target, new Uint8Array(64).fill(0xee));
+    }
+    // a string that is valid but not ASCII is written, into the target
+    const accented = { ...small, topic: "café/é" };
+    const bytes = encodeInto(accented, target);
+    assert(bytes.buffer === target.buffer);
+    assertEquals(bytes, encode(accented));
+    assertEquals(decode(bytes), accented);
+  });
 });

@@ -22,22 +22,34 @@ import {
   checkFields,
   isOwn,
   measureProperties,
+  propertyBit,
+  type Shape,
   shape,
   writeFoundProperties,
 } from "./shape.ts";
+import {
+  MAX_VARIABLE_BYTE_INTEGER,
+  vbiLength,
+  writeVariableByteInteger,
+} from "../primitives/variable_byte_integer.ts";
 import { type PacketCodec, packetCodec } from "./packet_codec.ts";
 import { ReasonCode } from "../reason_code.ts";
 
 const EMPTY = new Uint8Array(0);
 
-const FIELDS = shape(
+/** The fields and properties of a PUBLISH, for {@linkcode checkFields}. */
+export const FIELDS: Shape = shape(
   "a PUBLISH packet",
   ["type", "topic", "payload", "qos", "retain", "dup", "packetId"],
   Context.Publish,
 );
 const { topic: TOPIC, payload: PAYLOAD, qos: QOS, retain: RETAIN } =
   FIELDS.bits;
-const { dup: DUP, packetId: PACKET_ID } = FIELDS.bits;
+const { dup: DUP, packetId: PACKET_ID, type: TYPE } = FIELDS.bits;
+const USER_PROPERTIES = propertyBit(FIELDS, "userProperties");
+/** What {@linkcode writeCommonPublish} writes: the fields and User Properties. */
+const COMMON = TYPE | TOPIC | PAYLOAD | QOS | RETAIN | DUP | PACKET_ID |
+  USER_PROPERTIES;
 
 /** Decodes the variable header and payload of a PUBLISH; `flags` are the fixed header's low 4 bits. */
 function decodePublish(c: Cursor, flags: number): PublishPacket {
@@ -100,6 +112,181 @@ function encodePublish(
 ): Uint8Array {
   const where = protocol.where.publish;
   const present = checkFields(packet, FIELDS, protocol, where);
+  return writeCommonPublish(packet, present, protocol, into) ??
+    encodeAnyPublish(packet, present, protocol, into);
+}
+
+/**
+ * Writes the common PUBLISH — a topic name, User Properties and no other
+ * property, all strings ASCII — checking each character as it writes it,
+ * without the property table or a `ByteWriter`. Returns `undefined` for
+ * anything else, valid or not: {@linkcode encodeAnyPublish} then writes it
+ * or throws the error that names the problem, so this function only decides
+ * whether a packet is one it can write, never how to refuse one. Its checks
+ * are those of the general path (tests/packets/publish_test.ts compares the
+ * two on random packets, valid and not, and on mutants of this function).
+ *
+ * `into`, the caller's buffer, is written only once the strings are known
+ * to be ASCII: a packet refused leaves it as it was.
+ */
+export function writeCommonPublish(
+  packet: PublishPacket,
+  present: number,
+  protocol: Protocol,
+  into: Uint8Array | undefined,
+): Uint8Array | undefined {
+  if ((present & ~COMMON) !== 0) return undefined;
+  const qos = present & QOS ? packet.qos : undefined; // required, as QoS 0 too
+  if (qos !== 0 && qos !== 1 && qos !== 2) return undefined; // [MQTT-3.3.1-4]
+  const retain = present & RETAIN ? packet.retain : false;
+  const dup = present & DUP ? packet.dup : false;
+  if (typeof retain !== "boolean" || typeof dup !== "boolean") return undefined;
+  if (dup && qos === 0) return undefined; // [MQTT-3.3.1-2]
+  let packetId = 0;
+  if (qos > 0) {
+    const id = present & PACKET_ID ? packet.packetId : undefined;
+    // [MQTT-2.2.1-3]: an integer from 1 to 65535 (NaN fails both tests)
+    if (typeof id !== "number" || !(id >= 1 && id <= 0xffff) || id % 1 !== 0) {
+      return undefined;
+    }
+    packetId = id;
+  } else if (present & PACKET_ID) {
+    return undefined; // [MQTT-2.2.1-2]
+  }
+  const payload = present & PAYLOAD ? packet.payload : undefined;
+  if (!(payload instanceof Uint8Array)) return undefined;
+  const topic = present & TOPIC ? packet.topic : undefined;
+  // an empty topic name needs a Topic Alias [MQTT-4.7.3-1]; ASCII strings
+  // take a byte a character, so their length is their size (section 1.5.4)
+  if (
+    typeof topic !== "string" || topic.length === 0 || topic.length > 0xffff
+  ) {
+    return undefined;
+  }
+  let pairs: readonly (readonly [string, string])[] = NO_PAIRS;
+  let propertyLength = 0;
+  if (present & USER_PROPERTIES) {
+    pairs = packet.userProperties!;
+    if (!Array.isArray(pairs)) return undefined;
+    for (let i = 0; i < pairs.length; i++) {
+      const pair = pairs[i];
+      if (!Array.isArray(pair) || pair.length !== 2) return undefined;
+      const name = pair[0];
+      const value = pair[1];
+      if (
+        typeof name !== "string" || typeof value !== "string" ||
+        name.length > 0xffff || value.length > 0xffff
+      ) {
+        return undefined;
+      }
+      propertyLength += 5 + name.length + value.length; // 0x26, two strings
+    }
+  }
+  if (into !== undefined && !stringsAreAscii(topic, pairs)) return undefined;
+  const remainingLength = 2 + topic.length + (qos > 0 ? 2 : 0) +
+    (protocol.properties ? vbiLength(propertyLength) + propertyLength : 0) +
+    payload.length;
+  if (remainingLength > MAX_VARIABLE_BYTE_INTEGER) return undefined;
+  const size = 1 + vbiLength(remainingLength) + remainingLength;
+  const out = into !== undefined && into.length >= size
+    ? into.subarray(0, size)
+    : new Uint8Array(size);
+  out[0] = PUBLISH.firstByte | (dup ? 8 : 0) | (qos << 1) | (retain ? 1 : 0);
+  let p = writeVariableByteInteger(out, 1, remainingLength);
+  p = writeAscii(out, p, topic, TOPIC_NAME);
+  if (p < 0) return undefined;
+  if (qos > 0) {
+    out[p++] = packetId >> 8;
+    out[p++] = packetId & 0xff;
+  }
+  if (protocol.properties) {
+    p = writeVariableByteInteger(out, p, propertyLength);
+    for (let i = 0; i < pairs.length && p >= 0; i++) {
+      const pair = pairs[i];
+      out[p++] = USER_PROPERTY_ID;
+      p = writeAscii(out, p, pair[0], STRING);
+      if (p >= 0) p = writeAscii(out, p, pair[1], STRING);
+    }
+  }
+  // p < 0: a string not ASCII after all. p elsewhere: a list whose items
+  // changed since they were measured (a getter, a Proxy) wrote other bytes
+  // than were counted. Either way the general path decides.
+  if (p + payload.length !== size) return undefined;
+  out.set(payload, p);
+  return out;
+}
+
+const NO_PAIRS: readonly (readonly [string, string])[] = [];
+/** The identifier of the User Property (section 3.3.2.3.7). */
+const USER_PROPERTY_ID = 0x26;
+/** {@linkcode writeAscii}: any UTF-8 Encoded String. */
+const STRING = 0;
+/** {@linkcode writeAscii}: a Topic Name, which holds no wildcard [MQTT-3.3.2-2]. */
+const TOPIC_NAME = 1;
+
+/**
+ * Whether `code` is a character {@linkcode writeAscii} writes: ASCII
+ * (one byte, the same in UTF-8), not U+0000 [MQTT-1.5.4-2], and in a Topic
+ * Name not '#' or '+' [MQTT-3.3.2-2].
+ */
+function isPlainAscii(code: number, kind: number): boolean {
+  // code - 1 wraps U+0000 round to the top: one test for 1 to 0x7F
+  return (code - 1) >>> 0 < 0x7f &&
+    (kind === STRING || (code !== 0x23 && code !== 0x2b));
+}
+
+/**
+ * Writes `text` with its Two Byte length at `p` and returns the offset after
+ * it, or -1 at the first character it cannot write as one byte
+ * ({@linkcode isPlainAscii}).
+ */
+function writeAscii(
+  out: Uint8Array,
+  p: number,
+  text: string,
+  kind: number,
+): number {
+  const length = text.length;
+  out[p++] = length >> 8;
+  out[p++] = length & 0xff;
+  for (let i = 0; i < length; i++) {
+    const code = text.charCodeAt(i);
+    if (!isPlainAscii(code, kind)) return -1;
+    out[p++] = code;
+  }
+  return p;
+}
+
+/** Whether {@linkcode writeAscii} would write the topic and every pair. */
+function stringsAreAscii(
+  topic: string,
+  pairs: readonly (readonly [string, string])[],
+): boolean {
+  if (!isAsciiText(topic, TOPIC_NAME)) return false;
+  for (let i = 0; i < pairs.length; i++) {
+    const pair = pairs[i];
+    if (!isAsciiText(pair[0], STRING) || !isAsciiText(pair[1], STRING)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+function isAsciiText(text: string, kind: number): boolean {
+  for (let i = 0; i < text.length; i++) {
+    if (!isPlainAscii(text.charCodeAt(i), kind)) return false;
+  }
+  return true;
+}
+
+/** Encodes any PUBLISH, or throws the {@linkcode MqttError} that says why it cannot. */
+export function encodeAnyPublish(
+  packet: PublishPacket,
+  present: number,
+  protocol: Protocol,
+  into: Uint8Array | undefined,
+): Uint8Array {
+  const where = protocol.where.publish;
   const size = measureProperties(packet, FIELDS, present, where);
   const qos = checkQoS(
     present & QOS ? packet.qos : undefined,

@@ -111,6 +111,16 @@ export function shape<F extends string>(
 }
 
 /**
+ * The bit that stands for property `field` in what {@linkcode checkFields}
+ * returns for `shape`; throws when the shape's context does not allow it.
+ */
+export function propertyBit(shape: Shape, field: string): number {
+  const index = shape.properties.findIndex((d) => d.field === field);
+  if (index < 0) throw new RangeError(`${shape.label} has no ${field}`);
+  return 1 << (FIELD_BITS + index);
+}
+
+/**
  * Checks the own keys of `source` against `shape` and returns which fields
  * and properties it has: test a field with `scan & shape.bits.field`; pass
  * `scan` to {@linkcode measureProperties} and `writeProperties` for the

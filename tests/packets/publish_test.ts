@@ -7,8 +7,16 @@
 import { assert, assertEquals, assertStrictEquals } from "@std/assert";
 import { describe, it } from "@std/testing/bdd";
 import { decode, encode } from "../../mod.ts";
-import type { PublishPacket } from "../../mod.ts";
+import type { ProtocolVersion, PublishPacket } from "../../mod.ts";
 import { text, vector } from "./vector.ts";
+import fc from "fast-check";
+import {
+  encodeAnyPublish,
+  FIELDS,
+  writeCommonPublish,
+} from "../../src/packets/publish.ts";
+import { checkFields } from "../../src/packets/shape.ts";
+import { MQTT_5_0, protocolOf } from "../../src/protocol.ts";
 
 describe("PUBLISH, MQTT 3.1.1", () => {
   it("QoS 0", () => {
@@ -447,5 +455,155 @@ describe("PUBLISH, MQTT 5.0", () => {
       "type",
     ]);
     assert(!("packetId" in packet));
+  });
+});
+
+/** Values that break one rule of a PUBLISH field each, or sit on its edge. */
+const EDGES: Record<string, unknown[]> = {
+  qos: [0, 1, 2, 3, -1, 1.5, "1", null, undefined, true],
+  retain: [true, false, 1, "true", null, undefined],
+  dup: [true, false, 0, null, undefined],
+  packetId: [1, 65_535, 0, 65_536, 1.5, NaN, -1, "7", null, undefined],
+  topic: [
+    "a",
+    "a/b/c",
+    "",
+    "a/+",
+    "#",
+    "a\0b",
+    "\ud800",
+    "\udc00x",
+    "é/😀",
+    "\ufeffbom",
+    "t".repeat(65_535),
+    "t".repeat(65_536),
+    5,
+    undefined,
+  ],
+  payload: [
+    new Uint8Array(0),
+    new Uint8Array(200),
+    undefined,
+    [1, 2],
+    "x",
+    new ArrayBuffer(2),
+    new Uint16Array(2),
+    new DataView(new ArrayBuffer(2)),
+  ],
+  userProperties: [
+    [],
+    [["a", "b"]],
+    [["", ""], ["a", "b"], ["a", "c"]],
+    [["a"]],
+    [["a", "b", "c"]],
+    [[1, "b"]],
+    [["a\0", "b"]],
+    [["é", "b"]],
+    [["a", "\ud800"]],
+    [["n".repeat(65_536), "v"]],
+    // deno-lint-ignore no-sparse-arrays
+    [, ["a", "b"]],
+    "x",
+    { 0: ["a", "b"], length: 1 },
+    undefined,
+  ],
+  // fields the fast path leaves to the general one, and fields no PUBLISH has
+  topicAlias: [1, 0],
+  contentType: ["text/plain"],
+  subscriptionIdentifiers: [[], [1]],
+  extra: [1],
+  messageId: [7],
+};
+
+describe("PUBLISH: the common packet's own writer", () => {
+  it("writes exactly the bytes of the general path, and only where it writes without an error", () => {
+    const field = fc.constantFrom(...Object.keys(EDGES));
+    const edit = field.chain((name) =>
+      fc.tuple(fc.constant(name), fc.constantFrom(...EDGES[name]))
+    );
+    let written = 0;
+    let declined = 0;
+    fc.assert(
+      fc.property(
+        fc.constantFrom<ProtocolVersion>(5, 4, 3),
+        fc.constantFrom(...EDGES.topic.slice(0, 2), "sensors/room-12/temp"),
+        fc.constantFrom<0 | 1 | 2>(0, 1, 2),
+        fc.array(edit, { maxLength: 3 }),
+        fc.constantFrom(undefined, 4, 64, 1024),
+        (version, topic, qos, edits, intoSize) => {
+          const protocol = protocolOf(version)!;
+          const packet: Record<string, unknown> = {
+            type: "publish",
+            topic,
+            payload: new Uint8Array([1, 2, 3]),
+            qos,
+            retain: false,
+            dup: false,
+          };
+          if (qos > 0) packet.packetId = 42;
+          for (const [name, value] of edits) packet[name] = value;
+          const publish = packet as unknown as PublishPacket;
+          let present: number;
+          try {
+            // shared by both paths: its errors are not the fast path's
+            present = checkFields(publish, FIELDS, protocol, "encode");
+          } catch {
+            return;
+          }
+          const into = intoSize === undefined
+            ? undefined
+            : new Uint8Array(intoSize);
+          const fast = writeCommonPublish(publish, present, protocol, into);
+          if (fast === undefined) {
+            declined++;
+            return;
+          }
+          written++;
+          // the general path must agree that the packet is valid, byte for byte
+          const general = encodeAnyPublish(
+            publish,
+            present,
+            protocol,
+            undefined,
+          );
+          assertEquals([...fast], [...general]);
+          if (into !== undefined && into.length >= fast.length) {
+            assertStrictEquals(fast.buffer, into.buffer);
+            assertEquals(fast.byteOffset, 0);
+          } else {
+            assert(into === undefined || fast.buffer !== into.buffer);
+          }
+        },
+      ),
+      { numRuns: 3_000 },
+    );
+    // both branches taken often, or the property says little
+    assert(written > 300, `fast path wrote ${written} packets`);
+    assert(declined > 300, `fast path declined ${declined} packets`);
+  });
+
+  it("declines a list of User Properties that changes while it is written", () => {
+    let reads = 0;
+    const pair = new Proxy(["a", "b"], {
+      get(target, key, receiver) {
+        // the name grows after the check read it
+        if (key === "0" && ++reads > 1) return "longer";
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    const packet = {
+      type: "publish",
+      topic: "t",
+      payload: new Uint8Array(0),
+      qos: 0,
+      retain: false,
+      dup: false,
+      userProperties: [pair],
+    } as unknown as PublishPacket;
+    const present = checkFields(packet, FIELDS, MQTT_5_0, "encode");
+    assertEquals(
+      writeCommonPublish(packet, present, MQTT_5_0, undefined),
+      undefined,
+    );
   });
 });
