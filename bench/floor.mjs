@@ -7,12 +7,19 @@
  * at the offsets the shape fixes. No general codec can be faster than this;
  * `encode` and `decode` are measured against it.
  *
- * Plain JavaScript, so that Node and Bun run it as they are, next to the
- * bundle (`deno task build` makes `dist/mqtt_codec.mjs`):
+ * Plain JavaScript, so that every runtime runs it as it is. It measures the
+ * module named as its argument, or else the bundle (`deno task build` makes
+ * `dist/mqtt_codec.mjs`). What users run is the source, one module a file
+ * (JSR serves Deno the TypeScript and npm clients a file-by-file
+ * transpile), so the numbers in bench/README.md come from `mod.ts`; the
+ * bundle differs in one way that shows here, esbuild turning module-level
+ * `const` into `var`:
  *
  * ```sh
- * deno task build
- * deno run -A bench/floor.mjs   # or: node bench/floor.mjs, bun bench/floor.mjs
+ * deno run -A bench/floor.mjs mod.ts
+ * bun bench/floor.mjs mod.ts
+ * node --experimental-strip-types bench/floor.mjs mod.ts   # Node 22
+ * deno task build && node bench/floor.mjs                  # Node 20: the bundle
  * ```
  *
  * @module
@@ -238,14 +245,20 @@ export function compare(ours, floor, rounds = 21, calls = 20_000) {
   };
 }
 
-/** Measures the bundle's `encode` and `decode` against the floor; prints one line each. */
+/** Measures `encode` and `decode` (of the module named, or the bundle) against the floor and the bounds; prints a line each. */
 async function main() {
-  const runtime = globalThis.Bun
-    ? `Bun ${globalThis.Bun.version}`
-    : globalThis.Deno
-    ? `Deno ${globalThis.Deno.version.deno}`
-    : `Node ${globalThis.process.version}`;
-  const { decode, encode } = await import("../dist/mqtt_codec.mjs");
+  const argument = globalThis.Deno?.args[0] ?? globalThis.process?.argv[2];
+  const runtime = `${
+    globalThis.Bun
+      ? `Bun ${globalThis.Bun.version}`
+      : globalThis.Deno
+      ? `Deno ${globalThis.Deno.version.deno}`
+      : `Node ${globalThis.process.version}`
+  } (${argument ?? "the bundle"})`;
+  const target = argument === undefined
+    ? new URL("../dist/mqtt_codec.mjs", import.meta.url)
+    : new URL(argument, `file://${globalThis.process?.cwd?.() ?? Deno.cwd()}/`);
+  const { decode, encode } = await import(target.href);
   const packet = smallPublish();
   const bytes = encode(packet);
   const floorBytes = floorEncode(packet);

@@ -145,8 +145,11 @@ export function writeCommonPublish(
   let packetId = 0;
   if (qos > 0) {
     const id = present & PACKET_ID ? packet.packetId : undefined;
-    // [MQTT-2.2.1-3]: an integer from 1 to 65535 (NaN fails both tests)
-    if (typeof id !== "number" || !(id >= 1 && id <= 0xffff) || id % 1 !== 0) {
+    // [MQTT-2.2.1-3]: an integer from 1 to 65535 (NaN fails the range test;
+    // "| 0" keeps integers in range as they are, and is cheaper than "% 1")
+    if (
+      typeof id !== "number" || !(id >= 1 && id <= 0xffff) || (id | 0) !== id
+    ) {
       return undefined;
     }
     packetId = id;
