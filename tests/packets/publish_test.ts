@@ -554,7 +554,20 @@ describe("PUBLISH: the common packet's own writer", () => {
             ? undefined
             : new Uint8Array(intoSize);
           const fast = writeCommonPublish(publish, present, protocol, into);
-          if (fast === undefined) {
+          if (fast === null) {
+            // null says a string is not plain ASCII: the caller backs off
+            const pairs = Array.isArray(packet.userProperties)
+              ? packet.userProperties.flat()
+              : [];
+            const plain = (text: unknown, pattern: RegExp) =>
+              typeof text !== "string" || !pattern.test(text);
+            assert(
+              !plain(packet.topic, /[^\x01-\x7f]|[+#]/) ||
+                !pairs.every((text) => plain(text, /[^\x01-\x7f]/)),
+              `null for ${JSON.stringify([packet.topic, pairs])}`,
+            );
+          }
+          if (fast === undefined || fast === null) {
             declined++;
             return;
           }
