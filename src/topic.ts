@@ -12,6 +12,14 @@ const SLASH = 0x2f;
 const PLUS = 0x2b;
 const HASH = 0x23;
 const DOLLAR = 0x24;
+
+/**
+ * Whether a topic (or one topic level) starts with '$': such topics are not
+ * matched by a wildcard at the first level [MQTT-4.7.2-1].
+ */
+export function startsWithDollar(text: string): boolean {
+  return text.charCodeAt(0) === DOLLAR;
+}
 const SHARE_PREFIX = "$share/";
 
 /** The last topic name {@linkcode topicNameProblem} found valid. */
@@ -194,7 +202,7 @@ export function isSharedSubscription(filter: string): boolean {
  */
 export function topicMatches(filter: string, topic: string): boolean {
   const first = filter.charCodeAt(0);
-  if (topic.charCodeAt(0) === DOLLAR && (first === PLUS || first === HASH)) {
+  if (startsWithDollar(topic) && (first === PLUS || first === HASH)) {
     return false;
   }
   let f = 0;

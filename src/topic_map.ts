@@ -7,10 +7,8 @@
  * @module
  */
 
-import { isSharedSubscription } from "./topic.ts";
+import { isSharedSubscription, startsWithDollar } from "./topic.ts";
 import { checkTopicFilter, checkTopicName } from "./topic_check.ts";
-
-const DOLLAR = 0x24;
 
 /** One topic level. `hasValue` tells an absent value from a stored `undefined`. */
 class TopicNode<T> {
@@ -278,7 +276,7 @@ export class TopicMap<T> {
         if (node.children === undefined) continue;
         for (const child of node.children.values()) {
           // A first-level "+" does not match a $ topic [MQTT-4.7.2-1].
-          if (depth === 0 && child.level.charCodeAt(0) === DOLLAR) continue;
+          if (depth === 0 && startsWithDollar(child.level)) continue;
           nodes.push(child);
           depths.push(depth + 1);
         }
@@ -321,7 +319,7 @@ function collectBelow<T>(top: TopicNode<T>, isRoot: boolean, found: T[]) {
   if (top.children === undefined) return;
   const pending: TopicNode<T>[] = [];
   for (const child of top.children.values()) {
-    if (isRoot && child.level.charCodeAt(0) === DOLLAR) continue;
+    if (isRoot && startsWithDollar(child.level)) continue;
     pending.push(child);
   }
   while (pending.length > 0) {

@@ -7,10 +7,9 @@
  * @module
  */
 
-import { isSharedSubscription } from "./topic.ts";
+import { isSharedSubscription, startsWithDollar } from "./topic.ts";
 import { checkTopicFilter, checkTopicName } from "./topic_check.ts";
 
-const DOLLAR = 0x24;
 const SHARE_PREFIX_LENGTH = "$share/".length;
 
 /**
@@ -414,7 +413,7 @@ export class TopicTree<T> {
   #visitMatches(topic: string, visit: (node: FilterNode<T>) => void): void {
     const levels = topic.split("/");
     // Wildcards at the first level do not match $ topics [MQTT-4.7.2-1].
-    const dollar = topic.charCodeAt(0) === DOLLAR;
+    const dollar = startsWithDollar(topic);
     const nodes: FilterNode<T>[] = [this.#root];
     const depths: number[] = [0];
     while (nodes.length > 0) {

@@ -8,6 +8,12 @@
 
 import { encode } from "../codec.ts";
 import { MqttError } from "../error.ts";
+import { describe } from "../primitives/data_type_error.ts";
+import {
+  LONE_SURROGATE,
+  NULL_CHARACTER,
+  utf8Length,
+} from "../primitives/utf8.ts";
 import type { Packet, PubackPacket, PublishPacket, QoS } from "../packet.ts";
 import { propertyOf, propertySize } from "../properties.ts";
 import { topicNameProblem } from "../topic.ts";
@@ -17,15 +23,8 @@ import type { ApplicationMessage, SessionOptions } from "./types.ts";
 import { isKnownVersion, type VersionRules } from "./version.ts";
 import { ReasonCode } from "../reason_code.ts";
 
-/** A short description of a value, for messages. */
-export function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (typeof value === "string") return JSON.stringify(value.slice(0, 40));
-  if (typeof value === "number" || typeof value === "boolean") {
-    return String(value);
-  }
-  return typeof value;
-}
+// A short description of a value, for messages: the codec's own.
+export { describe };
 
 /** Checks a time argument: a finite number of milliseconds. */
 export function checkNow(now: unknown, where: string): number {
@@ -616,13 +615,13 @@ export function checkMessage(
     );
   }
   if (topic !== lastValidTopic) {
+    const bytes = utf8Length(topic);
     const problem = topicNameProblem(topic) ??
-      (topic.includes("\0")
+      (bytes === NULL_CHARACTER
         ? "contains U+0000 [MQTT-4.7.3-2]"
-        : !topic.isWellFormed()
+        : bytes === LONE_SURROGATE
         ? "is not well-formed UTF-16 (a lone surrogate) [MQTT-1.5.4-1]"
-        : topic.length > 21_845 &&
-            new TextEncoder().encode(topic).length > 65_535
+        : bytes > 65_535
         ? "is longer than 65,535 bytes [MQTT-4.7.3-3]"
         : undefined);
     if (problem !== undefined) {
