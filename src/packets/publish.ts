@@ -14,7 +14,16 @@ import {
   startPacket,
   stringLength,
 } from "../primitives/writer.ts";
-import { Context, decodeProperties, propertiesSize } from "../properties.ts";
+import {
+  Context,
+  decodeProperties,
+  propertiesSize,
+  propertyOf,
+} from "../properties.ts";
+import { MAXIMUM_PACKET_ID } from "../defaults.ts";
+import { writeTwoByteInteger } from "../primitives/two_byte_integer.ts";
+import { measureUtf8 } from "../primitives/utf8.ts";
+import { MAX_STRING_BYTES } from "../primitives/utf8_string.ts";
 import type { Protocol } from "../protocol.ts";
 import { topicNameProblem } from "../topic.ts";
 import { checkPacketId, readPacketId } from "./fields.ts";
@@ -166,7 +175,8 @@ export function writeCommonPublish(
     // [MQTT-2.2.1-3]: an integer from 1 to 65535 (NaN fails the range test;
     // "| 0" keeps integers in range as they are, and is cheaper than "% 1")
     if (
-      typeof id !== "number" || !(id >= 1 && id <= 0xffff) || (id | 0) !== id
+      typeof id !== "number" || !(id >= 1 && id <= MAXIMUM_PACKET_ID) ||
+      (id | 0) !== id
     ) {
       return undefined;
     }
@@ -180,7 +190,8 @@ export function writeCommonPublish(
   // an empty topic name needs a Topic Alias [MQTT-4.7.3-1]; ASCII strings
   // take a byte a character, so their length is their size (section 1.5.4)
   if (
-    typeof topic !== "string" || topic.length === 0 || topic.length > 0xffff
+    typeof topic !== "string" || topic.length === 0 ||
+    topic.length > MAX_STRING_BYTES
   ) {
     return undefined;
   }
@@ -196,7 +207,7 @@ export function writeCommonPublish(
       const value = pair[1];
       if (
         typeof name !== "string" || typeof value !== "string" ||
-        name.length > 0xffff || value.length > 0xffff
+        name.length > MAX_STRING_BYTES || value.length > MAX_STRING_BYTES
       ) {
         return undefined;
       }
@@ -216,10 +227,7 @@ export function writeCommonPublish(
   let p = writeVariableByteInteger(out, 1, remainingLength);
   p = writeAscii(out, p, topic, TOPIC_NAME);
   if (p < 0) return null;
-  if (qos > 0) {
-    out[p++] = packetId >> 8;
-    out[p++] = packetId & 0xff;
-  }
+  if (qos > 0) p = writeTwoByteInteger(out, p, packetId);
   if (protocol.properties) {
     p = writeVariableByteInteger(out, p, propertyLength);
     for (let i = 0; i < pairs.length && p >= 0; i++) {
@@ -239,7 +247,7 @@ export function writeCommonPublish(
 
 const NO_PAIRS: readonly (readonly [string, string])[] = [];
 /** The identifier of the User Property (section 3.3.2.3.7). */
-const USER_PROPERTY_ID = 0x26;
+const USER_PROPERTY_ID = propertyOf("userProperties")!.id;
 /** {@linkcode writeAscii}: any UTF-8 Encoded String. */
 const STRING = 0;
 /** {@linkcode writeAscii}: a Topic Name, which holds no wildcard [MQTT-3.3.2-2]. */
@@ -268,8 +276,7 @@ function writeAscii(
   kind: number,
 ): number {
   const length = text.length;
-  out[p++] = length >> 8;
-  out[p++] = length & 0xff;
+  p = writeTwoByteInteger(out, p, length);
   for (let i = 0; i < length; i++) {
     const code = text.charCodeAt(i);
     if (!isPlainAscii(code, kind)) return -1;
@@ -278,26 +285,25 @@ function writeAscii(
   return p;
 }
 
-/** Whether {@linkcode writeAscii} would write the topic and every pair. */
+/**
+ * Whether {@linkcode writeAscii} would write the topic and every pair: the
+ * codec's own checks, both remembering the strings they passed last.
+ */
 function stringsAreAscii(
   topic: string,
   pairs: readonly (readonly [string, string])[],
 ): boolean {
-  if (!isAsciiText(topic, TOPIC_NAME)) return false;
+  if (!isAscii(topic) || topicNameProblem(topic) !== undefined) return false;
   for (let i = 0; i < pairs.length; i++) {
     const pair = pairs[i];
-    if (!isAsciiText(pair[0], STRING) || !isAsciiText(pair[1], STRING)) {
-      return false;
-    }
+    if (!isAscii(pair[0]) || !isAscii(pair[1])) return false;
   }
   return true;
 }
 
-function isAsciiText(text: string, kind: number): boolean {
-  for (let i = 0; i < text.length; i++) {
-    if (!isPlainAscii(text.charCodeAt(i), kind)) return false;
-  }
-  return true;
+/** A valid UTF-8 Encoded String of one byte per character (no U+0000, [MQTT-1.5.4-2]). */
+function isAscii(text: string): boolean {
+  return measureUtf8(text) === text.length;
 }
 
 /** Encodes any PUBLISH, or throws the {@linkcode MqttError} that says why it cannot. */
