@@ -58,6 +58,22 @@ export interface RefusingProperties {
   readonly serverReference?: string;
 }
 
+/** Sets on `connack` those of the server's {@linkcode RefusingProperties} it was given (MQTT 5.0). */
+function addServerProperties(
+  connack: ConnackPacket,
+  options: RefusingProperties,
+): void {
+  if (options.reasonString !== undefined) {
+    connack.reasonString = options.reasonString;
+  }
+  if (options.userProperties !== undefined) {
+    connack.userProperties = options.userProperties;
+  }
+  if (options.serverReference !== undefined) {
+    connack.serverReference = options.serverReference;
+  }
+}
+
 /** An accepting CONNACK, and what it decided for the session. */
 export interface Acceptance {
   /** Without Session Present, which the session sets. */
@@ -209,15 +225,7 @@ export function acceptingConnack(
     ) {
       connack.responseInformation = options.responseInformation;
     }
-    if (options.serverReference !== undefined) {
-      connack.serverReference = options.serverReference;
-    }
-    if (options.reasonString !== undefined) {
-      connack.reasonString = options.reasonString;
-    }
-    if (options.userProperties !== undefined) {
-      connack.userProperties = options.userProperties;
-    }
+    addServerProperties(connack, options);
     if (connect.authenticationMethod !== undefined) {
       // Every AUTH and the CONNACK carry the CONNECT's method [MQTT-4.12.0-5].
       connack.authenticationMethod = connect.authenticationMethod;
@@ -251,17 +259,7 @@ export function refusingConnack(
     sessionPresent: false, // [MQTT-3.2.2-6]
     reasonCode: wireCode,
   };
-  if (rules.properties) {
-    if (options.reasonString !== undefined) {
-      connack.reasonString = options.reasonString;
-    }
-    if (options.userProperties !== undefined) {
-      connack.userProperties = options.userProperties;
-    }
-    if (options.serverReference !== undefined) {
-      connack.serverReference = options.serverReference;
-    }
-  }
+  if (rules.properties) addServerProperties(connack, options);
   checkPacket(connack, rules, "reject");
   return connack;
 }
