@@ -20,6 +20,7 @@ import {
   serverLimits,
 } from "../../src/session/connack.ts";
 import { versionRules } from "../../src/session/version.ts";
+import { connectPacket } from "../support/sessions.ts";
 
 const v5 = versionRules(5);
 const v4 = versionRules(4);
@@ -36,17 +37,6 @@ const defaults: ConnackLimits = {
   maximumSessionExpiryInterval: 0xffff_ffff,
 };
 
-function connect(fields: Partial<ConnectPacket> = {}): ConnectPacket {
-  return {
-    type: "connect",
-    protocolVersion: 5,
-    clientId: "c",
-    cleanStart: true,
-    keepAlive: 60,
-    ...fields,
-  };
-}
-
 describe("connectRefusal", () => {
   const will = {
     topic: "w",
@@ -61,30 +51,38 @@ describe("connectRefusal", () => {
     rules?: typeof v5;
     expected: number | undefined;
   }[] = [
-    { rule: "takes a plain CONNECT", connect: connect(), expected: undefined },
+    {
+      rule: "takes a plain CONNECT",
+      connect: connectPacket(),
+      expected: undefined,
+    },
     {
       rule:
         "3.1.1 [MQTT-3.1.3-8]: an empty Client Identifier without Clean Session is 0x85",
-      connect: connect({ protocolVersion: 4, clientId: "", cleanStart: false }),
+      connect: connectPacket({
+        protocolVersion: 4,
+        clientId: "",
+        cleanStart: false,
+      }),
       rules: v4,
       expected: 0x85,
     },
     {
       rule: "[MQTT-3.2.2-12]: a Will above the Maximum QoS is 0x9B",
-      connect: connect({ will: { ...will, qos: 2 } }),
+      connect: connectPacket({ will: { ...will, qos: 2 } }),
       limits: { maximumQoS: 1 },
       expected: 0x9b,
     },
     {
       rule: "[MQTT-3.2.2-13]: a retained Will without Retain Available is 0x9A",
-      connect: connect({ will: { ...will, retain: true } }),
+      connect: connectPacket({ will: { ...will, retain: true } }),
       limits: { retainAvailable: false },
       expected: 0x9a,
     },
     {
       rule:
         "3.1.1: a Keep Alive above maximumKeepAlive is refused (return code 2)",
-      connect: connect({ protocolVersion: 4, keepAlive: 600 }),
+      connect: connectPacket({ protocolVersion: 4, keepAlive: 600 }),
       limits: { maximumKeepAlive: 300 },
       rules: v4,
       expected: 0x85,
@@ -92,7 +90,7 @@ describe("connectRefusal", () => {
     {
       rule:
         "5.0: a Keep Alive above maximumKeepAlive is taken (Server Keep Alive)",
-      connect: connect({ keepAlive: 600 }),
+      connect: connectPacket({ keepAlive: 600 }),
       limits: { maximumKeepAlive: 300 },
       expected: undefined,
     },
@@ -113,17 +111,17 @@ describe("connectRefusal", () => {
 describe("acceptedClientId", () => {
   it("[MQTT-3.1.3-6] needs an assigned identifier for an empty one, and only then", () => {
     assertEquals(
-      acceptedClientId(connect({ clientId: "" }), "a-1", "x"),
+      acceptedClientId(connectPacket({ clientId: "" }), "a-1", "x"),
       "a-1",
     );
-    assertEquals(acceptedClientId(connect(), undefined, "x"), "c");
+    assertEquals(acceptedClientId(connectPacket(), undefined, "x"), "c");
     assertThrows(
-      () => acceptedClientId(connect({ clientId: "" }), undefined, "x"),
+      () => acceptedClientId(connectPacket({ clientId: "" }), undefined, "x"),
       MqttError,
       "[MQTT-3.1.3-6]",
     );
     assertThrows(
-      () => acceptedClientId(connect(), "a-1", "x"),
+      () => acceptedClientId(connectPacket(), "a-1", "x"),
       MqttError,
       "only for a client that sent an empty",
     );
@@ -132,7 +130,14 @@ describe("acceptedClientId", () => {
 
 describe("acceptingConnack", () => {
   it("announces only the limits that are not the defaults", () => {
-    const { connack } = acceptingConnack(connect(), "c", {}, defaults, v5, "x");
+    const { connack } = acceptingConnack(
+      connectPacket(),
+      "c",
+      {},
+      defaults,
+      v5,
+      "x",
+    );
     assertEquals(connack, {
       type: "connack",
       sessionPresent: false,
@@ -144,7 +149,7 @@ describe("acceptingConnack", () => {
     const limits = { ...defaults, maximumKeepAlive: 30 };
     for (const keepAlive of [0, 60]) {
       const acceptance = acceptingConnack(
-        connect({ keepAlive }),
+        connectPacket({ keepAlive }),
         "c",
         {},
         limits,
@@ -155,7 +160,14 @@ describe("acceptingConnack", () => {
       assertEquals(acceptance.keepAlive, 30);
     }
     assertEquals(
-      acceptingConnack(connect({ keepAlive: 20 }), "c", {}, limits, v5, "x")
+      acceptingConnack(
+        connectPacket({ keepAlive: 20 }),
+        "c",
+        {},
+        limits,
+        v5,
+        "x",
+      )
         .keepAlive,
       20,
     );
@@ -164,7 +176,7 @@ describe("acceptingConnack", () => {
   it("caps the Session Expiry Interval and says so; 3.1.1 Clean Session 0 gets the maximum", () => {
     const limits = { ...defaults, maximumSessionExpiryInterval: 100 };
     const capped = acceptingConnack(
-      connect({ sessionExpiryInterval: 1_000 }),
+      connectPacket({ sessionExpiryInterval: 1_000 }),
       "c",
       {},
       limits,
@@ -174,7 +186,7 @@ describe("acceptingConnack", () => {
     assertEquals(capped.expiryInterval, 100);
     assertEquals(capped.connack.sessionExpiryInterval, 100);
     const v4Session = acceptingConnack(
-      connect({ protocolVersion: 4, cleanStart: false }),
+      connectPacket({ protocolVersion: 4, cleanStart: false }),
       "c",
       {},
       limits,
@@ -191,12 +203,13 @@ describe("acceptingConnack", () => {
       authenticationData: new Uint8Array([1]),
     };
     assertEquals(
-      acceptingConnack(connect(), "c", options, defaults, v5, "x").connack,
+      acceptingConnack(connectPacket(), "c", options, defaults, v5, "x")
+        .connack,
       { type: "connack", sessionPresent: false, reasonCode: 0 },
     );
     assertEquals(
       acceptingConnack(
-        connect({
+        connectPacket({
           requestResponseInformation: true,
           authenticationMethod: "m",
         }),

@@ -24,24 +24,13 @@ import {
   type ServerSessionOptions,
   type ServerSubscribedEvent,
 } from "../../src/entries/session.ts";
-import { drain, NO_STATE } from "../support/sessions.ts";
+import { connectPacket, drain, NO_STATE } from "../support/sessions.ts";
 import {
   assertEachThrowsMqttError,
   type MisuseCall,
 } from "../support/assertions.ts";
 
 const text = new TextEncoder();
-
-function connectPacket(overrides: Partial<ConnectPacket> = {}): ConnectPacket {
-  return {
-    type: "connect",
-    protocolVersion: 5,
-    clientId: "c",
-    cleanStart: true,
-    keepAlive: 60,
-    ...overrides,
-  };
-}
 
 const packets = (session: ServerSession): Packet[] =>
   drain(() => session.pollTransmit());

@@ -26,7 +26,7 @@ import {
   ServerSession,
   type ServerSessionSnapshot,
 } from "../../src/entries/session.ts";
-import { drain } from "../support/sessions.ts";
+import { connectPacket, drain } from "../support/sessions.ts";
 
 const text = new TextEncoder();
 const CONNACK: ConnackPacket = {
@@ -91,16 +91,15 @@ function resume(session: ClientSession, now: number): Packet[] {
   return packets(session);
 }
 
-function connectPacket(overrides: Partial<ConnectPacket> = {}): ConnectPacket {
-  return {
-    type: "connect",
-    protocolVersion: 5,
-    clientId: "c",
+/** A CONNECT that resumes a session kept for an hour. */
+function resumingConnect(
+  overrides: Partial<ConnectPacket> = {},
+): ConnectPacket {
+  return connectPacket({
     cleanStart: false,
-    keepAlive: 60,
     sessionExpiryInterval: 3600,
     ...overrides,
-  };
+  });
 }
 
 /** A server session whose CONNECT was accepted at `now`; its outputs drained. */
@@ -110,7 +109,7 @@ function accepted(
   previous?: ServerSession,
 ): ServerSession {
   const session = new ServerSession();
-  session.handlePacket(connectPacket(connect), now);
+  session.handlePacket(resumingConnect(connect), now);
   serverEvents(session);
   session.accept({ previous }, now);
   packets(session);
@@ -338,7 +337,7 @@ describe("ServerSession across a process restart", () => {
     assertEquals(previous.state, "disconnected");
     assertEquals(previous.clientId, "c");
     const after = new ServerSession();
-    after.handlePacket(connectPacket(), 10_000);
+    after.handlePacket(resumingConnect(), 10_000);
     serverEvents(after);
     after.accept({ previous }, 10_000);
     assertEquals(packets(after), [{ ...RESUMED }]);
@@ -374,7 +373,7 @@ describe("ServerSession across a process restart", () => {
 
     const previous = restartServer(before);
     const next = new ServerSession();
-    next.handlePacket(connectPacket({ receiveMaximum: 1 }), 5_000);
+    next.handlePacket(resumingConnect({ receiveMaximum: 1 }), 5_000);
     next.accept({ previous }, 5_000);
     const sent = packets(next);
     assertEquals(sent.map((p) => p.type), ["connack", "publish"]);
@@ -405,7 +404,7 @@ describe("ServerSession across a process restart", () => {
 
     const late = ServerSession.restore(saved);
     const after = new ServerSession();
-    after.handlePacket(connectPacket(), 60_000);
+    after.handlePacket(resumingConnect(), 60_000);
     after.accept({ previous: late }, 60_000);
     const published = serverEvents(late).filter((e) => e.type === "will");
     assertEquals(published.length, 1);
@@ -413,7 +412,7 @@ describe("ServerSession across a process restart", () => {
 
     const early = ServerSession.restore(saved);
     const soon = new ServerSession();
-    soon.handlePacket(connectPacket(), 5_000);
+    soon.handlePacket(resumingConnect(), 5_000);
     soon.accept({ previous: early }, 5_000);
     assertEquals(serverEvents(early).filter((e) => e.type === "will"), []);
   });
@@ -423,7 +422,7 @@ describe("ServerSession across a process restart", () => {
     const previous = restartServer(before);
     assertEquals(previous.pollTimeout(), 60_000);
     const after = new ServerSession();
-    after.handlePacket(connectPacket(), 120_000);
+    after.handlePacket(resumingConnect(), 120_000);
     after.accept({ previous }, 120_000);
     assertEquals(
       serverEvents(previous).map((e) => e.type === "ended" && e.reason),
@@ -698,7 +697,7 @@ describe("restore of a snapshot that is not one", () => {
           } else {
             const next = new ServerSession();
             next.handlePacket(
-              connectPacket({ clientId: restored.clientId }),
+              resumingConnect({ clientId: restored.clientId }),
               10,
             );
             serverEvents(next);

@@ -1,6 +1,7 @@
 /** Helpers for tests of the session layer. */
 
 import type { SessionStats } from "../../src/entries/session.ts";
+import type { ConnectPacket } from "../../mod.ts";
 
 /** Every value `poll` gives until it gives `undefined`. */
 export function drain<T>(poll: () => T | undefined): T[] {
@@ -19,3 +20,17 @@ export const NO_STATE: SessionStats = {
   pendingRequests: 0,
   packetIdentifiers: 0,
 };
+
+/** An MQTT 5.0 CONNECT with a clean start and a 60 s Keep Alive, changed by `overrides`. */
+export function connectPacket(
+  overrides: Partial<ConnectPacket> = {},
+): ConnectPacket {
+  return {
+    type: "connect",
+    protocolVersion: 5,
+    clientId: "c",
+    cleanStart: true,
+    keepAlive: 60,
+    ...overrides,
+  };
+}
