@@ -34,6 +34,7 @@ import {
   MAX_VARIABLE_BYTE_INTEGER,
   vbiLength,
 } from "./primitives/variable_byte_integer.ts";
+import { MAX_FOUR_BYTE_INTEGER } from "./primitives/four_byte_integer.ts";
 import { measureUtf8 } from "./primitives/utf8.ts";
 import { MQTT_5_0, type Protocol } from "./protocol.ts";
 import { ReasonCode } from "./reason_code.ts";
@@ -240,7 +241,7 @@ const U32: DataType<number> = {
   name: "u32",
   read: (c, definition, at) =>
     checkNonZero(c, definition, c.u32(definition.field), at),
-  size: integerSize(0xffffffff, 4),
+  size: integerSize(MAX_FOUR_BYTE_INTEGER, 4),
   write: (w, value) => w.u32(value),
 };
 

@@ -8,6 +8,9 @@ import { checkAvailable, checkRange, checkRoom } from "./data_type_error.ts";
 
 const NAME = "Four Byte Integer";
 
+/** The largest Four Byte Integer (section 1.5.3). */
+export const MAX_FOUR_BYTE_INTEGER = 0xffff_ffff;
+
 /** Reads a Four Byte Integer; the caller has checked that 4 bytes are there. */
 export function readFourByteInteger(
   source: Uint8Array,
@@ -56,7 +59,7 @@ export function encodeFourByteInteger(
   target: Uint8Array,
   offset = 0,
 ): number {
-  checkRange(NAME, value, 0xffffffff);
+  checkRange(NAME, value, MAX_FOUR_BYTE_INTEGER);
   checkRoom(NAME, target, offset, 4);
   return writeFourByteInteger(target, offset, value);
 }
@@ -102,6 +105,6 @@ export function decodeFourByteInteger(
  * ```
  */
 export function fourByteIntegerLength(value: number): number {
-  checkRange(NAME, value, 0xffffffff);
+  checkRange(NAME, value, MAX_FOUR_BYTE_INTEGER);
   return 4;
 }

@@ -27,11 +27,8 @@ import {
 import type { ApplicationMessage } from "./types.ts";
 import { checkMessage, checkPacket, describe } from "./validate.ts";
 import type { VersionRules } from "./version.ts";
-
-/** The largest Four Byte Integer: a Session Expiry Interval, say. */
-const MAXIMUM_FOUR_BYTE_INTEGER = 0xffff_ffff;
-/** The largest Subscription Identifier (a Variable Byte Integer, section 3.8.2.1.2). */
-const MAXIMUM_SUBSCRIPTION_IDENTIFIER = 268_435_455;
+import { MAX_FOUR_BYTE_INTEGER } from "../primitives/four_byte_integer.ts";
+import { MAX_VARIABLE_BYTE_INTEGER } from "../primitives/variable_byte_integer.ts";
 
 /** The version of the snapshot format that this library writes and reads. */
 export const SNAPSHOT_FORMAT = 1;
@@ -554,7 +551,7 @@ class SnapshotReader {
             n,
             `${path}.subscriptionIdentifiers[${j}]`,
             1,
-            MAXIMUM_SUBSCRIPTION_IDENTIFIER,
+            MAX_VARIABLE_BYTE_INTEGER, // section 3.8.2.1.2
           )
         );
       }
@@ -572,7 +569,7 @@ class SnapshotReader {
           entry.expiryInterval,
           `${path}.expiryInterval`,
           1,
-          MAXIMUM_FOUR_BYTE_INTEGER,
+          MAX_FOUR_BYTE_INTEGER,
         ),
         pubrecCode,
       };
@@ -683,13 +680,13 @@ export function readClientSnapshot(
       snapshot.sessionExpiryInterval,
       ".sessionExpiryInterval",
       0,
-      MAXIMUM_FOUR_BYTE_INTEGER,
+      MAX_FOUR_BYTE_INTEGER,
     ),
     connectSessionExpiryInterval: read.integer(
       snapshot.connectSessionExpiryInterval,
       ".connectSessionExpiryInterval",
       0,
-      MAXIMUM_FOUR_BYTE_INTEGER,
+      MAX_FOUR_BYTE_INTEGER,
     ),
     resume: read.boolean(snapshot.resume, ".resume"),
     lastEventId,
@@ -785,7 +782,7 @@ export function readServerSnapshot(
       (stored.message as Will).willDelayInterval,
       ".will.message.willDelayInterval",
       0,
-      MAXIMUM_FOUR_BYTE_INTEGER,
+      MAX_FOUR_BYTE_INTEGER,
     );
     const willMessage: Will = message;
     if (delay !== undefined) willMessage.willDelayInterval = delay;
@@ -817,7 +814,7 @@ export function readServerSnapshot(
           entry.subscriptionIdentifier,
           `${path}.subscriptionIdentifier`,
           1,
-          MAXIMUM_SUBSCRIPTION_IDENTIFIER,
+          MAX_VARIABLE_BYTE_INTEGER, // section 3.8.2.1.2
         ),
       };
       // The filter as the codec checks a SUBSCRIBE's.

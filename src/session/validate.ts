@@ -14,6 +14,7 @@ import {
   NULL_CHARACTER,
   utf8Length,
 } from "../primitives/utf8.ts";
+import { MAX_STRING_BYTES } from "../primitives/utf8_string.ts";
 import type { Packet, PubackPacket, PublishPacket, QoS } from "../packet.ts";
 import { propertyOf, propertySize } from "../properties.ts";
 import { topicNameProblem } from "../topic.ts";
@@ -621,7 +622,7 @@ export function checkMessage(
         ? "contains U+0000 [MQTT-4.7.3-2]"
         : bytes === LONE_SURROGATE
         ? "is not well-formed UTF-16 (a lone surrogate) [MQTT-1.5.4-1]"
-        : bytes > 65_535
+        : bytes > MAX_STRING_BYTES
         ? "is longer than 65,535 bytes [MQTT-4.7.3-3]"
         : undefined);
     if (problem !== undefined) {

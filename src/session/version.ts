@@ -10,6 +10,7 @@
  */
 
 import type { ProtocolVersion, QoS } from "../packet.ts";
+import { DEFAULT_RECEIVE_MAXIMUM } from "../defaults.ts";
 
 /** The capabilities of one protocol version that the sessions depend on. */
 export interface VersionRules {
@@ -89,7 +90,7 @@ const MQTT5: VersionRules = {
   sessionPresentFlag: true,
   subackRefusal: true,
   serverKeepAlive: true,
-  defaultInFlight: 65_535,
+  defaultInFlight: DEFAULT_RECEIVE_MAXIMUM, // the server's Receive Maximum decides
 };
 
 const MQTT311: VersionRules = {
