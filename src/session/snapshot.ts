@@ -318,7 +318,7 @@ class SnapshotReader {
   fail(path: string, expected: string, value: unknown): never {
     throw new MqttError(
       `${this.where}: snapshot${path} must be ${expected}, got ${
-        Array.isArray(value) ? "an array" : describe(value)
+        describe(value)
       }`,
       ReasonCode.MalformedPacket,
     );
